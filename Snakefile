@@ -1,0 +1,28 @@
+# Sensitivity of sparse codes to image distortions: the workflow.
+# Run:  snakemake --cores all                      (paper scale, results/)
+#       snakemake --cores all --configfile presets/quick.yaml   (results/quick/)
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/data.smk"
+include: "workflow/rules/dictionary.smk"
+include: "workflow/rules/codes.smk"
+include: "workflow/rules/evaluation.smk"
+include: "workflow/rules/figures.smk"
+
+
+rule all:
+    input:
+        rules.prepare_mnist.output,
+        dictionary_files(),
+        code_shards(),
+        rules.code_summary.output,
+        rules.fig5.output,
+        label_subset_files(),
+    default_target: True

@@ -1,0 +1,7 @@
+"""sparsesens: sensitivity of learned sparse codes to image distortions.
+
+The science lives here as plain functions (arrays in, arrays out); only ``sparsesens.io``
+touches the disk. The Snakemake workflow in ``workflow/`` is thin glue around it.
+"""
+
+__version__ = "0.1.0"

@@ -1,0 +1,167 @@
+"""Dictionary learning as in Section 2.1 of the paper.
+
+Minimise Eq. 1, ``sum_t 1/2 ||x_t - D r_t||^2 + lam ||r_t||_1`` with unit-norm atoms, by
+alternating, in every iteration,
+
+* one ISTA step on all codes (a gradient step on the squared error, then shrinkage), and
+* one gradient step on the dictionary, followed by renormalising every atom,
+
+each with its own learning rate. A step that lowers the loss is accepted and its learning
+rate multiplied by ``lr_increase`` (1.1); a step that raises it is rejected and its learning
+rate multiplied by ``lr_decrease`` (0.5). Dictionary and codes start from a unit normal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from sparsesens.lasso import soft_threshold
+
+_DTYPES = {"float32": torch.float32, "float64": torch.float64}
+
+
+@dataclass
+class LearningRate:
+    """A learning rate adapted by the accept/reject rule of Section 2.1."""
+
+    value: float
+    increase: float = 1.1
+    decrease: float = 0.5
+    accepted: int = 0
+    rejected: int = 0
+
+    def update(self, improved: bool) -> bool:
+        """Record one step's outcome, adapt the rate, and return whether to keep the step."""
+        if improved:
+            self.value *= self.increase
+            self.accepted += 1
+        else:
+            self.value *= self.decrease
+            self.rejected += 1
+        return improved
+
+
+@dataclass
+class DictionaryResult:
+    """Outcome of :func:`learn_dictionary`.
+
+    Attributes:
+        D: (m, n_atoms) float64 dictionary with unit-norm columns.
+        loss: per-image value of Eq. 1 after each iteration.
+        iterations: iterations run.
+        converged: True when the relative-change rule stopped it before the cap.
+        lr_codes, lr_dictionary: the adapted learning rates at the end.
+    """
+
+    D: np.ndarray
+    loss: np.ndarray
+    iterations: int
+    converged: bool
+    lr_codes: LearningRate = field(repr=False)
+    lr_dictionary: LearningRate = field(repr=False)
+
+
+def sparse_coding_loss(X: torch.Tensor, D: torch.Tensor, R: torch.Tensor, lam: float,
+                       residual: torch.Tensor | None = None) -> float:
+    """Eq. 1 summed over images, accumulated in float64. ``residual`` is ``R D^T - X``."""
+    E = R @ D.T - X if residual is None else residual
+    squared = torch.linalg.vector_norm(E, dtype=torch.float64) ** 2
+    return float(0.5 * squared + lam * R.abs().sum(dtype=torch.float64))
+
+
+def normalise_columns(D: torch.Tensor) -> torch.Tensor:
+    """Scale every column of ``D`` to unit Euclidean norm."""
+    return D / torch.linalg.vector_norm(D, dim=0, keepdim=True)
+
+
+def max_coherence(D: np.ndarray) -> float:
+    """Largest ``|cos|`` between two different atoms of ``D`` (columns)."""
+    D = np.asarray(D, dtype=np.float64)
+    D = D / np.linalg.norm(D, axis=0, keepdims=True)
+    G = np.abs(D.T @ D)
+    np.fill_diagonal(G, 0.0)
+    return float(G.max())
+
+
+def has_converged(loss: list[float], rel_tol: float, window: int) -> bool:
+    """True when the loss fell by less than ``rel_tol`` of its value over ``window`` steps."""
+    if rel_tol <= 0 or len(loss) <= window:
+        return False
+    return (loss[-window - 1] - loss[-1]) <= rel_tol * abs(loss[-1])
+
+
+def learn_dictionary(X: np.ndarray, lam: float, *, n_atoms: int = 784, max_iter: int = 10_000,
+                     lr_codes: float = 1e-3, lr_dictionary: float = 1e-5,
+                     lr_increase: float = 1.1, lr_decrease: float = 0.5,
+                     rel_tol: float = 1e-5, window: int = 200, seed: int = 0,
+                     device: torch.device | str = "cpu", dtype: str = "float32",
+                     progress: Callable[[int, float], None] | None = None) -> DictionaryResult:
+    """Learn a dictionary for images ``X`` (N, m) with the paper's alternating algorithm.
+
+    Args:
+        X: (N, m) training images.
+        lam: sparsity weight of Eq. 1, > 0.
+        n_atoms: number of atoms n.
+        max_iter: iteration cap.
+        lr_codes, lr_dictionary: initial learning rates of the two steps.
+        lr_increase, lr_decrease: factors after an accepted or rejected step.
+        rel_tol, window: stop early once the per-image loss fell by less than ``rel_tol``
+            of its value over the last ``window`` iterations (``rel_tol=0`` never stops).
+        seed: seeds the unit-normal initialisation (drawn on the CPU, so every device starts
+            from the same numbers).
+        device: where the arithmetic runs.
+        dtype: ``float32`` or ``float64``.
+        progress: called as ``progress(iteration, loss_per_image)`` after every iteration.
+
+    Returns:
+        A :class:`DictionaryResult`.
+    """
+    if dtype not in _DTYPES:
+        raise ValueError(f"unknown dtype {dtype!r}; allowed: {', '.join(_DTYPES)}")
+    if not lam > 0:
+        raise ValueError(f"lam must be > 0, got {lam}")
+    X_np = np.asarray(X)
+    if X_np.ndim != 2 or X_np.shape[0] == 0:
+        raise ValueError(f"X must be a non-empty (N, m) array, got shape {X_np.shape}")
+    n_images, n_pixels = X_np.shape
+    kind = _DTYPES[dtype]
+    device = torch.device(device)
+    generator = torch.Generator().manual_seed(seed)
+    D = torch.randn(n_pixels, n_atoms, generator=generator, dtype=torch.float64)
+    R = torch.randn(n_images, n_atoms, generator=generator, dtype=torch.float64)
+    X_t = torch.as_tensor(X_np, dtype=kind, device=device)
+    D = normalise_columns(D.to(device=device, dtype=kind))
+    R = R.to(device=device, dtype=kind)
+
+    rate_r = LearningRate(lr_codes, lr_increase, lr_decrease)
+    rate_d = LearningRate(lr_dictionary, lr_increase, lr_decrease)
+    E = R @ D.T - X_t
+    loss = sparse_coding_loss(X_t, D, R, lam, E)
+    history: list[float] = []
+    converged = False
+    for iteration in range(1, max_iter + 1):
+        # ISTA step on the codes
+        R_new = soft_threshold(R - rate_r.value * (E @ D), rate_r.value * lam)
+        E_new = R_new @ D.T - X_t
+        loss_new = sparse_coding_loss(X_t, D, R_new, lam, E_new)
+        if rate_r.update(loss_new < loss):
+            R, E, loss = R_new, E_new, loss_new
+        # gradient step on the dictionary, then unit-norm atoms
+        D_new = normalise_columns(D - rate_d.value * (E.T @ R))
+        E_new = R @ D_new.T - X_t
+        loss_new = sparse_coding_loss(X_t, D_new, R, lam, E_new)
+        if rate_d.update(loss_new < loss):
+            D, E, loss = D_new, E_new, loss_new
+        history.append(loss / n_images)
+        if progress is not None:
+            progress(iteration, history[-1])
+        if has_converged(history, rel_tol, window):
+            converged = True
+            break
+    return DictionaryResult(D=D.double().cpu().numpy(), loss=np.asarray(history),
+                            iterations=len(history), converged=converged,
+                            lr_codes=rate_r, lr_dictionary=rate_d)

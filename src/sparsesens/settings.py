@@ -1,0 +1,87 @@
+"""Plain functions over the validated workflow configuration (a nested dict).
+
+The Snakefile validates the configuration against ``workflow/schemas/config.schema.yaml``
+and then asks these functions for everything derived from it: file-name tags, split sizes,
+shard ranges and per-lambda settings. Keeping them here makes them testable without
+Snakemake.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import jsonschema
+
+from sparsesens.io import SPLIT_SIZES
+
+
+def lambda_tag(lam: float) -> str:
+    """The text that names ``lam`` in file names: ``0.03``, ``0.3``, ``3.0``."""
+    return repr(float(lam))
+
+
+def config_lambda(config: Mapping[str, Any], tag: str) -> float:
+    """The configured lambda whose tag is ``tag``; a clear error for any other."""
+    for lam in config["lambdas"]:
+        if lambda_tag(lam) == tag:
+            return float(lam)
+    allowed = ", ".join(lambda_tag(lam) for lam in config["lambdas"])
+    raise ValueError(f"lambda {tag!r} is not configured; lambdas: {allowed}")
+
+
+def n_images(config: Mapping[str, Any], split: str) -> int:
+    """Number of images of ``split`` used by this configuration (its first N)."""
+    subset = config["data"]["subset"][split]
+    return SPLIT_SIZES[split] if subset is None else min(int(subset), SPLIT_SIZES[split])
+
+
+def shard_ranges(config: Mapping[str, Any], split: str) -> list[tuple[int, int]]:
+    """Half-open ``(start, stop)`` image ranges of the code shards of ``split``."""
+    total, size = n_images(config, split), config["codes"]["shard_size"]
+    return [(start, min(start + size, total)) for start in range(0, total, size)]
+
+
+def dictionary_max_iter(config: Mapping[str, Any], lam: float) -> int:
+    """Iteration cap of dictionary learning at ``lam`` (its own entry, else the default)."""
+    settings = config["dictionary"]
+    for entry in settings["max_iter_per_lambda"]:
+        if math.isclose(entry["lam"], lam, rel_tol=1e-12):
+            return int(entry["max_iter"])
+    return int(settings["max_iter"])
+
+
+def config_errors(config: Mapping[str, Any], schema: Mapping[str, Any]) -> list[str]:
+    """Every problem with ``config``, one line each, naming the key and what is allowed.
+
+    Schema violations come first (unknown keys, wrong types, values out of range), then
+    the checks a schema cannot express.
+    """
+    validator = jsonschema.Draft202012Validator(schema)
+    problems = []
+    for error in sorted(validator.iter_errors(config), key=lambda e: list(e.absolute_path)):
+        key = _dotted(error.absolute_path) or "(top level)"
+        hint = error.schema.get("description") if isinstance(error.schema, dict) else None
+        problems.append(f"config key `{key}`: {error.message}" + (f" ({hint})" if hint else ""))
+    if problems:
+        return problems
+    lambdas = [float(lam) for lam in config["lambdas"]]
+    for i, entry in enumerate(config["dictionary"]["max_iter_per_lambda"]):
+        if not any(math.isclose(entry["lam"], lam, rel_tol=1e-12) for lam in lambdas):
+            problems.append(
+                f"config key `dictionary.max_iter_per_lambda.{i}.lam`: {entry['lam']} is not "
+                f"one of lambdas {lambdas}")
+    most = max(config["evaluation"]["labels_per_class"])
+    if most * 10 > n_images(config, "train"):
+        problems.append(
+            f"config key `evaluation.labels_per_class`: {most} labels per class need at least "
+            f"{most * 10} training images, but data.subset.train gives {n_images(config, 'train')}")
+    tags = [lambda_tag(lam) for lam in lambdas]
+    if len(set(tags)) != len(tags):
+        problems.append(f"config key `lambdas`: two values share a file name tag: {tags}")
+    return problems
+
+
+def _dotted(path) -> str:
+    return ".".join(str(part) for part in path)

@@ -1,0 +1,38 @@
+# Exact lasso codes, certified by Eq. 9, one job per lambda, split and shard.
+
+
+rule encode:
+    input:
+        data=rules.prepare_mnist.output.h5,
+        dictionary=rules.learn_dictionary.output.h5,
+    output:
+        h5=out("codes/lam_{lam}/{split}_{shard}.h5"),
+    params:
+        lam=lam_of,
+        rows=lambda w: settings.shard_ranges(config, w.split)[int(w.shard)],
+        settings=config["codes"],
+        device=config["device"],
+    threads: workflow.cores
+    resources:
+        gpu=1,
+    log:
+        out("logs/encode/lam_{lam}/{split}_{shard}.log"),
+    benchmark:
+        out("benchmarks/encode/lam_{lam}/{split}_{shard}.tsv")
+    conda:
+        ENV
+    script:
+        "../scripts/encode.py"
+
+
+rule code_summary:
+    input:
+        shards=code_shards(),
+    output:
+        tsv=out("codes/summary.tsv"),
+    log:
+        out("logs/code_summary.log"),
+    conda:
+        ENV
+    script:
+        "../scripts/code_summary.py"

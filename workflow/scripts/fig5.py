@@ -1,0 +1,20 @@
+"""Fig. 5: learned atoms per lambda, active fraction per lambda, dictionary loss curves."""
+
+import pandas as pd
+
+from sparsesens import figures, io
+from sparsesens.logs import job_logger
+
+sm = snakemake  # noqa: F821
+log = job_logger(sm.log[0], "fig5")
+dictionaries = {}
+for path in sm.input.dictionaries:
+    D, loss, attrs = io.read_dictionary(path)
+    dictionaries[float(attrs["lam"])] = (D, loss)
+summary = pd.read_csv(sm.input.summary, sep="\t")
+for name, fig in [("atoms", figures.atom_grids({k: v[0] for k, v in dictionaries.items()})),
+                  ("active", figures.active_fraction(summary)),
+                  ("loss", figures.loss_curves({k: v[1] for k, v in dictionaries.items()}))]:
+    with io.atomic_path(sm.output[name]) as tmp:
+        fig.savefig(tmp, dpi=120, bbox_inches="tight")
+    log.info("wrote %s", sm.output[name])

@@ -1,0 +1,20 @@
+"""Unpack MNIST from the wheel into one HDF5 file, keeping the configured subsets."""
+
+from sparsesens import io
+from sparsesens.logs import job_logger
+
+sm = snakemake  # noqa: F821
+log = job_logger(sm.log[0], "prepare_mnist")
+splits = io.load_mnist(sm.input.wheel)
+kept = {}
+for name, (x, y) in splits.items():
+    n = sm.params.subset[name]
+    kept[name] = (x, y) if n is None else (x[:n], y[:n])
+    log.info("%s: %d of %d images", name, len(kept[name][1]), len(y))
+io.write_mnist_h5(sm.output.h5, kept, {
+    "source": f"{io.MNIST_REQUIREMENT} wheel, {io.MNIST_MEMBER}",
+    "sha256": io.MNIST_SHA256,
+    "subset": "first N images of each split: "
+              + ", ".join(f"{k}={v}" for k, v in sm.params.subset.items()),
+})
+log.info("wrote %s", sm.output.h5)
