@@ -162,6 +162,8 @@ def learn_dictionary(X: np.ndarray, lam: float, *, n_atoms: int = 784, max_iter:
         if has_converged(history, rel_tol, window):
             converged = True
             break
-    return DictionaryResult(D=D.double().cpu().numpy(), loss=np.asarray(history),
+    # renormalise in float64 so the stored atoms are unit-norm to double precision
+    D64 = normalise_columns(D.double()).cpu().numpy()
+    return DictionaryResult(D=D64, loss=np.asarray(history),
                             iterations=len(history), converged=converged,
                             lr_codes=rate_r, lr_dictionary=rate_d)

@@ -39,7 +39,7 @@ def atom_grids(dictionaries: Mapping[float, np.ndarray], n_show: int = 64) -> pl
         ax.imshow(tile_images(D[:, :n_show].T, n_cols), cmap="RdBu_r", vmin=-1, vmax=1)
         ax.set_title(f"λ = {lam:g}")
         ax.axis("off")
-    fig.suptitle("Learned dictionary atoms (first %d of each)" % n_show)
+    fig.suptitle(f"Learned dictionary atoms (first {n_show} of each)")
     return fig
 
 

@@ -90,7 +90,9 @@ class _ArrayOnlyUnpickler(pickle.Unpickler):
     """Unpickler that rebuilds NumPy arrays and refuses every other global."""
 
     def find_class(self, module: str, name: str):  # noqa: D102 - pickle's interface
-        if (module, name) == ("numpy.core.multiarray", "_reconstruct"):
+        # NumPy 2 pickles name the same function numpy._core.multiarray._reconstruct
+        if name == "_reconstruct" and module in ("numpy.core.multiarray",
+                                                 "numpy._core.multiarray"):
             try:
                 from numpy._core.multiarray import _reconstruct
             except ImportError:  # NumPy 1
@@ -201,7 +203,8 @@ def _open_checked(path: str | os.PathLike, datasets: list[str]) -> Iterator[h5py
     try:
         handle = h5py.File(path, "r")
     except OSError as err:
-        raise CorruptFileError(f"{path} cannot be read as HDF5 ({err}); delete it and re-run")
+        raise CorruptFileError(
+            f"{path} cannot be read as HDF5 ({err}); delete it and re-run") from err
     with handle:
         missing = [name for name in datasets if name not in handle]
         if missing:

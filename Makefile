@@ -1,0 +1,46 @@
+# Every target installs what it needs first, so each works on a fresh clone.
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+CORES  ?= all
+
+.PHONY: install reproduce quick smoke test lint bench clean
+
+install: $(STAMP)
+
+# torch is pinned to the CPU build that pip finds on these machines' disk (a bare `torch`
+# would pull a CUDA build of several GB). elasticdeform's PyPI wheel was built against
+# NumPy 1, so it is built from source against NumPy 2 (needs gcc).
+$(STAMP): pyproject.toml Makefile
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check torch==2.13.0
+	$(PY) -m pip install -q --disable-pip-version-check "numpy>=2" setuptools wheel
+	$(PY) -m pip install -q --disable-pip-version-check --no-binary elasticdeform \
+		--no-build-isolation elasticdeform==0.5.1
+	$(PY) -m pip install -q --disable-pip-version-check -e ".[test]"
+	touch $(STAMP)
+
+reproduce: install
+	$(VENV)/bin/snakemake --cores $(CORES)
+
+quick: install
+	$(VENV)/bin/snakemake --cores $(CORES) --configfile presets/quick.yaml
+
+smoke: install
+	$(VENV)/bin/snakemake --cores $(CORES) --configfile presets/smoke.yaml
+
+lint: install
+	$(VENV)/bin/ruff check .
+	@# snakemake --lint prints its findings but may exit 0: insist on its all-clear
+	$(VENV)/bin/snakemake --lint --cores 1 2>&1 | tee .lint.log
+	@grep -q "Congratulations" .lint.log || (echo "snakemake --lint found problems"; exit 1)
+	@rm -f .lint.log
+
+test: lint
+	$(VENV)/bin/pytest -ra
+
+bench: install
+	$(PY) benchmarks/run.py
+
+clean:
+	rm -rf results .snakemake

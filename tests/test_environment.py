@@ -1,0 +1,34 @@
+"""The conda environment file and pyproject.toml must list the same packages."""
+
+import re
+import tomllib
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+# conda spells a few packages differently from PyPI
+CONDA_NAMES = {"pytorch": "torch"}
+
+
+def _name(requirement: str) -> str:
+    return re.split(r"[<>=!~ \[]", requirement.strip(), maxsplit=1)[0].lower()
+
+
+def test_conda_environment_matches_pyproject():
+    pyproject = tomllib.loads((REPO / "pyproject.toml").read_text())
+    wanted = {_name(r) for r in pyproject["project"]["dependencies"]}
+    env = yaml.safe_load((REPO / "envs/sparsesens.yaml").read_text())
+    listed = set()
+    for dep in env["dependencies"]:
+        if isinstance(dep, dict):
+            listed |= {_name(r) for r in dep["pip"] if not r.startswith("-e")}
+        elif _name(dep) not in {"python", "pip"}:
+            listed.add(CONDA_NAMES.get(_name(dep), _name(dep)))
+    assert listed == wanted
+
+
+def test_every_rule_names_the_environment():
+    for smk in (REPO / "workflow/rules").glob("*.smk"):
+        text = smk.read_text()
+        assert text.count("rule ") == text.count("conda:"), smk.name

@@ -1,0 +1,107 @@
+import gzip
+import os
+import pickle
+import zipfile
+
+import h5py
+import numpy as np
+import pytest
+
+from sparsesens import io
+
+
+def test_real_mnist_has_the_classic_split(mnist):
+    x, y = mnist["train"]
+    assert x.shape == (50_000, 784) and x.dtype == np.float32
+    assert y.dtype == np.int64 and y[0] == 5
+    assert 0.0 <= x.min() and x.max() < 1.0
+    assert np.bincount(y).tolist() == [4932, 5678, 4968, 5101, 4859, 4506, 4951, 5175, 4842,
+                                       4988]
+    assert mnist["valid"][0].shape == (10_000, 784)
+    assert mnist["test"][0].shape == (10_000, 784)
+
+
+def _wheel_with(tmp_path, blob: bytes):
+    path = tmp_path / io.MNIST_WHEEL
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr(io.MNIST_MEMBER, blob)
+    return path
+
+
+def test_tampered_pickle_names_both_hashes(tmp_path):
+    wheel = _wheel_with(tmp_path, gzip.compress(pickle.dumps((1, 2, 3))))
+    with pytest.raises(io.ChecksumError) as err:
+        io.load_mnist(wheel)
+    assert io.MNIST_SHA256 in str(err.value)
+    actual = io.hashlib.sha256(gzip.compress(pickle.dumps((1, 2, 3)))).hexdigest()
+    assert actual in str(err.value)
+
+
+def test_existing_bad_wheel_is_not_trusted(tmp_path):
+    wheel = _wheel_with(tmp_path, b"not mnist")
+    with pytest.raises(io.ChecksumError):
+        io.download_mnist_wheel(wheel)
+
+
+class _Evil:
+    def __reduce__(self):
+        return (os.system, ("echo pwned",))
+
+
+def test_unpickler_refuses_other_globals():
+    with pytest.raises(io.UnsafePickleError, match="system"):
+        io.restricted_unpickle(pickle.dumps(_Evil(), protocol=2))
+
+
+def test_unpickler_rebuilds_arrays():
+    arr = np.arange(6, dtype=np.float32).reshape(2, 3)
+    labels = np.arange(2, dtype=np.int64)
+    out = io.restricted_unpickle(pickle.dumps((arr, labels), protocol=4))
+    np.testing.assert_array_equal(out[0], arr)
+    np.testing.assert_array_equal(out[1], labels)
+
+
+def test_atomic_path_leaves_nothing_on_failure(tmp_path):
+    target = tmp_path / "out.h5"
+    with pytest.raises(RuntimeError), io.atomic_path(target) as tmp:
+        tmp.write_bytes(b"half")
+        raise RuntimeError("killed")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_dictionary_round_trip_and_tamper_check(tmp_path):
+    D = np.linalg.qr(np.random.default_rng(0).standard_normal((20, 20)))[0]
+    path = tmp_path / "d.h5"
+    io.write_dictionary(path, D, np.array([3.0, 2.0]), {"lam": 0.3})
+    D2, loss, attrs = io.read_dictionary(path)
+    np.testing.assert_array_equal(D, D2)
+    assert attrs["lam"] == 0.3 and loss.tolist() == [3.0, 2.0]
+    with h5py.File(path, "r+") as h5:
+        h5["D"][0, 0] += 1.0
+    with pytest.raises(io.CorruptFileError, match="sha256"):
+        io.read_dictionary(path)
+
+
+def test_code_shard_round_trip(tmp_path):
+    rng = np.random.default_rng(1)
+    codes = rng.standard_normal((7, 12)) * (rng.random((7, 12)) < 0.3)
+    codes[3] = 0.0  # an image with an empty code
+    path = tmp_path / "s.h5"
+    io.write_code_shard(path, codes, np.arange(10, 17), np.zeros(7), np.ones(7), {"lam": 1.0})
+    shard = io.read_code_shard(path)
+    np.testing.assert_array_equal(shard["codes"], codes)
+    assert shard["image_index"].tolist() == list(range(10, 17))
+    assert shard["attrs"]["lam"] == 1.0
+
+
+def test_truncated_shard_is_detected(tmp_path):
+    path = tmp_path / "s.h5"
+    io.write_code_shard(path, np.eye(4), np.arange(4), np.zeros(4), np.zeros(4), {})
+    path.write_bytes(path.read_bytes()[:300])
+    with pytest.raises(io.CorruptFileError, match="cannot be read"):
+        io.read_code_shard(path)
+
+
+def test_unknown_split_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="allowed: train, valid, test"):
+        io.read_split(tmp_path / "x.h5", "training")

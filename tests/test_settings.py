@@ -1,0 +1,71 @@
+import copy
+from pathlib import Path
+
+import pytest
+import yaml
+
+from sparsesens import settings
+
+REPO = Path(__file__).resolve().parents[1]
+SCHEMA = yaml.safe_load((REPO / "workflow/schemas/config.schema.yaml").read_text())
+
+
+@pytest.fixture
+def config():
+    return yaml.safe_load((REPO / "config.yaml").read_text())
+
+
+def test_default_config_is_the_papers(config):
+    assert settings.config_errors(config, SCHEMA) == []
+    assert config["lambdas"] == [0.03, 0.1, 0.3, 0.9, 3.0]
+    assert config["dictionary"]["n_atoms"] == 784
+    assert config["codes"]["tol_inactive"] == 1e-5 and config["codes"]["tol_active"] == 1e-4
+    assert config["sensitivity"] == {"n_samples": 4000, "elastic_grid": 5,
+                                     "elastic_sigma": 0.25, "elastic_order": 3}
+    assert config["mlp"]["schedule"] == [{"steps": 1000, "lr": 0.1}, {"steps": 1000, "lr": 0.01}]
+    assert config["random_net"]["width"] == 7840
+    assert config["evaluation"]["labels_per_class"] == [1, 3, 10, 30, 100, 300, 1000, 3000]
+    assert len(config["evaluation"]["seeds"]) == 5
+    assert config["evaluation"]["weight_decays"] == [1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0]
+
+
+@pytest.mark.parametrize("preset", ["smoke", "quick"])
+def test_presets_merge_into_valid_configs(config, preset):
+    override = yaml.safe_load((REPO / f"presets/{preset}.yaml").read_text())
+    merged = _merge(config, override)
+    assert settings.config_errors(merged, SCHEMA) == []
+    assert merged["results"] == f"results/{preset}"
+
+
+def _merge(base, override):
+    out = copy.deepcopy(base)
+    for key, value in override.items():
+        out[key] = _merge(out[key], value) if isinstance(value, dict) else value
+    return out
+
+
+@pytest.mark.parametrize("mutate, key, words", [
+    (lambda c: c.update(lambdas=[-1]), "lambdas.0", "less than or equal to the minimum"),
+    (lambda c: c.update(lambda_=[0.3]), "(top level)", "'lambda_' was unexpected"),
+    (lambda c: c["codes"].update(shard_size="big"), "codes.shard_size", "not of type 'integer'"),
+    (lambda c: c.update(device="tpu"), "device", "is not one of ['auto', 'cpu', 'cuda']"),
+    (lambda c: c["dictionary"].update(max_iter_per_lambda=[{"lam": 0.33, "max_iter": 5}]),
+     "dictionary.max_iter_per_lambda.0.lam", "not one of lambdas"),
+])
+def test_bad_values_name_the_key(config, mutate, key, words):
+    mutate(config)
+    problems = settings.config_errors(config, SCHEMA)
+    assert any(f"`{key}`" in p and words in p for p in problems), problems
+
+
+def test_derived_values(config):
+    assert settings.lambda_tag(3.0) == "3.0" and settings.lambda_tag(0.03) == "0.03"
+    assert settings.config_lambda(config, "0.3") == 0.3
+    with pytest.raises(ValueError, match="lambdas: 0.03, 0.1"):
+        settings.config_lambda(config, "0.5")
+    assert settings.dictionary_max_iter(config, 0.03) == 40000
+    assert settings.dictionary_max_iter(config, 0.3) == config["dictionary"]["max_iter"]
+    config["data"]["subset"]["valid"] = 2500
+    config["codes"]["shard_size"] = 1000
+    assert settings.shard_ranges(config, "valid") == [(0, 1000), (1000, 2000), (2000, 2500)]
+    assert len(settings.shard_ranges(config, "train")) == 50
