@@ -39,7 +39,9 @@ lint: install
 test: lint
 	$(VENV)/bin/pytest -ra
 
+# spams-bin (GPLv3) is only a peer to measure against, never a dependency: try it, go on without.
 bench: install
+	-$(PY) -m pip install -q --disable-pip-version-check spams-bin
 	$(PY) benchmarks/run.py
 
 clean:

@@ -216,7 +216,7 @@ def kkt_violation(X: np.ndarray, D: np.ndarray, R: np.ndarray, lam: float
 
 
 def encode(X: np.ndarray, D: np.ndarray, lam: float, *, device: torch.device | str = "cpu",
-           fista_iter: int = 50, polish_rounds: int = 30, batch_size: int = 2000,
+           fista_iter: int = 100, polish_rounds: int = 30, batch_size: int = 2000,
            tol_inactive: float = 1e-5, tol_active: float = 1e-4,
            progress: Callable[[int], None] | None = None) -> EncodeResult:
     """Exact lasso codes of many images, each certified by Eq. 9.
