@@ -23,6 +23,7 @@ def test_agrees_with_sklearn_coordinate_descent_on_coherent_dictionaries(seed, l
     assert np.abs(np.triu(D.T @ D, 1)).max() > 0.7  # coherent atoms, a hard problem
     X = np.random.default_rng(seed + 10).standard_normal((25, 40))
     result = lasso.encode(X, D, lam, fista_iter=10, batch_size=8)
+    assert result.n_fallback == 0
     assert result.certified.all()
     for x, r in zip(X, result.codes, strict=True):
         ref = Lasso(alpha=lam / 40, fit_intercept=False, tol=1e-14, max_iter=200_000).fit(D, x)
@@ -72,7 +73,7 @@ def test_failing_images_are_kept_and_reported():
 def test_fallback_rescues_images_the_polish_leaves():
     D = random_dictionary(30, 60, 10, coherence=1.5)
     X = np.random.default_rng(11).standard_normal((12, 30))
-    result = lasso.encode(X, D, 0.05, fista_iter=0, polish_rounds=1)
+    result = lasso.encode(X, D, 0.05, fista_iter=1, max_fista_iter=1, polish_rounds=1)
     assert result.n_fallback > 0 and result.certified.all()
 
 

@@ -51,6 +51,10 @@ def _merge(base, override):
     (lambda c: c.update(device="tpu"), "device", "is not one of ['auto', 'cpu', 'cuda']"),
     (lambda c: c["dictionary"].update(max_iter_per_lambda=[{"lam": 0.33, "max_iter": 5}]),
      "dictionary.max_iter_per_lambda.0.lam", "not one of lambdas"),
+    (lambda c: c["data"]["subset"].update(train=1000), "evaluation.labels_per_class",
+     "need at least 36000 training images"),
+    (lambda c: c["codes"].update(max_fista_iter=10), "codes.max_fista_iter",
+     "smaller than codes.fista_iter"),
 ])
 def test_bad_values_name_the_key(config, mutate, key, words):
     mutate(config)

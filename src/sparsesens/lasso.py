@@ -62,8 +62,12 @@ def soft_threshold(u: torch.Tensor, threshold: float | torch.Tensor) -> torch.Te
 
 
 def fista(C: torch.Tensor, G: torch.Tensor, lam: float, n_iter: int,
-          R0: torch.Tensor | None = None) -> torch.Tensor:
-    """``n_iter`` FISTA steps on the lasso in coefficient space.
+          R0: torch.Tensor | None = None, step: float | None = None) -> torch.Tensor:
+    """``n_iter`` FISTA steps on the lasso in coefficient space, with adaptive restart.
+
+    The momentum of a row is reset whenever it points against the last proximal step
+    (the gradient restart of O'Donoghue and Candes, 2015), which keeps FISTA fast on the
+    ill-conditioned Gram matrices of coherent dictionaries.
 
     Args:
         C: (B, n) correlations ``X D``.
@@ -71,16 +75,21 @@ def fista(C: torch.Tensor, G: torch.Tensor, lam: float, n_iter: int,
         lam: sparsity weight.
         n_iter: number of steps.
         R0: (B, n) starting codes; zeros when omitted.
+        step: step size; ``1 / largest eigenvalue of G`` when omitted.
 
     Returns:
         (B, n) codes after the last step.
     """
-    step = 1.0 / float(torch.linalg.eigvalsh(G.double()).max())
+    if step is None:
+        step = 1.0 / float(torch.linalg.eigvalsh(G.double()).max())
     R = torch.zeros_like(C) if R0 is None else R0.clone()
-    Y, t = R.clone(), 1.0
+    Y = R.clone()
+    t = torch.ones((C.shape[0], 1), dtype=C.dtype, device=C.device)
     for _ in range(n_iter):
         R_next = soft_threshold(Y - step * (Y @ G - C), step * lam)
-        t_next = (1.0 + (1.0 + 4.0 * t * t) ** 0.5) / 2.0
+        restart = ((Y - R_next) * (R_next - R)).sum(dim=1, keepdim=True) > 0
+        t = torch.where(restart, 1.0, t)
+        t_next = (1.0 + torch.sqrt(1.0 + 4.0 * t * t)) / 2.0
         Y = R_next + ((t - 1.0) / t_next) * (R_next - R)
         R, t = R_next, t_next
     return R
@@ -216,18 +225,25 @@ def kkt_violation(X: np.ndarray, D: np.ndarray, R: np.ndarray, lam: float
 
 
 def encode(X: np.ndarray, D: np.ndarray, lam: float, *, device: torch.device | str = "cpu",
-           fista_iter: int = 100, polish_rounds: int = 30, batch_size: int = 2000,
-           tol_inactive: float = 1e-5, tol_active: float = 1e-4,
+           fista_iter: int = 100, max_fista_iter: int = 10_000, polish_rounds: int = 10,
+           batch_size: int = 2000, tol_inactive: float = 1e-5, tol_active: float = 1e-4,
            progress: Callable[[int], None] | None = None) -> EncodeResult:
     """Exact lasso codes of many images, each certified by Eq. 9.
+
+    FISTA runs in stages, the first of ``fista_iter`` steps, each next one twice as long.
+    After each stage, the rows whose support
+    changed little since the previous stage get ``polish_rounds`` active-set rounds; rows
+    that settle are done, the others continue with FISTA from where they were. Rows still
+    open after ``max_fista_iter`` steps go to exact coordinate descent.
 
     Args:
         X: (N, m) images.
         D: (m, n) dictionary with unit-norm columns.
         lam: sparsity weight, > 0.
         device: where the batched work runs (the CPU or a CUDA device).
-        fista_iter: FISTA steps before the active-set polish.
-        polish_rounds: active-set rounds before the coordinate-descent fallback.
+        fista_iter: FISTA steps of the first stage.
+        max_fista_iter: FISTA steps after which a row goes to the fallback.
+        polish_rounds: active-set rounds per attempt.
         batch_size: images solved together.
         tol_inactive, tol_active: the tolerances of Eq. 9.
         progress: called with the number of images finished after each batch.
@@ -242,27 +258,71 @@ def encode(X: np.ndarray, D: np.ndarray, lam: float, *, device: torch.device | s
         raise ValueError(f"X {X.shape} and D {D.shape} do not fit: need (N, m) and (m, n)")
     if not lam > 0:
         raise ValueError(f"lam must be > 0, got {lam}")
+    if fista_iter < 1 or max_fista_iter < fista_iter:
+        raise ValueError(f"need 1 <= fista_iter <= max_fista_iter, got {fista_iter} and "
+                         f"{max_fista_iter}")
     device = torch.device(device)
     D64 = torch.as_tensor(D, device=device)
     G64 = D64.T @ D64
     G32 = G64.float()
+    step = 1.0 / float(torch.linalg.eigvalsh(G64).max())
     codes = np.zeros((X.shape[0], D.shape[1]))
     n_fallback = 0
     for start in range(0, X.shape[0], batch_size):
         Xb = torch.as_tensor(X[start:start + batch_size], device=device, dtype=torch.float64)
         C64 = Xb @ D64
-        R = fista(C64.float(), G32, lam, fista_iter).double()
-        R, settled = polish(C64, G64, R, lam, polish_rounds, 0.1 * tol_inactive)
-        R = R.cpu().numpy()
-        for row in np.flatnonzero(~settled.cpu().numpy()):
+        result, open_rows = _encode_batch(C64, G64, G32, lam, step, fista_iter,
+                                          max_fista_iter, polish_rounds, 0.1 * tol_inactive)
+        for row in open_rows:
             n_fallback += 1
-            r = coordinate_descent(Xb[row].cpu().numpy(), D, lam, R[row], G64.cpu().numpy())
-            r_t = torch.as_tensor(r, device=device)[None]
-            r_t, _ = polish(C64[row:row + 1], G64, r_t, lam, polish_rounds, 0.1 * tol_inactive)
-            R[row] = r_t[0].cpu().numpy()
-        codes[start:start + len(R)] = R
+            r = coordinate_descent(Xb[row].cpu().numpy(), D, lam, result[row].cpu().numpy(),
+                                   G64.cpu().numpy())
+            r_t, _ = polish(C64[row:row + 1], G64, torch.as_tensor(r, device=device)[None],
+                            lam, 3 * polish_rounds, 0.1 * tol_inactive)
+            result[row] = r_t[0]
+        codes[start:start + len(result)] = result.cpu().numpy()
         if progress is not None:
-            progress(len(R))
+            progress(len(result))
     inactive, active = kkt_violation(X, D, codes, lam)
     certified = (inactive < tol_inactive) & (active < tol_active)
     return EncodeResult(codes, inactive, active, certified, n_fallback)
+
+
+def _encode_batch(C64: torch.Tensor, G64: torch.Tensor, G32: torch.Tensor, lam: float,
+                  step: float, fista_iter: int, max_fista_iter: int, polish_rounds: int,
+                  add_margin: float) -> tuple[torch.Tensor, list[int]]:
+    """Staged FISTA and polish for one batch; returns codes and the rows left open."""
+    out = torch.zeros_like(C64)
+    todo = torch.arange(C64.shape[0], device=C64.device)
+    R = torch.zeros_like(C64, dtype=torch.float32)
+    done_iter, stage = 0, fista_iter
+    while len(todo) and done_iter < max_fista_iter:
+        stage = min(stage, max_fista_iter - done_iter)
+        # the last tenth of the stage shows whether a row's support has stopped moving
+        probe = max(1, stage // 10)
+        R = fista(C64[todo].float(), G32, lam, stage - probe, R0=R, step=step)
+        signs = torch.sign(R)
+        R = fista(C64[todo].float(), G32, lam, probe, R0=R, step=step)
+        done_iter += stage
+        stage *= 2  # rows still open are the hard ones: give them longer runs
+        new_signs = torch.sign(R)
+        changed = (new_signs != signs).sum(dim=1)
+        size = (new_signs != 0).sum(dim=1)
+        # a support still moving a lot would only make the polish cycle: wait for it
+        ready = changed <= torch.clamp(size // 10, min=2)
+        if done_iter >= max_fista_iter:
+            ready[:] = True
+        if not ready.any():
+            continue
+        attempt = torch.nonzero(ready).squeeze(1)
+        polished, settled = polish(C64[todo[attempt]], G64, R[attempt].double(), lam,
+                                   polish_rounds, add_margin)
+        finished = attempt[settled]
+        out[todo[finished]] = polished[settled]
+        keep = torch.ones(len(todo), dtype=torch.bool, device=todo.device)
+        keep[finished] = False
+        # rows that never settled keep their best guess for the fallback
+        if done_iter >= max_fista_iter:
+            out[todo[attempt[~settled]]] = polished[~settled]
+        todo, R = todo[keep], R[keep]
+    return out, todo.tolist()

@@ -72,11 +72,16 @@ def config_errors(config: Mapping[str, Any], schema: Mapping[str, Any]) -> list[
             problems.append(
                 f"config key `dictionary.max_iter_per_lambda.{i}.lam`: {entry['lam']} is not "
                 f"one of lambdas {lambdas}")
+    codes = config["codes"]
+    if codes["max_fista_iter"] < codes["fista_iter"]:
+        problems.append(f"config key `codes.max_fista_iter`: {codes['max_fista_iter']} is "
+                        f"smaller than codes.fista_iter ({codes['fista_iter']})")
     most = max(config["evaluation"]["labels_per_class"])
-    if most * 10 > n_images(config, "train"):
+    # the smallest MNIST class holds 9 % of the images: ask for 12 times the labels
+    if most * 12 > n_images(config, "train"):
         problems.append(
             f"config key `evaluation.labels_per_class`: {most} labels per class need at least "
-            f"{most * 10} training images, but data.subset.train gives {n_images(config, 'train')}")
+            f"{most * 12} training images, but data.subset.train gives {n_images(config, 'train')}")
     tags = [lambda_tag(lam) for lam in lambdas]
     if len(set(tags)) != len(tags):
         problems.append(f"config key `lambdas`: two values share a file name tag: {tags}")

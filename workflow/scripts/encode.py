@@ -31,7 +31,8 @@ def report(n):
 
 start = time.perf_counter()
 result = encode(X, D, lam, device=device, fista_iter=opts["fista_iter"],
-                polish_rounds=opts["polish_rounds"], batch_size=opts["batch_size"],
+                max_fista_iter=opts["max_fista_iter"], polish_rounds=opts["polish_rounds"],
+                batch_size=opts["batch_size"],
                 tol_inactive=opts["tol_inactive"], tol_active=opts["tol_active"],
                 progress=report)
 seconds = time.perf_counter() - start
