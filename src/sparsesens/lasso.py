@@ -8,12 +8,14 @@ For a dictionary ``D`` (m x n, unit-norm columns) and an image ``x`` the code is
 (with the Gram matrix ``G = D^T D`` and the correlations ``C = X D``, so a round costs one
 n x n product per image rather than an image-space residual):
 
-1. accelerated proximal gradient (FISTA) for a few dozen steps, which finds the support;
-2. a batched primal active-set polish: on the signed support S solve the closed form of
-   Eq. 4, ``G_SS r_S = c_S - lam s_S``, drop atoms whose sign flipped, add inactive atoms
-   whose correlation exceeds ``lam``, until nothing changes;
-3. exact coordinate descent (scikit-learn's ``Lasso`` on the Gram matrix) for the few
-   images whose polish did not settle, followed by one more polish.
+1. accelerated proximal gradient (FISTA with adaptive restart), in stages of growing
+   length, which finds the support;
+2. after each stage, for the images whose support stopped moving, a batched primal
+   active-set polish: on the signed support S solve the closed form of Eq. 4,
+   ``G_SS r_S = c_S - lam s_S``, drop atoms whose sign flipped, add inactive atoms whose
+   correlation exceeds ``lam``, until nothing changes; unsettled images go on with FISTA;
+3. exact coordinate descent (scikit-learn's ``Lasso`` on the Gram matrix) for images still
+   open after the FISTA budget, followed by one more polish.
 
 ``kkt_violation`` then checks every image independently against Eq. 9.
 """
