@@ -268,6 +268,7 @@ def encode(X: np.ndarray, D: np.ndarray, lam: float, *, device: torch.device | s
     G64 = D64.T @ D64
     G32 = G64.float()
     step = 1.0 / float(torch.linalg.eigvalsh(G64).max())
+    G_np = G64.cpu().numpy()
     codes = np.zeros((X.shape[0], D.shape[1]))
     n_fallback = 0
     for start in range(0, X.shape[0], batch_size):
@@ -278,7 +279,7 @@ def encode(X: np.ndarray, D: np.ndarray, lam: float, *, device: torch.device | s
         for row in open_rows:
             n_fallback += 1
             r = coordinate_descent(Xb[row].cpu().numpy(), D, lam, result[row].cpu().numpy(),
-                                   G64.cpu().numpy())
+                                   G_np)
             r_t, _ = polish(C64[row:row + 1], G64, torch.as_tensor(r, device=device)[None],
                             lam, 3 * polish_rounds, 0.1 * tol_inactive)
             result[row] = r_t[0]
@@ -296,15 +297,17 @@ def _encode_batch(C64: torch.Tensor, G64: torch.Tensor, G32: torch.Tensor, lam: 
     """Staged FISTA and polish for one batch; returns codes and the rows left open."""
     out = torch.zeros_like(C64)
     todo = torch.arange(C64.shape[0], device=C64.device)
-    R = torch.zeros_like(C64, dtype=torch.float32)
+    C32 = C64.float()
+    R = torch.zeros_like(C32)
     done_iter, stage = 0, fista_iter
     while len(todo) and done_iter < max_fista_iter:
         stage = min(stage, max_fista_iter - done_iter)
         # the last tenth of the stage shows whether a row's support has stopped moving
         probe = max(1, stage // 10)
-        R = fista(C64[todo].float(), G32, lam, stage - probe, R0=R, step=step)
+        C_todo = C32[todo]
+        R = fista(C_todo, G32, lam, stage - probe, R0=R, step=step)
         signs = torch.sign(R)
-        R = fista(C64[todo].float(), G32, lam, probe, R0=R, step=step)
+        R = fista(C_todo, G32, lam, probe, R0=R, step=step)
         done_iter += stage
         stage *= 2  # rows still open are the hard ones: give them longer runs
         new_signs = torch.sign(R)
