@@ -226,6 +226,12 @@ def kkt_violation(X: np.ndarray, D: np.ndarray, R: np.ndarray, lam: float
     return gap.numpy(), err.numpy()
 
 
+def passes_eq9(inactive: np.ndarray, active: np.ndarray, tol_inactive: float = 1e-5,
+               tol_active: float = 1e-4) -> np.ndarray:
+    """Per image, True where both conditions of Eq. 9 hold (see :func:`kkt_violation`)."""
+    return (np.asarray(inactive) < tol_inactive) & (np.asarray(active) < tol_active)
+
+
 def encode(X: np.ndarray, D: np.ndarray, lam: float, *, device: torch.device | str = "cpu",
            fista_iter: int = 100, max_fista_iter: int = 10_000, polish_rounds: int = 10,
            batch_size: int = 2000, tol_inactive: float = 1e-5, tol_active: float = 1e-4,
@@ -233,10 +239,10 @@ def encode(X: np.ndarray, D: np.ndarray, lam: float, *, device: torch.device | s
     """Exact lasso codes of many images, each certified by Eq. 9.
 
     FISTA runs in stages, the first of ``fista_iter`` steps, each next one twice as long.
-    After each stage, the rows whose support
-    changed little since the previous stage get ``polish_rounds`` active-set rounds; rows
-    that settle are done, the others continue with FISTA from where they were. Rows still
-    open after ``max_fista_iter`` steps go to exact coordinate descent.
+    After each stage, the rows whose support barely moved during the stage's last tenth get
+    ``polish_rounds`` active-set rounds; rows that settle are done, the others continue
+    with FISTA from where they were. Rows still open after ``max_fista_iter`` steps go to
+    exact coordinate descent.
 
     Args:
         X: (N, m) images.
@@ -280,6 +286,8 @@ def encode(X: np.ndarray, D: np.ndarray, lam: float, *, device: torch.device | s
             n_fallback += 1
             r = coordinate_descent(Xb[row].cpu().numpy(), D, lam, result[row].cpu().numpy(),
                                    G_np)
+            # a coordinate-descent code has nearly the right support: a few more rounds
+            # are cheap for one row and make it exact
             r_t, _ = polish(C64[row:row + 1], G64, torch.as_tensor(r, device=device)[None],
                             lam, 3 * polish_rounds, 0.1 * tol_inactive)
             result[row] = r_t[0]
@@ -287,7 +295,7 @@ def encode(X: np.ndarray, D: np.ndarray, lam: float, *, device: torch.device | s
         if progress is not None:
             progress(len(result))
     inactive, active = kkt_violation(X, D, codes, lam)
-    certified = (inactive < tol_inactive) & (active < tol_active)
+    certified = passes_eq9(inactive, active, tol_inactive, tol_active)
     return EncodeResult(codes, inactive, active, certified, n_fallback)
 
 
