@@ -13,6 +13,7 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/dictionary.smk"
 include: "workflow/rules/codes.smk"
+include: "workflow/rules/sensitivity.smk"
 include: "workflow/rules/evaluation.smk"
 include: "workflow/rules/figures.smk"
 
@@ -24,5 +25,10 @@ rule all:
         code_shards(),
         rules.code_summary.output,
         rules.fig5.output,
-        label_subset_files(),
+        rules.train_mlp.output,
+        rules.sensitivity_summary.output,
+        rules.fig1.output,
+        rules.fig6.output,
+        rules.evaluation_table.output,
+        rules.fig4.output,
     default_target: True

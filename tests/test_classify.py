@@ -1,6 +1,8 @@
 import numpy as np
 import pytest
+import torch
 
+from sparsesens import classify
 from sparsesens.classify import labelled_subset
 
 
@@ -17,3 +19,83 @@ def test_balanced_nested_and_seeded():
 def test_too_few_images_of_a_class():
     with pytest.raises(ValueError, match="class 1 has 2 images"):
         labelled_subset(np.array([0, 0, 0, 1, 1]), 3, seed=0)
+
+
+def test_nearest_neighbour_matches_sklearn_on_nested_subsets():
+    from sklearn.neighbors import KNeighborsClassifier
+
+    rng = np.random.default_rng(3)
+    train, test = rng.standard_normal((200, 15)), rng.standard_normal((70, 15))
+    y_train, y_test = rng.integers(0, 4, 200), rng.integers(0, 4, 70)
+    subsets = {5: np.arange(0, 200, 40), 50: np.arange(0, 200, 4), 200: np.arange(200)}
+    for metric in classify.METRICS:
+        ours = classify.nearest_neighbour_accuracy(train, y_train, test, y_test, subsets, metric,
+                                                   chunk_size=16)
+        for k, rows in subsets.items():
+            ref = KNeighborsClassifier(1, metric=metric, algorithm="brute").fit(
+                train[rows], y_train[rows]).score(test, y_test)
+            assert ours[k] == pytest.approx(ref)
+    with pytest.raises(ValueError, match="unknown metric 'manhattan'"):
+        classify.nearest_neighbour_accuracy(train, y_train, test, y_test, subsets, "manhattan")
+
+
+def test_cosine_ignores_norms_and_euclidean_does_not():
+    train = np.array([[1.0, 0.0], [10.0, 1.0]])
+    test = np.array([[9.0, 0.2]])
+    subsets = {2: np.array([0, 1])}
+    euclid = classify.nearest_neighbour_accuracy(train, [0, 1], test, [1], subsets, "euclidean")
+    cosine = classify.nearest_neighbour_accuracy(train, [0, 1], test, [1], subsets, "cosine")
+    assert euclid[2] == 1.0 and cosine[2] == 0.0
+
+
+@pytest.mark.parametrize("weight_decay", [1e-3, 1e-1])
+def test_logistic_matches_sklearn(weight_decay):
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.default_rng(4)
+    X, y = rng.standard_normal((300, 20)), rng.integers(0, 4, 300)
+    X[np.arange(300), y] += 1.5
+    ours = classify.fit_logistic(X, y, weight_decay, n_classes=4, dtype=torch.float64,
+                                 tolerance=1e-10)
+    ref = LogisticRegression(C=1 / (300 * weight_decay), tol=1e-12, max_iter=10_000).fit(X, y)
+    np.testing.assert_allclose(ours.W.numpy(), ref.coef_, atol=1e-4)
+    np.testing.assert_allclose(ours.b.numpy(), ref.intercept_, atol=1e-4)
+    np.testing.assert_array_equal(ours.predict(X), ref.predict(X))
+
+
+def test_logistic_path_is_warm_started_and_complete():
+    rng = np.random.default_rng(5)
+    X, y = rng.standard_normal((120, 8)), rng.integers(0, 3, 120)
+    path = classify.logistic_path(X, y, [1e-3, 1.0, 1e-2], n_classes=3)
+    assert sorted(path) == [1e-3, 1e-2, 1.0]
+    norms = [float(path[d].W.norm()) for d in (1.0, 1e-2, 1e-3)]
+    assert norms[0] < norms[1] < norms[2]  # less decay, larger weights
+    with pytest.raises(ValueError, match="weight_decay"):
+        classify.fit_logistic(X, y, 0.0)
+
+
+def test_random_features_are_seeded_chunked_relu_layers():
+    X = np.random.default_rng(6).random((37, 12)).astype(np.float32)
+    W1, W2 = classify.random_net_weights(12, 30, seed=7)
+    again = classify.random_net_weights(12, 30, seed=7)
+    assert torch.equal(W1, again[0]) and torch.equal(W2, again[1])
+    assert not torch.equal(W1, classify.random_net_weights(12, 30, seed=8)[0])
+    Z = classify.random_features(X, W1, W2, chunk_size=10)
+    expected = np.maximum(np.maximum(X @ W1.numpy().T, 0) @ W2.numpy().T, 0)
+    np.testing.assert_allclose(Z, expected, rtol=1e-4, atol=1e-3)
+    assert Z.shape == (37, 30) and Z.dtype == np.float32
+
+
+def test_rms_scale_gives_unit_mean_square_norm():
+    X = np.random.default_rng(8).standard_normal((50, 6)) * 7
+    scaled = X / classify.rms_scale(X)
+    assert (scaled ** 2).sum(axis=1).mean() == pytest.approx(1.0)
+    assert classify.rms_scale(np.zeros((3, 2))) == 1.0
+
+
+def test_evaluation_rows_have_the_table_columns():
+    rows = classify.evaluation_rows(
+        "sparse", 0.3, 2, {"euclidean": {1: 0.5}, "cosine": {1: 0.6}},
+        [{"k": 1, "weight_decay": 0.01, "train_acc": 1.0, "test_acc": 0.7}])
+    assert [tuple(row) for row in rows] == [classify.TABLE_COLUMNS] * 3
+    assert [row["classifier"] for row in rows] == ["knn_euclidean", "knn_cosine", "logistic"]

@@ -105,3 +105,41 @@ def test_truncated_shard_is_detected(tmp_path):
 def test_unknown_split_is_refused(tmp_path):
     with pytest.raises(ValueError, match="allowed: train, valid, test"):
         io.read_split(tmp_path / "x.h5", "training")
+
+
+def test_split_codes_join_shards_in_image_order(tmp_path):
+    rng = np.random.default_rng(2)
+    codes = rng.standard_normal((9, 5)) * (rng.random((9, 5)) < 0.4)
+    paths = []
+    for i, rows in enumerate([range(6, 9), range(0, 3), range(3, 6)]):
+        rows = list(rows)
+        paths.append(tmp_path / f"s{i}.h5")
+        io.write_code_shard(paths[-1], codes[rows], rows, -np.arange(9.0)[rows],
+                            np.zeros(3), {"dictionary_sha256": "abc"})
+    joined = io.read_split_codes(paths, dictionary_sha256="abc")
+    np.testing.assert_array_equal(joined["codes"].toarray(), codes)
+    np.testing.assert_array_equal(joined["kkt_inactive"], -np.arange(9.0))
+    with pytest.raises(io.CorruptFileError, match="another dictionary"):
+        io.read_split_codes(paths, dictionary_sha256="def")
+    with pytest.raises(io.CorruptFileError, match="exactly once"):
+        io.read_split_codes(paths[:2])
+
+
+def test_inconsistent_csr_is_detected(tmp_path):
+    import h5py
+
+    path = tmp_path / "shard.h5"
+    io.write_code_shard(path, np.eye(4), np.arange(4), np.zeros(4), np.zeros(4), {})
+    with h5py.File(path, "r+") as h5:
+        h5["indices"][0] = 99  # a column outside the dictionary
+    with pytest.raises(io.CorruptFileError, match="inconsistent"):
+        io.read_code_shard(path)
+
+
+def test_arrays_round_trip_and_missing_dataset(tmp_path):
+    path = tmp_path / "a.h5"
+    io.write_arrays(path, {"x": np.arange(3), "dx/noise": np.ones((2, 2))}, {"seed": 4})
+    arrays, attrs = io.read_arrays(path, ["x", "dx/noise"])
+    assert arrays["x"].tolist() == [0, 1, 2] and attrs["seed"] == 4
+    with pytest.raises(io.CorruptFileError, match="lacks datasets"):
+        io.read_arrays(path, ["y"])

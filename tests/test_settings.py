@@ -20,8 +20,9 @@ def test_default_config_is_the_papers(config):
     assert config["lambdas"] == [0.03, 0.1, 0.3, 0.9, 3.0]
     assert config["dictionary"]["n_atoms"] == 784
     assert config["codes"]["tol_inactive"] == 1e-5 and config["codes"]["tol_active"] == 1e-4
-    assert config["sensitivity"] == {"n_samples": 4000, "elastic_grid": 5,
-                                     "elastic_sigma": 0.25, "elastic_order": 3}
+    paper = {"n_samples": 4000, "elastic_grid": 5, "elastic_sigma": 0.25, "elastic_order": 3}
+    assert {key: config["sensitivity"][key] for key in paper} == paper
+    assert config["analysis"]["lam"] == 0.3
     assert config["mlp"]["schedule"] == [{"steps": 1000, "lr": 0.1}, {"steps": 1000, "lr": 0.01}]
     assert config["random_net"]["width"] == 7840
     assert config["evaluation"]["labels_per_class"] == [1, 3, 10, 30, 100, 300, 1000, 3000]
@@ -55,6 +56,9 @@ def _merge(base, override):
      "need at least 36000 training images"),
     (lambda c: c["codes"].update(max_fista_iter=10), "codes.max_fista_iter",
      "smaller than codes.fista_iter"),
+    (lambda c: c["analysis"].update(lam=0.5), "analysis.lam", "not one of lambdas"),
+    (lambda c: c["sensitivity"].update(finite_samples=5000), "sensitivity.finite_samples",
+     "larger than sensitivity.n_samples"),
 ])
 def test_bad_values_name_the_key(config, mutate, key, words):
     mutate(config)
@@ -73,3 +77,11 @@ def test_derived_values(config):
     config["codes"]["shard_size"] = 1000
     assert settings.shard_ranges(config, "valid") == [(0, 1000), (1000, 2000), (2000, 2500)]
     assert len(settings.shard_ranges(config, "train")) == 50
+
+
+def test_stage_seeds_differ_by_stage_and_follow_the_root_seed(config):
+    seeds = {stage: settings.stage_seed(config, stage) for stage in ("mlp", "perturbations")}
+    assert seeds["mlp"] != seeds["perturbations"]
+    assert settings.stage_seed(config, "mlp") == seeds["mlp"]
+    config["seed"] = 1
+    assert settings.stage_seed(config, "mlp") != seeds["mlp"]

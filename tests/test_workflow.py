@@ -1,5 +1,6 @@
 """The workflow through the snakemake command line, on the real MNIST."""
 
+import json
 import re
 
 import h5py
@@ -84,10 +85,69 @@ def test_smoke_preset_end_to_end(workdir, repo):
     assert sorted(labels["k"].unique()) == [1, 10, 30]
     assert (labels.groupby(["k", "label"]).size() == labels.groupby(["k", "label"])
             .size().index.get_level_values(0)).all()
-    for name in ("fig5_atoms", "fig5_active_fraction", "dictionary_loss"):
+    check_sensitivity(root)
+    check_evaluation(root)
+    for name in ("fig5_atoms", "fig5_active_fraction", "dictionary_loss", "fig1_sensitivity",
+                 "fig6_sensitivity_per_lambda", "finite_perturbations", "fig4_evaluation",
+                 "fig7_evaluation_per_lambda"):
         png = (root / f"figures/{name}.png").read_bytes()
         assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
     # nothing left to do: a second run plans no job
     again = run_snakemake(workdir, "-n", "--cores", "2", "--configfile",
                           str(repo / "presets/smoke.yaml"))
     assert "Nothing to be done" in again.stdout + again.stderr
+
+
+def check_sensitivity(root):
+    """The sensitivity stage of a smoke run, recomputed independently from its inputs."""
+    X, y = io.read_split(root / "data/mnist.h5", "train")
+    samples, _ = io.read_arrays(root / "sensitivity/perturbations.h5", io.PERTURBATION_DATASETS)
+    summary = pd.read_csv(root / "sensitivity/summary.tsv", sep="\t")
+    assert len(summary) == 9 and (summary["n"] == 200).all()
+    for lam in ("0.3", "3.0"):
+        D, _, _ = io.read_dictionary(root / f"dictionaries/lam_{lam}.h5")
+        codes = io.read_split_codes(sorted((root / f"codes/lam_{lam}").glob("train_*.h5")))
+        table = pd.read_csv(root / f"sensitivity/lam_{lam}.tsv", sep="\t")
+        assert table["certified"].all()
+        for kind in ("noise", "swap", "distortion"):
+            # the explicit active Jacobian of Eq. 6, one image at a time, in NumPy
+            ratios = []
+            for i, dx in zip(samples["image_index"], samples[f"dx/{kind}"], strict=True):
+                code = codes["codes"][[i]].toarray()[0]
+                Dp = D[:, code != 0]
+                ratios.append(np.linalg.norm(np.linalg.solve(Dp.T @ Dp, Dp.T @ dx))
+                              / np.linalg.norm(dx))
+            row = summary[(summary.representation == "sparse") & (summary.lam == float(lam))
+                          & (summary.perturbation == kind)]
+            assert float(row["median"].iloc[0]) == pytest.approx(np.median(ratios), rel=0.1)
+            np.testing.assert_allclose(table[table.perturbation == kind]["ratio"], ratios,
+                                       rtol=1e-8)
+        finite = pd.read_csv(root / f"sensitivity/finite/lam_{lam}.tsv", sep="\t")
+        tiny = finite[finite.eps == finite.eps.min()]
+        np.testing.assert_allclose(tiny["ratio"], tiny["jacobian_ratio"], rtol=1e-4)
+    metrics = json.loads((root / "mlp/metrics.json").read_text())
+    assert metrics["steps"] == 200 and metrics["valid_accuracy"] > 0.7
+    hidden, _ = io.read_arrays(root / "mlp/hidden.h5", ["train", "valid", "test"])
+    assert hidden["train"].shape == (1000, 784) and (hidden["valid"] >= 0).all()
+    mlp_table = pd.read_csv(root / "sensitivity/mlp.tsv", sep="\t")
+    assert mlp_table["image_index"].tolist()[:200] == samples["image_index"].tolist()
+
+
+def check_evaluation(root):
+    """Every evaluation cell of a smoke run is there; pixel 1-NN agrees with scikit-learn."""
+    from sklearn.neighbors import KNeighborsClassifier
+
+    table = pd.read_csv(root / "eval/results.tsv", sep="\t")
+    cells = table.groupby(["representation", "lam", "classifier", "k", "seed"], dropna=False)
+    assert cells.ngroups == len(table) == 5 * 3 * 3 * 2  # reps x classifiers x k x seeds
+    assert table["test_acc"].between(0, 1).all()
+    logistic = table[table.classifier == "logistic"]
+    assert logistic["weight_decay"].isin([1e-4, 1e-2]).all()
+    X, y = io.read_split(root / "data/mnist.h5", "train")
+    Xv, yv = io.read_split(root / "data/mnist.h5", "valid")
+    labels = pd.read_csv(root / "eval/labels/seed_1.tsv", sep="\t")
+    rows = labels[labels.k == 30]["image_index"].to_numpy()
+    expected = KNeighborsClassifier(1).fit(X[rows], y[rows]).score(Xv, yv)
+    ours = table.query("representation == 'pixels' and classifier == 'knn_euclidean' "
+                       "and k == 30 and seed == 1")["test_acc"]
+    assert float(ours.iloc[0]) == pytest.approx(expected)

@@ -1,8 +1,15 @@
-"""Supervised evaluation of representations (Section 6)."""
+"""Supervised evaluation of representations (Section 6): labelled subsets, the random-feature
+net of Eq. 8, 1-nearest-neighbour and multinomial logistic regression, batched in torch."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
 import numpy as np
+import torch
+
+METRICS = ("euclidean", "cosine")
 
 
 def labelled_subset(labels: np.ndarray, per_class: int, seed: int) -> np.ndarray:
@@ -29,3 +36,195 @@ def labelled_subset(labels: np.ndarray, per_class: int, seed: int) -> np.ndarray
                              f"{per_class} labels per class asked for")
         chosen.append(rng.permutation(members)[:per_class])
     return np.sort(np.concatenate(chosen))
+
+
+# ----------------------------------------------------------------------------- random net
+
+
+def random_net_weights(n_inputs: int, width: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """``W1`` (width x n_inputs) and ``W2`` (width x width), iid N(0, 1) from ``seed`` (Eq. 8)."""
+    generator = torch.Generator().manual_seed(seed)
+    W1 = torch.randn((width, n_inputs), generator=generator)
+    W2 = torch.randn((width, width), generator=generator)
+    return W1, W2
+
+
+def random_features(X: np.ndarray, W1: torch.Tensor, W2: torch.Tensor, *, chunk_size: int = 1024,
+                    device: torch.device | str = "cpu",
+                    progress: Callable[[int], None] | None = None) -> np.ndarray:
+    """``z = ReLU(W2 ReLU(W1 x))`` for every row of ``X``, ``chunk_size`` rows at a time.
+
+    Memory is the weights plus one chunk's activations, whatever the number of images.
+
+    Returns:
+        (N, width) float32 features.
+    """
+    W1, W2 = W1.to(device), W2.to(device)
+    out = np.empty((len(X), W2.shape[0]), dtype=np.float32)
+    for start in range(0, len(X), chunk_size):
+        x = torch.as_tensor(np.asarray(X[start:start + chunk_size], dtype=np.float32),
+                            device=device)
+        out[start:start + len(x)] = torch.relu(torch.relu(x @ W1.T) @ W2.T).cpu().numpy()
+        if progress is not None:
+            progress(start + len(x))
+    return out
+
+
+# ----------------------------------------------------------------------------- classifiers
+
+
+def rms_scale(train: np.ndarray) -> float:
+    """Root-mean-square norm of the training vectors (1 when they are all zero).
+
+    Dividing every split of a representation by it gives the training vectors unit mean
+    squared norm, so one weight-decay grid means the same for every representation; it
+    changes no nearest neighbour.
+    """
+    train = np.asarray(train, dtype=np.float64)
+    value = float(np.sqrt((train ** 2).sum(axis=1).mean())) if len(train) else 0.0
+    return value or 1.0
+
+
+def nearest_neighbour_accuracy(train: np.ndarray, train_labels: np.ndarray, test: np.ndarray,
+                               test_labels: np.ndarray, subsets: Mapping[int, np.ndarray],
+                               metric: str = "euclidean", *, device: torch.device | str = "cpu",
+                               chunk_size: int = 1000) -> dict[int, float]:
+    """1-nearest-neighbour accuracy on ``test`` for several labelled subsets of ``train``.
+
+    The distances from a chunk of test rows to all of ``train`` are computed once and
+    each subset takes its minimum over its own columns, so nested subsets cost one
+    distance matrix. Ties go to the lowest training index.
+
+    Args:
+        train: (N, d) training vectors (the union of the subsets, or more).
+        train_labels: (N,) their classes.
+        test: (M, d) test vectors.
+        test_labels: (M,) their classes.
+        subsets: key -> row indices into ``train`` that form that labelled set.
+        metric: ``euclidean`` or ``cosine``.
+        device: where the distances are computed.
+        chunk_size: test rows per distance block.
+
+    Returns:
+        key -> fraction of test rows whose nearest neighbour has their class.
+    """
+    if metric not in METRICS:
+        raise ValueError(f"unknown metric {metric!r}; allowed: {', '.join(METRICS)}")
+    A = torch.as_tensor(np.asarray(train, dtype=np.float32), device=device)
+    if metric == "cosine":
+        A = torch.nn.functional.normalize(A, dim=1)
+    sq_norm = (A * A).sum(dim=1)
+    y_train = torch.as_tensor(np.asarray(train_labels), device=device)
+    columns = {key: torch.as_tensor(np.asarray(rows), device=device)
+               for key, rows in subsets.items()}
+    correct = dict.fromkeys(subsets, 0)
+    for start in range(0, len(test), chunk_size):
+        B = torch.as_tensor(np.asarray(test[start:start + chunk_size], dtype=np.float32),
+                            device=device)
+        y = torch.as_tensor(np.asarray(test_labels[start:start + chunk_size]), device=device)
+        if metric == "cosine":
+            score = torch.nn.functional.normalize(B, dim=1) @ A.T  # larger is nearer
+        else:
+            score = 2.0 * (B @ A.T) - sq_norm  # = ||b||^2 - ||b - a||^2
+        for key, cols in columns.items():
+            nearest = cols[score[:, cols].argmax(dim=1)]
+            correct[key] += int((y_train[nearest] == y).sum())
+    return {key: correct[key] / len(test) for key in subsets}
+
+
+@dataclass
+class LinearModel:
+    """A multinomial logistic-regression model: ``logits = X @ W.T + b``."""
+
+    W: torch.Tensor
+    b: torch.Tensor
+
+    def predict(self, X: np.ndarray | torch.Tensor) -> np.ndarray:
+        X = torch.as_tensor(np.asarray(X), device=self.W.device, dtype=self.W.dtype)
+        return (X @ self.W.T + self.b).argmax(dim=1).cpu().numpy()
+
+    def accuracy(self, X: np.ndarray, y: np.ndarray) -> float:
+        return float((self.predict(X) == np.asarray(y)).mean())
+
+
+def fit_logistic(X: np.ndarray, y: np.ndarray, weight_decay: float, *, n_classes: int = 10,
+                 device: torch.device | str = "cpu", max_iter: int = 500,
+                 tolerance: float = 1e-6, dtype: torch.dtype = torch.float32,
+                 init: LinearModel | None = None) -> LinearModel:
+    """Multinomial logistic regression by full-batch L-BFGS (strong Wolfe line search).
+
+    Minimises ``mean_i CE(W x_i + b, y_i) + weight_decay / 2 * ||W||^2`` (the bias is not
+    decayed), which is scikit-learn's ``LogisticRegression(C=1 / (N * weight_decay))``.
+
+    Args:
+        X: (N, d) features.
+        y: (N,) classes in 0..n_classes-1.
+        weight_decay: L2 weight, > 0.
+        n_classes: number of classes.
+        device: where the optimisation runs.
+        max_iter: L-BFGS iterations at most.
+        tolerance: stop when the largest gradient entry falls below this.
+        dtype: precision of the data and parameters (float32 halves the memory of wide
+            features; float64 for tight agreement checks).
+        init: a model to start from (warm start along a weight-decay path).
+
+    Returns:
+        The fitted :class:`LinearModel`.
+    """
+    if not weight_decay > 0:
+        raise ValueError(f"weight_decay must be > 0, got {weight_decay}")
+    X_t = torch.as_tensor(np.asarray(X), device=device, dtype=dtype)
+    y_t = torch.as_tensor(np.asarray(y, dtype=np.int64), device=device)
+    W = torch.zeros((n_classes, X_t.shape[1]), dtype=dtype, device=device)
+    b = torch.zeros(n_classes, dtype=dtype, device=device)
+    if init is not None:
+        W, b = init.W.to(device, dtype).clone(), init.b.to(device, dtype).clone()
+    W.requires_grad_(True)
+    b.requires_grad_(True)
+    optimiser = torch.optim.LBFGS([W, b], lr=1.0, max_iter=max_iter, history_size=20,
+                                  tolerance_grad=tolerance, tolerance_change=1e-12,
+                                  line_search_fn="strong_wolfe")
+
+    def objective():
+        optimiser.zero_grad()
+        loss = (torch.nn.functional.cross_entropy(X_t @ W.T + b, y_t)
+                + 0.5 * weight_decay * (W * W).sum())
+        loss.backward()
+        return loss
+
+    optimiser.step(objective)
+    return LinearModel(W.detach(), b.detach())
+
+
+def logistic_path(X: np.ndarray, y: np.ndarray, weight_decays: Iterable[float], **kwargs
+                  ) -> dict[float, LinearModel]:
+    """:func:`fit_logistic` for every weight decay, from the largest down, each warm-started
+    from the previous solution (strongly regularised problems are the easy ones)."""
+    models, previous = {}, None
+    for decay in sorted(weight_decays, reverse=True):
+        previous = models[decay] = fit_logistic(X, y, decay, init=previous, **kwargs)
+    return models
+
+
+def evaluation_rows(representation: str, lam: float | None, seed: int,
+                    nn_accuracy: Mapping[str, Mapping[int, float]],
+                    logistic: Sequence[Mapping[str, float]]) -> list[dict]:
+    """Tidy rows in the evaluation table's columns (see :data:`TABLE_COLUMNS`).
+
+    Args:
+        representation: pixels, sparse, mlp or random.
+        lam: the sparse code's lambda, None otherwise.
+        seed: the labelled-subset seed.
+        nn_accuracy: metric -> k -> test accuracy.
+        logistic: dicts with k, weight_decay, train_acc, test_acc (the chosen decays).
+    """
+    base = {"representation": representation, "lam": lam, "seed": seed}
+    rows = [{**base, "classifier": f"knn_{metric}", "k": k, "weight_decay": None,
+             "train_acc": None, "test_acc": acc}
+            for metric, by_k in nn_accuracy.items() for k, acc in by_k.items()]
+    rows += [{**base, "classifier": "logistic", **row} for row in logistic]
+    return [{col: row[col] for col in TABLE_COLUMNS} for row in rows]
+
+
+TABLE_COLUMNS = ("representation", "lam", "classifier", "k", "seed", "weight_decay",
+                 "train_acc", "test_acc")

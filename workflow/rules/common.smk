@@ -29,6 +29,7 @@ _check_config()
 ROOT = config["results"].rstrip("/")
 ENV = "../../envs/sparsesens.yaml"
 LAMBDAS = [settings.lambda_tag(lam) for lam in config["lambdas"]]
+ANALYSIS_LAM = settings.lambda_tag(config["analysis"]["lam"])
 SPLITS = list(ssio.SPLITS)
 MNIST_WHEEL = f"resources/{ssio.MNIST_WHEEL}"
 
@@ -38,6 +39,7 @@ wildcard_constraints:
     split="train|valid|test",
     shard=r"\d+",
     seed=r"\d+",
+    rep=r"pixels|mlp|random|lam_[0-9.eE+-]+",
 
 
 def out(path):
@@ -61,6 +63,38 @@ def shard_files(lam, split):
 
 def code_shards():
     return [f for lam in LAMBDAS for split in SPLITS for f in shard_files(lam, split)]
+
+
+def sensitivity_tables():
+    """Per-sample sensitivity tables: one per lambda, then the MLP's."""
+    return expand(out("sensitivity/lam_{lam}.tsv"), lam=LAMBDAS) + [out("sensitivity/mlp.tsv")]
+
+
+def finite_tables():
+    return expand(out("sensitivity/finite/lam_{lam}.tsv"), lam=LAMBDAS)
+
+
+# Representations evaluated in Section 6: pixels, the sparse code of each lambda, the MLP
+# hidden layer and the random net of Eq. 8.
+REPRESENTATIONS = ["pixels", *[f"lam_{lam}" for lam in LAMBDAS], "mlp", "random"]
+
+
+def representation_inputs(wildcards):
+    """The files that hold one representation of the training and validation images."""
+    rep = wildcards.rep
+    if rep == "pixels":
+        return {}
+    if rep == "mlp":
+        return {"features": out("mlp/hidden.h5")}
+    if rep == "random":
+        return {"features": out("random/features.h5")}
+    lam = rep.removeprefix("lam_")
+    return {"train_shards": shard_files(lam, "train"), "valid_shards": shard_files(lam, "valid")}
+
+
+def evaluation_runs():
+    return expand(out("eval/runs/{rep}/seed_{seed}.tsv"), rep=REPRESENTATIONS,
+                  seed=config["evaluation"]["seeds"])
 
 
 def label_subset_files():

@@ -16,3 +16,63 @@ rule label_subsets:
         ENV
     script:
         "../scripts/label_subsets.py"
+
+
+rule random_features:
+    input:
+        data=rules.prepare_mnist.output.h5,
+    output:
+        h5=out("random/features.h5"),
+    params:
+        settings=config["random_net"],
+        seed=settings.stage_seed(config, "random_net"),
+        device=config["device"],
+    threads: workflow.cores
+    resources:
+        gpu=1,
+    log:
+        out("logs/random_features.log"),
+    benchmark:
+        out("benchmarks/random_features.tsv")
+    conda:
+        ENV
+    script:
+        "../scripts/random_features.py"
+
+
+rule evaluate:
+    input:
+        unpack(representation_inputs),
+        data=rules.prepare_mnist.output.h5,
+        labels=out("eval/labels/seed_{seed}.tsv"),
+    output:
+        tsv=out("eval/runs/{rep}/seed_{seed}.tsv"),
+        sweep=out("eval/sweeps/{rep}/seed_{seed}.tsv"),
+    params:
+        settings=config["evaluation"],
+        device=config["device"],
+    threads: workflow.cores
+    resources:
+        gpu=1,
+    log:
+        out("logs/evaluate/{rep}/seed_{seed}.log"),
+    benchmark:
+        out("benchmarks/evaluate/{rep}/seed_{seed}.tsv")
+    conda:
+        ENV
+    script:
+        "../scripts/evaluate.py"
+
+
+rule evaluation_table:
+    input:
+        runs=evaluation_runs(),
+    output:
+        tsv=out("eval/results.tsv"),
+        summary=out("eval/summary.tsv"),
+    log:
+        out("logs/evaluation_table.log"),
+    conda:
+        ENV
+    script:
+        "../scripts/evaluation_table.py"

@@ -15,3 +15,52 @@ rule fig5:
         ENV
     script:
         "../scripts/fig5.py"
+
+
+rule fig1:
+    input:
+        data=rules.prepare_mnist.output.h5,
+        perturbations=rules.draw_perturbations.output.h5,
+        sparse=out(f"sensitivity/lam_{ANALYSIS_LAM}.tsv"),
+        mlp=rules.mlp_sensitivity.output.tsv,
+    output:
+        png=out("figures/fig1_sensitivity.png"),
+    params:
+        lam=config["analysis"]["lam"],
+    log:
+        out("logs/fig1.log"),
+    conda:
+        ENV
+    script:
+        "../scripts/fig1.py"
+
+
+rule fig6:
+    input:
+        tables=expand(out("sensitivity/lam_{lam}.tsv"), lam=LAMBDAS),
+        finite=finite_tables(),
+    output:
+        histograms=out("figures/fig6_sensitivity_per_lambda.png"),
+        finite=out("figures/finite_perturbations.png"),
+    log:
+        out("logs/fig6.log"),
+    conda:
+        ENV
+    script:
+        "../scripts/fig6.py"
+
+
+rule fig4:
+    input:
+        summary=rules.evaluation_table.output.summary,
+    output:
+        fig4=out("figures/fig4_evaluation.png"),
+        fig7=out("figures/fig7_evaluation_per_lambda.png"),
+    params:
+        lam=config["analysis"]["lam"],
+    log:
+        out("logs/fig4.log"),
+    conda:
+        ENV
+    script:
+        "../scripts/fig4.py"

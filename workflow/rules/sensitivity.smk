@@ -1,0 +1,125 @@
+# Sensitivity of representations to noise, swaps and elastic distortions (Section 2):
+# the supervised MLP baseline, the perturbation samples, the directional derivatives of
+# every representation on the same samples, and finite perturbations.
+
+
+def train_shards(wildcards):
+    return shard_files(wildcards.lam, "train")
+
+
+rule train_mlp:
+    input:
+        data=rules.prepare_mnist.output.h5,
+    output:
+        model=out("mlp/model.pt"),
+        metrics=out("mlp/metrics.json"),
+        hidden=out("mlp/hidden.h5"),
+    params:
+        settings=config["mlp"],
+        seed=settings.stage_seed(config, "mlp"),
+        device=config["device"],
+    threads: workflow.cores
+    resources:
+        gpu=1,
+    log:
+        out("logs/train_mlp.log"),
+    benchmark:
+        out("benchmarks/train_mlp.tsv")
+    conda:
+        ENV
+    script:
+        "../scripts/train_mlp.py"
+
+
+rule draw_perturbations:
+    input:
+        data=rules.prepare_mnist.output.h5,
+    output:
+        h5=out("sensitivity/perturbations.h5"),
+    params:
+        settings=config["sensitivity"],
+        seed=settings.stage_seed(config, "perturbations"),
+    log:
+        out("logs/draw_perturbations.log"),
+    benchmark:
+        out("benchmarks/draw_perturbations.tsv")
+    conda:
+        ENV
+    script:
+        "../scripts/draw_perturbations.py"
+
+
+rule code_sensitivity:
+    input:
+        data=rules.prepare_mnist.output.h5,
+        dictionary=rules.learn_dictionary.output.h5,
+        perturbations=rules.draw_perturbations.output.h5,
+        shards=train_shards,
+    output:
+        tsv=out("sensitivity/lam_{lam}.tsv"),
+    params:
+        lam=lam_of,
+        codes=config["codes"],
+    log:
+        out("logs/code_sensitivity/lam_{lam}.log"),
+    benchmark:
+        out("benchmarks/code_sensitivity/lam_{lam}.tsv")
+    conda:
+        ENV
+    script:
+        "../scripts/code_sensitivity.py"
+
+
+rule mlp_sensitivity:
+    input:
+        data=rules.prepare_mnist.output.h5,
+        model=rules.train_mlp.output.model,
+        perturbations=rules.draw_perturbations.output.h5,
+    output:
+        tsv=out("sensitivity/mlp.tsv"),
+    log:
+        out("logs/mlp_sensitivity.log"),
+    conda:
+        ENV
+    script:
+        "../scripts/mlp_sensitivity.py"
+
+
+rule finite_sensitivity:
+    input:
+        data=rules.prepare_mnist.output.h5,
+        dictionary=rules.learn_dictionary.output.h5,
+        perturbations=rules.draw_perturbations.output.h5,
+        shards=train_shards,
+    output:
+        tsv=out("sensitivity/finite/lam_{lam}.tsv"),
+    params:
+        lam=lam_of,
+        codes=config["codes"],
+        n_samples=config["sensitivity"]["finite_samples"],
+        eps=config["sensitivity"]["finite_eps"],
+        device=config["device"],
+    threads: workflow.cores
+    resources:
+        gpu=1,
+    log:
+        out("logs/finite_sensitivity/lam_{lam}.log"),
+    benchmark:
+        out("benchmarks/finite_sensitivity/lam_{lam}.tsv")
+    conda:
+        ENV
+    script:
+        "../scripts/finite_sensitivity.py"
+
+
+rule sensitivity_summary:
+    input:
+        tables=sensitivity_tables(),
+    output:
+        tsv=out("sensitivity/summary.tsv"),
+    log:
+        out("logs/sensitivity_summary.log"),
+    conda:
+        ENV
+    script:
+        "../scripts/sensitivity_summary.py"

@@ -1,0 +1,31 @@
+"""The random-feature net of Eq. 8 applied to every split, in chunks."""
+
+import time
+
+import torch
+
+from sparsesens import io
+from sparsesens.classify import random_features, random_net_weights
+from sparsesens.device import resolve_device
+from sparsesens.logs import job_logger
+
+sm = snakemake  # noqa: F821
+log = job_logger(sm.log[0], "random_features")
+torch.set_num_threads(sm.threads)
+device = resolve_device(sm.params.device)
+opts = sm.params.settings
+W1, W2 = random_net_weights(784, opts["width"], sm.params.seed)
+features = {}
+start = time.perf_counter()
+for split in io.SPLITS:
+    X, _ = io.read_split(sm.input.data, split)
+    total = len(X)
+
+    def report(done, split=split, n=total):
+        log.info("%s: %d/%d images", split, done, n)
+
+    features[split] = random_features(X, W1, W2, chunk_size=opts["chunk_size"], device=device,
+                                      progress=report)
+log.info("width %d on %s: %.1f s", opts["width"], device, time.perf_counter() - start)
+io.write_arrays(sm.output.h5, features,
+                {"representation": "random", "seed": sm.params.seed, "width": opts["width"]})
