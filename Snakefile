@@ -14,6 +14,7 @@ include: "workflow/rules/data.smk"
 include: "workflow/rules/dictionary.smk"
 include: "workflow/rules/codes.smk"
 include: "workflow/rules/sensitivity.smk"
+include: "workflow/rules/analysis.smk"
 include: "workflow/rules/evaluation.smk"
 include: "workflow/rules/figures.smk"
 
@@ -29,6 +30,9 @@ rule all:
         rules.sensitivity_summary.output,
         rules.fig1.output,
         rules.fig6.output,
+        rules.analyse_digit.output,
+        rules.eq5_check.output,
+        rules.rip_summary.output,
         rules.evaluation_table.output,
         rules.fig4.output,
     default_target: True

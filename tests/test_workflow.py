@@ -87,9 +87,11 @@ def test_smoke_preset_end_to_end(workdir, repo):
             .size().index.get_level_values(0)).all()
     check_sensitivity(root)
     check_evaluation(root)
+    check_analysis(root)
     for name in ("fig5_atoms", "fig5_active_fraction", "dictionary_loss", "fig1_sensitivity",
                  "fig6_sensitivity_per_lambda", "finite_perturbations", "fig4_evaluation",
-                 "fig7_evaluation_per_lambda"):
+                 "fig7_evaluation_per_lambda", "fig2_overlaps", "fig3_singular_vectors", "eq5",
+                 "rip"):
         png = (root / f"figures/{name}.png").read_bytes()
         assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
     # nothing left to do: a second run plans no job
@@ -151,3 +153,22 @@ def check_evaluation(root):
     ours = table.query("representation == 'pixels' and classifier == 'knn_euclidean' "
                        "and k == 30 and seed == 1")["test_acc"]
     assert float(ours.iloc[0]) == pytest.approx(expected)
+
+
+def check_analysis(root):
+    """Eq. 5 holds on the learned dictionary; the digit's numbers sit beside the paper's."""
+    eq5 = pd.read_csv(root / "analysis/eq5.tsv", sep="\t")
+    assert len(eq5) >= 20 * 5
+    for column in ("jacobian_ratio", "finite_ratio"):
+        assert (np.abs(eq5[column] / eq5["predicted"] - 1) < 1e-6).all(), column
+    assert (np.abs(eq5["single_finite_ratio"] - 1) < 1e-6).all()
+    numbers = pd.read_csv(root / "analysis/digit_numbers.tsv", sep="\t").set_index("quantity")
+    assert numbers.loc["n_active", "paper_value"] == 122
+    D, _, _ = io.read_dictionary(root / "dictionaries/lam_0.3.h5")
+    codes = io.read_split_codes(sorted((root / "codes/lam_0.3").glob("train_*.h5")))["codes"]
+    code = codes[[0]].toarray()[0]
+    s = np.linalg.svd(D[:, code != 0], compute_uv=False)
+    assert numbers.loc["n_active", "value"] == np.count_nonzero(code)
+    assert numbers.loc["largest_gain", "value"] == pytest.approx(1 / s.min())
+    rip = pd.read_csv(root / "analysis/rip.tsv", sep="\t")
+    assert sorted(rip["lam"]) == [0.3, 3.0] and (rip["n_images"] == 200).all()

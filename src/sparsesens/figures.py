@@ -195,3 +195,113 @@ def evaluation_curves(curves: Mapping[str, pd.DataFrame], title: str) -> plt.Fig
     fig.suptitle(title)
     fig.tight_layout()
     return fig
+
+
+def digit_overlaps(x: np.ndarray, D: np.ndarray, code: np.ndarray, pairs: np.ndarray,
+                   overlaps: np.ndarray, numbers: Mapping[str, float], n_show: int = 5,
+                   n_pairs: int = 10) -> plt.Figure:
+    """Fig. 2: the digit, its reconstruction and its ``n_show`` strongest active filters;
+    the overlaps of all active pairs; the most overlapping pairs (first atom, overlap) and
+    their differences."""
+    D = np.asarray(D)
+    strongest = np.argsort(-np.abs(code))[:n_show]
+    top = pairs[:n_pairs]
+    n_cols = max(2 + n_show, len(top), 4)
+    fig = plt.figure(figsize=(1.3 * n_cols, 7.5))
+    grid = fig.add_gridspec(4, n_cols, height_ratios=[1, 1.3, 1, 1])
+    _show_image(fig.add_subplot(grid[0, 0]), x, "digit", signed=False)
+    _show_image(fig.add_subplot(grid[0, 1]), D @ code, "reconstruction", signed=False)
+    for i, atom in enumerate(strongest):
+        _show_image(fig.add_subplot(grid[0, 2 + i]), D[:, atom], f"atom {atom}", signed=True)
+    ax = fig.add_subplot(grid[1, :])
+    ax.hist(overlaps, bins=60, color="tab:gray")
+    ax.set_xlabel("overlap d_a · d_b of active filters")
+    ax.set_ylabel("pairs")
+    ax.set_title(f"{int(numbers['n_active'])} active filters; largest overlap "
+                 f"{numbers['max_overlap']:.2f}; normalised means: filters "
+                 f"{numbers['normalised_mean_filters']:.2f}, differences "
+                 f"{numbers['normalised_mean_differences']:.2f}", fontsize=9)
+    for i, (a, b) in enumerate(top):
+        _show_image(fig.add_subplot(grid[2, i]), D[:, a], f"{overlaps[i]:.2f}", signed=True)
+        _show_image(fig.add_subplot(grid[3, i]), D[:, a] - D[:, b], "difference", signed=True)
+    fig.suptitle("Active filters of one digit overlap; their differences look like shifts")
+    fig.tight_layout()
+    return fig
+
+
+def singular_vectors(x: np.ndarray, U: np.ndarray, gains: np.ndarray,
+                     examples: Mapping[str, np.ndarray], spectrum: pd.DataFrame) -> plt.Figure:
+    """Fig. 3: the image-space singular vectors of ``D_+`` by decreasing gain (a), the digit
+    (b), one perturbation of each kind (c), their overlaps with the singular vectors and the
+    gains (d), and the RMS amplitude spectrum over the sensitivity samples (e)."""
+    fig = plt.figure(figsize=(14, 8))
+    grid = fig.add_gridspec(2, 3 + len(examples), width_ratios=[3, 1, *[1] * len(examples), 3])
+    ax = fig.add_subplot(grid[:, 0])
+    n_cols = int(np.ceil(np.sqrt(U.shape[1])))
+    ax.imshow(tile_images(U.T, n_cols), cmap="RdBu_r", vmin=-1, vmax=1)
+    ax.set_title(f"{U.shape[1]} singular vectors, decreasing gain", fontsize=9)
+    ax.axis("off")
+    _show_image(fig.add_subplot(grid[0, 1]), x, "digit", signed=False)
+    for i, (kind, dx) in enumerate(examples.items()):
+        _show_image(fig.add_subplot(grid[0, 2 + i]), dx, kind, signed=True)
+    ax = fig.add_subplot(grid[1, 1:-1])
+    rank = np.arange(1, U.shape[1] + 1)
+    for kind, dx in examples.items():
+        unit = dx / np.linalg.norm(dx)
+        ax.plot(rank, np.abs(U.T @ unit), color=PERTURBATION_COLOURS.get(kind), lw=1, label=kind)
+    twin = ax.twinx()
+    twin.plot(rank, gains, "k--", lw=1, label="gain 1/σ")
+    twin.set_ylabel("gain 1/σ")
+    ax.set_xlabel("singular vector (decreasing gain)")
+    ax.set_ylabel("|overlap| with the unit perturbation")
+    ax.legend(fontsize=7, loc="upper right")
+    ax = fig.add_subplot(grid[:, -1])
+    for kind in ("noise", "swap", "distortion"):
+        ax.plot(spectrum["rank"], spectrum[f"rms_{kind}"], color=PERTURBATION_COLOURS[kind],
+                label=kind)
+    twin = ax.twinx()
+    twin.plot(spectrum["rank"], spectrum["mean_gain"], "k--", lw=1)
+    twin.set_ylabel("mean gain 1/σ (dashed)")
+    ax.set_xlabel("singular vector rank (decreasing gain)")
+    ax.set_ylabel("RMS overlap over the samples")
+    ax.set_title("amplitude spectrum", fontsize=9)
+    ax.legend(fontsize=7)
+    fig.suptitle(f"SVD of the active dictionary: gains from {gains.min():.2f} to {gains.max():.2f}")
+    fig.tight_layout()
+    return fig
+
+
+def eq5_scatter(table: pd.DataFrame) -> plt.Figure:
+    """Measured directional derivative along d_1 - d_2 (and along d_1) against Eq. 5."""
+    fig, ax = plt.subplots(figsize=(5, 4.2))
+    ax.scatter(table["predicted"], table["finite_ratio"], s=6, alpha=0.5,
+               label="along d₁ − d₂ (re-encoded)")
+    ax.scatter(np.ones(len(table)), table["single_finite_ratio"], s=6, alpha=0.5,
+               label="along d₁ (re-encoded)")
+    top = float(np.nanmax(table["predicted"])) * 1.05
+    ax.plot([0.5, top], [0.5, top], "k:", lw=1, label="Eq. 5")
+    ax.set_xlabel("1 / sqrt(1 − d₁·d₂)   (1 for a single filter)")
+    ax.set_ylabel("||Δr|| / ||Δx||")
+    ax.legend(fontsize=8)
+    ax.set_title(f"{len(table)} pairs of active filters", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def rip_distributions(tables: Mapping[float, pd.DataFrame]) -> plt.Figure:
+    """Per lambda, the smallest and largest singular values of each image's ``D_+``."""
+    lams = sorted(tables)
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+    for lam in lams:
+        for ax, column in zip(axes, ("s_min", "s_max"), strict=True):
+            values = tables[lam][column].dropna()
+            ax.hist(values, bins=40, histtype="step", lw=1.5, label=f"λ = {lam:g}")
+    axes[0].set_xlabel("smallest singular value of D₊")
+    axes[1].set_xlabel("largest singular value of D₊")
+    for ax in axes:
+        ax.axvline(1.0, color="k", ls=":", lw=1)
+        ax.set_ylabel("images")
+        ax.legend(fontsize=7)
+    fig.suptitle("Restricted isometry: an isometry would put both at 1")
+    fig.tight_layout()
+    return fig

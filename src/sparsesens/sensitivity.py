@@ -101,6 +101,19 @@ def draw_perturbations(X: np.ndarray, n_samples: int, seed: int, *, grid: int = 
     return Perturbations(image_index, partner_index, displacement, dx)
 
 
+def perturb_image(X: np.ndarray, index: int, seed: int, *, grid: int = 5, sigma: float = 0.25,
+                  order: int = 3) -> dict[str, np.ndarray]:
+    """One noise, one swap and one distortion of image ``index`` of ``X``, from ``seed``."""
+    rng = np.random.default_rng(seed)
+    n = X.shape[0]
+    x = np.asarray(X[index], dtype=np.float64)
+    partner = (index + rng.integers(1, n)) % n
+    displacement = rng.normal(0.0, sigma, size=(2, grid, grid))
+    return {"noise": rng.standard_normal(x.shape),
+            "swap": np.asarray(X[partner], dtype=np.float64) - x,
+            "distortion": elastic_warp(x, displacement, order) - x}
+
+
 def active_jacobian(D: np.ndarray, code: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The active Jacobian ``J_+ = (D_+^T D_+)^-1 D_+^T`` of one image's lasso code (Eq. 6).
 

@@ -85,6 +85,13 @@ def config_errors(config: Mapping[str, Any], schema: Mapping[str, Any]) -> list[
     if not any(math.isclose(config["analysis"]["lam"], lam, rel_tol=1e-12) for lam in lambdas):
         problems.append(f"config key `analysis.lam`: {config['analysis']['lam']} is not one of "
                         f"lambdas {lambdas}")
+    analysis = config["analysis"]
+    if analysis["digit"] >= n_images(config, "train"):
+        problems.append(f"config key `analysis.digit`: {analysis['digit']} is not an index of the "
+                        f"{n_images(config, 'train')} training images")
+    if analysis["eq5_images"] > config["sensitivity"]["n_samples"]:
+        problems.append(f"config key `analysis.eq5_images`: {analysis['eq5_images']} is larger "
+                        f"than sensitivity.n_samples ({config['sensitivity']['n_samples']})")
     sens = config["sensitivity"]
     if sens["finite_samples"] > sens["n_samples"]:
         problems.append(f"config key `sensitivity.finite_samples`: {sens['finite_samples']} is "

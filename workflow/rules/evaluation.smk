@@ -51,7 +51,8 @@ rule evaluate:
     params:
         settings=config["evaluation"],
         device=config["device"],
-    threads: workflow.cores
+    # two evaluations at a time: each is short, and much of it is start-up
+    threads: max(1, workflow.cores // 2)
     resources:
         gpu=1,
     log:

@@ -1,0 +1,88 @@
+import numpy as np
+import pytest
+
+from sparsesens import analysis, lasso, sensitivity
+from tests.conftest import random_dictionary
+
+
+@pytest.fixture(scope="module")
+def coded():
+    D = random_dictionary(49, 80, 21, coherence=0.9)
+    X = np.random.default_rng(22).standard_normal((12, 49))
+    result = lasso.encode(X, D, 0.2)
+    assert result.certified.all()
+    return D, X, result.codes
+
+
+def test_eq5_on_a_synthetic_pair(coded):
+    D, X, R = coded
+    code = R[0]
+    pairs, overlaps = analysis.pair_overlaps(D, np.flatnonzero(code))
+    assert np.all(np.diff(overlaps) <= 0)  # most overlapping first
+    (a, b), overlap = pairs[0], overlaps[0]
+    eps = 1e-6
+    moves = np.stack([D[:, a] - D[:, b], D[:, a]])
+    finite = sensitivity.finite_difference_ratio(lambda Z: lasso.encode(Z, D, 0.2).codes,
+                                                 np.stack([X[0], X[0]]), np.stack([code, code]),
+                                                 moves, eps)
+    np.testing.assert_allclose(finite, [analysis.eq5_prediction(overlap), 1.0], rtol=1e-6)
+
+
+def test_gains_are_the_inverse_singular_values_of_the_active_dictionary(coded):
+    D, _, R = coded
+    part = analysis.active_dictionary(D, R[1])
+    s = np.linalg.svd(D[:, np.flatnonzero(R[1])], compute_uv=False)
+    np.testing.assert_allclose(np.sort(part.gains)[::-1], np.sort(1 / s)[::-1], rtol=1e-12)
+    assert np.all(np.diff(part.gains) <= 0)  # decreasing gain
+    np.testing.assert_allclose(part.U.T @ part.U, np.eye(len(part.active)), atol=1e-12)
+    # the active Jacobian moves the code by exactly the gain along each singular vector
+    _, J = sensitivity.active_jacobian(D, R[1])
+    np.testing.assert_allclose(np.linalg.norm(J @ part.U, axis=0), part.gains, rtol=1e-10)
+
+
+def test_spectrum_of_a_unit_perturbation_sums_to_one(coded):
+    D, _, R = coded
+    part = analysis.active_dictionary(D, R[2])
+    dx = np.random.default_rng(23).standard_normal(49) * 5
+    overlaps, null = analysis.amplitude_spectrum(part.U, dx)
+    assert (overlaps ** 2).sum() + null == pytest.approx(1.0, abs=1e-12)
+    inside, null_inside = analysis.amplitude_spectrum(part.U, part.U @ np.arange(len(overlaps)))
+    assert null_inside == pytest.approx(0.0, abs=1e-12)
+
+
+def test_ragged_spectra_average_rank_by_rank():
+    mean, count = analysis.ragged_mean([np.array([1.0, 3.0]), np.array([3.0])])
+    np.testing.assert_allclose(mean, [2.0, 3.0])
+    assert count.tolist() == [2, 1]
+    np.testing.assert_allclose(analysis.rms_spectrum([np.array([3.0, 4.0]),
+                                                      np.array([4.0])]), [np.sqrt(12.5), 4.0])
+
+
+def test_restricted_isometry_of_orthonormal_and_coherent_supports():
+    Q = np.linalg.qr(np.random.default_rng(24).standard_normal((20, 20)))[0]
+    codes = np.zeros((2, 20))
+    codes[0, :5] = 1.0
+    rip = analysis.restricted_isometry(Q, codes)
+    assert rip["s_min"][0] == pytest.approx(1.0) and rip["delta"][0] == pytest.approx(0, abs=1e-12)
+    assert np.isnan(rip["delta"][1]) and rip["n_active"].tolist() == [5, 0]
+    pair = np.stack([Q[:, 0], (Q[:, 0] + 0.1 * Q[:, 1]) / np.linalg.norm([1, 0.1])], axis=1)
+    rip = analysis.restricted_isometry(pair, np.ones((1, 2)))
+    overlap = pair[:, 0] @ pair[:, 1]
+    assert rip["s_min"][0] == pytest.approx(np.sqrt(1 - overlap))
+    assert rip["delta"][0] == pytest.approx(overlap)
+
+
+def test_digit_numbers_orient_filters_by_their_coefficient(coded):
+    D, _, R = coded
+    numbers = analysis.digit_numbers(D, R[3], n_pairs=3)
+    flipped = D.copy()
+    flipped[:, np.flatnonzero(R[3])] *= -1
+    again = analysis.digit_numbers(flipped, -R[3], n_pairs=3)
+    for key in numbers:
+        assert again[key] == pytest.approx(numbers[key])
+    assert numbers["n_active"] == np.count_nonzero(R[3])
+    assert numbers["gain_spread"] == pytest.approx(numbers["largest_gain"]
+                                                   * analysis.active_dictionary(D, R[3])
+                                                   .singular_values[-1])
+    np.testing.assert_allclose(analysis.normalised_mean(np.array([[1.0, 1.0], [1.0, -1.0]])),
+                               [1.0, 0.0])

@@ -1,0 +1,88 @@
+# The locally linear analysis (Sections 3 to 5): one digit's active dictionary (Fig. 2, 3),
+# Eq. 5 on many pairs of active filters, and the restricted isometry per lambda.
+
+
+rule analyse_digit:
+    input:
+        data=rules.prepare_mnist.output.h5,
+        dictionary=out(f"dictionaries/lam_{ANALYSIS_LAM}.h5"),
+        shards=shard_files(ANALYSIS_LAM, "train"),
+        perturbations=rules.draw_perturbations.output.h5,
+    output:
+        numbers=out("analysis/digit_numbers.tsv"),
+        gains=out("analysis/digit_gains.tsv"),
+        overlaps=out("analysis/digit_overlaps.tsv"),
+        spectrum=out("analysis/spectrum.tsv"),
+        fig2=out("figures/fig2_overlaps.png"),
+        fig3=out("figures/fig3_singular_vectors.png"),
+    params:
+        lam=config["analysis"]["lam"],
+        analysis=config["analysis"],
+        sensitivity=config["sensitivity"],
+        seed=settings.stage_seed(config, "digit_perturbations"),
+    log:
+        out("logs/analyse_digit.log"),
+    benchmark:
+        out("benchmarks/analyse_digit.tsv")
+    conda:
+        ENV
+    script:
+        "../scripts/analyse_digit.py"
+
+
+rule eq5_check:
+    input:
+        data=rules.prepare_mnist.output.h5,
+        dictionary=out(f"dictionaries/lam_{ANALYSIS_LAM}.h5"),
+        perturbations=rules.draw_perturbations.output.h5,
+    output:
+        tsv=out("analysis/eq5.tsv"),
+        png=out("figures/eq5.png"),
+    params:
+        lam=config["analysis"]["lam"],
+        analysis=config["analysis"],
+        codes=config["codes"],
+        seed=settings.stage_seed(config, "eq5_pairs"),
+        device=config["device"],
+    threads: workflow.cores
+    resources:
+        gpu=1,
+    log:
+        out("logs/eq5_check.log"),
+    benchmark:
+        out("benchmarks/eq5_check.tsv")
+    conda:
+        ENV
+    script:
+        "../scripts/eq5_check.py"
+
+
+rule rip:
+    input:
+        dictionary=rules.learn_dictionary.output.h5,
+        shards=train_shards,
+    output:
+        tsv=out("analysis/rip/lam_{lam}.tsv"),
+    params:
+        lam=lam_of,
+        n_images=config["analysis"]["rip_images"],
+    log:
+        out("logs/rip/lam_{lam}.log"),
+    conda:
+        ENV
+    script:
+        "../scripts/rip.py"
+
+
+rule rip_summary:
+    input:
+        tables=expand(out("analysis/rip/lam_{lam}.tsv"), lam=LAMBDAS),
+    output:
+        tsv=out("analysis/rip.tsv"),
+        png=out("figures/rip.png"),
+    log:
+        out("logs/rip_summary.log"),
+    conda:
+        ENV
+    script:
+        "../scripts/rip_summary.py"
