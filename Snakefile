@@ -17,6 +17,7 @@ include: "workflow/rules/sensitivity.smk"
 include: "workflow/rules/analysis.smk"
 include: "workflow/rules/evaluation.smk"
 include: "workflow/rules/figures.smk"
+include: "workflow/rules/report.smk"
 
 
 rule all:
@@ -35,4 +36,6 @@ rule all:
         rules.rip_summary.output,
         rules.evaluation_table.output,
         rules.fig4.output,
+        rules.claims.output,
+        rules.pipeline_benchmark.output,
     default_target: True

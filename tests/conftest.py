@@ -32,9 +32,10 @@ def mnist(mnist_wheel):
     return io.load_mnist(mnist_wheel)
 
 
-def run_snakemake(workdir: Path, *args: str, timeout: float = 900) -> subprocess.CompletedProcess:
-    """Run the workflow's Snakefile in ``workdir`` through the snakemake command line."""
-    cmd = [SNAKEMAKE, "-s", str(REPO / "Snakefile"), *args]
+def run_snakemake(workdir: Path, *args: str, timeout: float = 900,
+                  snakefile: Path | None = None) -> subprocess.CompletedProcess:
+    """Run the workflow's Snakefile (or a copy of it) in ``workdir`` through snakemake."""
+    cmd = [SNAKEMAKE, "-s", str(snakefile or REPO / "Snakefile"), *args]
     return subprocess.run(cmd, cwd=workdir, capture_output=True, text=True, timeout=timeout,
                           check=False)
 
@@ -46,6 +47,15 @@ def workdir(tmp_path, mnist_wheel) -> Path:
     (tmp_path / "resources").mkdir()
     shutil.copyfile(mnist_wheel, tmp_path / "resources" / io.MNIST_WHEEL)
     return tmp_path
+
+
+def copy_workflow(dest: Path) -> Path:
+    """Copy the Snakefile, workflow/ and src/ into ``dest`` (to edit them); its Snakefile."""
+    ignore = shutil.ignore_patterns("__pycache__", "*.egg-info")
+    shutil.copyfile(REPO / "Snakefile", dest / "Snakefile")
+    for folder in ("workflow", "src"):
+        shutil.copytree(REPO / folder, dest / folder, ignore=ignore)
+    return dest / "Snakefile"
 
 
 def random_dictionary(m: int, n: int, seed: int, coherence: float = 0.0) -> np.ndarray:

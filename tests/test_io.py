@@ -143,3 +143,20 @@ def test_arrays_round_trip_and_missing_dataset(tmp_path):
     assert arrays["x"].tolist() == [0, 1, 2] and attrs["seed"] == 4
     with pytest.raises(io.CorruptFileError, match="lacks datasets"):
         io.read_arrays(path, ["y"])
+
+
+def test_damaged_outputs_are_removed_and_intact_ones_kept(tmp_path):
+    shard = tmp_path / "codes/lam_0.3/valid_0.h5"
+    shard.parent.mkdir(parents=True)
+    io.write_code_shard(shard, np.eye(3), np.arange(3), np.zeros(3), np.zeros(3), {})
+    dictionary = tmp_path / "dictionaries/lam_0.3.h5"
+    io.write_dictionary(dictionary, np.eye(4), np.ones(2), {"lam": 0.3})
+    assert io.remove_if_corrupt(shard) is None and io.remove_if_corrupt(dictionary) is None
+    shard.write_bytes(shard.read_bytes()[:500])  # truncated
+    assert "cannot be read" in io.remove_if_corrupt(shard) and not shard.exists()
+    import h5py
+
+    with h5py.File(dictionary, "r+") as h5:
+        h5["D"][0, 0] = 2.0  # silently changed values
+    assert "sha256" in io.remove_if_corrupt(dictionary) and not dictionary.exists()
+    assert io.remove_if_corrupt(tmp_path / "absent.h5") is None

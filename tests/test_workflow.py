@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from sparsesens import io, lasso
-from tests.conftest import run_snakemake
+from tests.conftest import copy_workflow, run_snakemake
 
 
 def _planned_jobs(stdout: str) -> dict[str, int]:
@@ -58,8 +58,10 @@ def test_data_rule_writes_the_full_split(workdir):
 
 @pytest.mark.slow
 def test_smoke_preset_end_to_end(workdir, repo):
-    done = run_snakemake(workdir, "--cores", "2", "--configfile",
-                         str(repo / "presets/smoke.yaml"))
+    # a copy of the workflow, so that the test can edit a module of it afterwards
+    snakefile = copy_workflow(workdir)
+    smoke = str(repo / "presets/smoke.yaml")
+    done = run_snakemake(workdir, "--cores", "2", "--configfile", smoke, snakefile=snakefile)
     assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
     root = workdir / "results/smoke"
     X, _ = io.read_split(root / "data/mnist.h5", "valid")
@@ -95,9 +97,11 @@ def test_smoke_preset_end_to_end(workdir, repo):
         png = (root / f"figures/{name}.png").read_bytes()
         assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
     # nothing left to do: a second run plans no job
-    again = run_snakemake(workdir, "-n", "--cores", "2", "--configfile",
-                          str(repo / "presets/smoke.yaml"))
+    again = run_snakemake(workdir, "-n", "--cores", "2", "--configfile", smoke,
+                          snakefile=snakefile)
     assert "Nothing to be done" in again.stdout + again.stderr
+    check_reruns(workdir, snakefile, smoke)
+    check_kill_and_resume(workdir, snakefile, smoke)
 
 
 def check_sensitivity(root):
@@ -172,3 +176,68 @@ def check_analysis(root):
     assert numbers.loc["largest_gain", "value"] == pytest.approx(1 / s.min())
     rip = pd.read_csv(root / "analysis/rip.tsv", sep="\t")
     assert sorted(rip["lam"]) == [0.3, 3.0] and (rip["n_images"] == 200).all()
+
+
+def check_reruns(workdir, snakefile, smoke):
+    """Only what changed re-runs: one lambda's settings, or one module of the package."""
+    one_lambda = workdir / "one_lambda.yaml"
+    one_lambda.write_text("dictionary:\n  max_iter_per_lambda: [{lam: 3.0, max_iter: 151}]\n")
+    plan = run_snakemake(workdir, "-n", "--cores", "2", "--configfile", smoke, str(one_lambda),
+                         snakefile=snakefile)
+    jobs = _planned_jobs(plan.stdout)
+    assert jobs["learn_dictionary"] == 1 and jobs["encode"] == 4, jobs
+    assert "lam=3.0" in plan.stdout and "lam=0.3" not in plan.stdout
+    assert "rep=lam_0.3" not in plan.stdout and "rep=pixels" not in plan.stdout
+    assert "train_mlp" not in jobs and "random_features" not in jobs
+    # an edit of classify.py re-runs the evaluation and what reads it, nothing upstream
+    module = workdir / "src/sparsesens/classify.py"
+    module.write_text(module.read_text() + "\n# an edit\n")
+    plan = run_snakemake(workdir, "-n", "--cores", "2", "--configfile", smoke,
+                         snakefile=snakefile)
+    jobs = _planned_jobs(plan.stdout)
+    assert jobs["evaluate"] == 10 and jobs["label_subsets"] == 2 and jobs["random_features"] == 1
+    assert {"encode", "learn_dictionary", "train_mlp", "code_sensitivity"}.isdisjoint(jobs), jobs
+    # a damaged code shard is found before it is read, and rebuilt
+    shard = workdir / "results/smoke/codes/lam_0.3/valid_0.h5"
+    shard.write_bytes(shard.read_bytes()[:1000])
+    plan = run_snakemake(workdir, "-n", "--cores", "2", "--configfile", smoke,
+                         snakefile=snakefile)
+    assert "removed damaged" in plan.stderr and not shard.exists()
+    assert _planned_jobs(plan.stdout)["encode"] == 1
+
+
+def check_kill_and_resume(workdir, snakefile, smoke):
+    """A run killed inside a job leaves no complete-looking output; resuming it with
+    --rerun-incomplete gives the same numbers as the uninterrupted run."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    other = workdir / "killed"
+    (other / "resources").mkdir(parents=True)
+    (other / "config.yaml").write_bytes((workdir / "config.yaml").read_bytes())
+    wheel = next((workdir / "resources").glob("*.whl"))
+    (other / "resources" / wheel.name).write_bytes(wheel.read_bytes())
+    target = "results/smoke/dictionaries/lam_0.3.h5"
+    cmd = [str(Path(sys.executable).with_name("snakemake")), "-s", str(snakefile), target,
+           "--cores", "2", "--configfile", smoke]
+    proc = subprocess.Popen(cmd, cwd=other, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    log = other / "results/smoke/logs/learn_dictionary/lam_0.3.log"
+    deadline = time.time() + 120
+    while time.time() < deadline and "iteration" not in (log.read_text() if log.exists() else ""):
+        time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGKILL)  # the whole run, mid-job, no clean-up
+    proc.wait()
+    assert "iteration" in log.read_text()
+    assert not (other / target).exists()  # nothing half-written under the final name
+    resumed = run_snakemake(other, target, "--cores", "2", "--rerun-incomplete",
+                            "--configfile", smoke, snakefile=snakefile)
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    D_resumed, loss_resumed, _ = io.read_dictionary(other / target)
+    D_full, loss_full, _ = io.read_dictionary(workdir / target)
+    np.testing.assert_array_equal(D_resumed, D_full)
+    np.testing.assert_array_equal(loss_resumed, loss_full)

@@ -355,3 +355,27 @@ def read_arrays(path: str | os.PathLike, names: Sequence[str]) -> tuple[dict, di
     """
     with _open_checked(path, list(names)) as h5:
         return {name: h5[name][:] for name in names}, dict(h5.attrs)
+
+
+def remove_if_corrupt(path: str | os.PathLike) -> str | None:
+    """Delete a dictionary or code shard that cannot be read back intact.
+
+    A file truncated or damaged after it was written still looks complete to Snakemake
+    (it exists, with an old enough time stamp). The workflow calls this on its existing
+    outputs before planning, so a damaged file is rebuilt rather than read.
+
+    Returns:
+        Why the file was removed, or None when it is intact (or absent).
+    """
+    path = Path(path)
+    if not path.exists():
+        return None
+    try:
+        if path.parent.name == "dictionaries":
+            read_dictionary(path)
+        else:
+            read_code_shard(path, dense=False)
+    except (CorruptFileError, OSError, KeyError, ValueError) as err:
+        path.unlink()
+        return str(err)
+    return None

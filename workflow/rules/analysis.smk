@@ -16,6 +16,7 @@ rule analyse_digit:
         fig2=out("figures/fig2_overlaps.png"),
         fig3=out("figures/fig3_singular_vectors.png"),
     params:
+        code=code_version("analyse_digit.py"),
         lam=config["analysis"]["lam"],
         analysis=config["analysis"],
         sensitivity=config["sensitivity"],
@@ -39,6 +40,7 @@ rule eq5_check:
         tsv=out("analysis/eq5.tsv"),
         png=out("figures/eq5.png"),
     params:
+        code=code_version("eq5_check.py"),
         lam=config["analysis"]["lam"],
         analysis=config["analysis"],
         codes=config["codes"],
@@ -64,6 +66,7 @@ rule rip:
     output:
         tsv=out("analysis/rip/lam_{lam}.tsv"),
     params:
+        code=code_version("rip.py"),
         lam=lam_of,
         n_images=config["analysis"]["rip_images"],
     log:
@@ -80,6 +83,8 @@ rule rip_summary:
     output:
         tsv=out("analysis/rip.tsv"),
         png=out("figures/rip.png"),
+    params:
+        code=code_version("rip_summary.py"),
     log:
         out("logs/rip_summary.log"),
     conda:

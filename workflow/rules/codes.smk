@@ -8,6 +8,7 @@ rule encode:
     output:
         h5=out("codes/lam_{lam}/{split}_{shard}.h5"),
     params:
+        code=code_version("encode.py"),
         lam=lam_of,
         rows=lambda w: settings.shard_ranges(config, w.split)[int(w.shard)],
         settings=config["codes"],
@@ -30,6 +31,8 @@ rule code_summary:
         shards=code_shards(),
     output:
         tsv=out("codes/summary.tsv"),
+    params:
+        code=code_version("code_summary.py"),
     log:
         out("logs/code_summary.log"),
     conda:

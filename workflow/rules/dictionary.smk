@@ -7,6 +7,7 @@ rule learn_dictionary:
     output:
         h5=out("dictionaries/lam_{lam}.h5"),
     params:
+        code=code_version("learn_dictionary.py"),
         lam=lam_of,
         max_iter=lambda w: settings.dictionary_max_iter(config, lam_of(w)),
         settings={k: v for k, v in config["dictionary"].items() if k != "max_iter_per_lambda"},

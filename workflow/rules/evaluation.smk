@@ -8,6 +8,7 @@ rule label_subsets:
     output:
         tsv=out("eval/labels/seed_{seed}.tsv"),
     params:
+        code=code_version("label_subsets.py"),
         labels_per_class=config["evaluation"]["labels_per_class"],
         seed=lambda w: int(w.seed),
     log:
@@ -24,6 +25,7 @@ rule random_features:
     output:
         h5=out("random/features.h5"),
     params:
+        code=code_version("random_features.py"),
         settings=config["random_net"],
         seed=settings.stage_seed(config, "random_net"),
         device=config["device"],
@@ -49,6 +51,7 @@ rule evaluate:
         tsv=out("eval/runs/{rep}/seed_{seed}.tsv"),
         sweep=out("eval/sweeps/{rep}/seed_{seed}.tsv"),
     params:
+        code=code_version("evaluate.py"),
         settings=config["evaluation"],
         device=config["device"],
     # two evaluations at a time: each is short, and much of it is start-up
@@ -71,6 +74,8 @@ rule evaluation_table:
     output:
         tsv=out("eval/results.tsv"),
         summary=out("eval/summary.tsv"),
+    params:
+        code=code_version("evaluation_table.py"),
     log:
         out("logs/evaluation_table.log"),
     conda:

@@ -9,6 +9,8 @@ rule fig5:
         atoms=out("figures/fig5_atoms.png"),
         active=out("figures/fig5_active_fraction.png"),
         loss=out("figures/dictionary_loss.png"),
+    params:
+        code=code_version("fig5.py"),
     log:
         out("logs/fig5.log"),
     conda:
@@ -26,6 +28,7 @@ rule fig1:
     output:
         png=out("figures/fig1_sensitivity.png"),
     params:
+        code=code_version("fig1.py"),
         lam=config["analysis"]["lam"],
     log:
         out("logs/fig1.log"),
@@ -42,6 +45,8 @@ rule fig6:
     output:
         histograms=out("figures/fig6_sensitivity_per_lambda.png"),
         finite=out("figures/finite_perturbations.png"),
+    params:
+        code=code_version("fig6.py"),
     log:
         out("logs/fig6.log"),
     conda:
@@ -57,6 +62,7 @@ rule fig4:
         fig4=out("figures/fig4_evaluation.png"),
         fig7=out("figures/fig7_evaluation_per_lambda.png"),
     params:
+        code=code_version("fig4.py"),
         lam=config["analysis"]["lam"],
     log:
         out("logs/fig4.log"),

@@ -15,6 +15,7 @@ rule train_mlp:
         metrics=out("mlp/metrics.json"),
         hidden=out("mlp/hidden.h5"),
     params:
+        code=code_version("train_mlp.py"),
         settings=config["mlp"],
         seed=settings.stage_seed(config, "mlp"),
         device=config["device"],
@@ -37,6 +38,7 @@ rule draw_perturbations:
     output:
         h5=out("sensitivity/perturbations.h5"),
     params:
+        code=code_version("draw_perturbations.py"),
         settings=config["sensitivity"],
         seed=settings.stage_seed(config, "perturbations"),
     log:
@@ -58,6 +60,7 @@ rule code_sensitivity:
     output:
         tsv=out("sensitivity/lam_{lam}.tsv"),
     params:
+        code=code_version("code_sensitivity.py"),
         lam=lam_of,
         codes=config["codes"],
     log:
@@ -77,6 +80,8 @@ rule mlp_sensitivity:
         perturbations=rules.draw_perturbations.output.h5,
     output:
         tsv=out("sensitivity/mlp.tsv"),
+    params:
+        code=code_version("mlp_sensitivity.py"),
     log:
         out("logs/mlp_sensitivity.log"),
     conda:
@@ -94,6 +99,7 @@ rule finite_sensitivity:
     output:
         tsv=out("sensitivity/finite/lam_{lam}.tsv"),
     params:
+        code=code_version("finite_sensitivity.py"),
         lam=lam_of,
         codes=config["codes"],
         n_samples=config["sensitivity"]["finite_samples"],
@@ -117,6 +123,8 @@ rule sensitivity_summary:
         tables=sensitivity_tables(),
     output:
         tsv=out("sensitivity/summary.tsv"),
+    params:
+        code=code_version("sensitivity_summary.py"),
     log:
         out("logs/sensitivity_summary.log"),
     conda:

@@ -1,0 +1,229 @@
+"""The paper's claims, each checked on this run's own numbers (PASS or FAIL).
+
+Every claim is one row: id, where (section or figure), claim (one sentence), the paper's
+value, ours, the criterion applied and the status. Criteria are fixed here, before any
+number is seen; a FAIL is reported as it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+COLUMNS = ("id", "where", "claim", "paper_value", "our_value", "criterion", "status")
+
+
+@dataclass
+class Inputs:
+    """The tables a claims check reads (see the workflow's claims rule)."""
+
+    sensitivity: pd.DataFrame   # sensitivity/summary.tsv
+    mlp_metrics: Mapping[str, float]  # mlp/metrics.json
+    digit: pd.DataFrame         # analysis/digit_numbers.tsv
+    eq5: pd.DataFrame           # analysis/eq5.tsv
+    rip: pd.DataFrame           # analysis/rip.tsv
+    evaluation: pd.DataFrame    # eval/summary.tsv
+    analysis_lam: float
+
+
+def _row(id_: str, where: str, claim: str, paper: str, ours: str, criterion: str,
+         ok: bool | None) -> dict:
+    return {"id": id_, "where": where, "claim": claim, "paper_value": paper, "our_value": ours,
+            "criterion": criterion, "status": "PASS" if ok else "FAIL"}
+
+
+def _fmt(value: float, digits: int = 3) -> str:
+    return "missing" if value is None or not np.isfinite(value) else f"{value:.{digits}g}"
+
+
+def _median(sens: pd.DataFrame, rep: str, kind: str, lam: float | None = None) -> float:
+    rows = sens[(sens["representation"] == rep) & (sens["perturbation"] == kind)]
+    if lam is not None:
+        rows = rows[np.isclose(rows["lam"], lam)]
+    return float(rows["median"].iloc[0]) if len(rows) else np.nan
+
+
+def sensitivity_claims(sens: pd.DataFrame) -> list[dict]:
+    """Fig. 1 and 6: the ordering of the median directional derivatives."""
+    rows = []
+    lams = sorted(sens.loc[sens["representation"] == "sparse", "lam"].unique())
+    for lam in lams:
+        m = {k: _median(sens, "sparse", k, lam) for k in ("noise", "swap", "distortion")}
+        rows.append(_row(
+            f"sensitivity_order_lam_{lam:g}", "Fig. 1c, Fig. 6",
+            f"Sparse codes (lambda {lam:g}) are more sensitive to distortions than to swaps, "
+            "and to swaps than to noise.", "distortion > swap > noise",
+            ", ".join(f"{k} {_fmt(v)}" for k, v in m.items()),
+            "median ratio: distortion > swap > noise",
+            m["distortion"] > m["swap"] > m["noise"]))
+    m = {k: _median(sens, "mlp", k) for k in ("noise", "swap", "distortion")}
+    rows.append(_row("mlp_distortion_below_swap", "Fig. 1d, Section 2.3",
+                     "The MLP hidden layer is less sensitive to distortions than to swaps.",
+                     "distortion < swap", f"distortion {_fmt(m['distortion'])}, swap "
+                     f"{_fmt(m['swap'])}", "median ratio: distortion < swap",
+                     m["distortion"] < m["swap"]))
+    rows.append(_row("mlp_noise_lowest", "Fig. 1 caption",
+                     "The MLP hidden layer is least sensitive to noise.", "noise lowest",
+                     ", ".join(f"{k} {_fmt(v)}" for k, v in m.items()),
+                     "median ratio: noise < swap and noise < distortion",
+                     m["noise"] < min(m["swap"], m["distortion"])))
+    noise = [_median(sens, "sparse", "noise", lam) for lam in lams]
+    rows.append(_row("noise_falls_with_lambda", "Fig. 6",
+                     "Sensitivity of sparse codes to noise falls as lambda rises.",
+                     "falling", ", ".join(f"{lam:g}: {_fmt(v)}" for lam, v in
+                                          zip(lams, noise, strict=True)),
+                     "median noise ratio strictly decreasing in lambda",
+                     len(noise) > 1 and bool(np.all(np.diff(noise) < 0))))
+    return rows
+
+
+def _close(id_, where, claim, paper, ours, tolerance, relative=False, digits=3):
+    if relative:
+        ok = np.isfinite(ours) and abs(ours - paper) <= tolerance * abs(paper)
+        criterion = f"within {tolerance:.0%} of the paper"
+    else:
+        ok = np.isfinite(ours) and abs(ours - paper) <= tolerance
+        criterion = f"within ±{tolerance:g} of the paper"
+    return _row(id_, where, claim, _fmt(paper, digits), _fmt(ours, digits), criterion, ok)
+
+
+def number_claims(inputs: Inputs) -> list[dict]:
+    """The quantitative claims of Sections 2.3, 4 and 5 about the MLP and the first digit."""
+    digit = inputs.digit.set_index("quantity")["value"]
+    lam = inputs.analysis_lam
+
+    def value(name):
+        return float(digit.get(name, np.nan))
+
+    mlp = inputs.mlp_metrics
+    rows = [
+        _close("mlp_train_accuracy", "Section 2.3", "The MLP reaches 98.7 % training accuracy.",
+               0.987, float(mlp.get("train_accuracy", np.nan)), 0.01),
+        _close("mlp_valid_accuracy", "Section 2.3",
+               "The MLP reaches 97.7 % validation accuracy.", 0.977,
+               float(mlp.get("valid_accuracy", np.nan)), 0.01),
+        _close("digit_active_filters", "Fig. 2", f"The first digit uses 122 active filters "
+               f"(lambda {lam:g}).", 122, value("n_active"), 0.25, relative=True),
+        _close("digit_max_overlap", "Fig. 2b, Section 5.1",
+               "The largest overlap among the first digit's active filters is about 0.6.",
+               0.6, value("max_overlap"), 0.15),
+        _close("normalised_mean_filters", "Section 4.2",
+               "Filters of the 10 most overlapping pairs have normalised mean 0.66.", 0.66,
+               value("normalised_mean_filters"), 0.15),
+        _close("normalised_mean_differences", "Section 4.2",
+               "Their differences have normalised mean 0.09.", 0.09,
+               value("normalised_mean_differences"), 0.15),
+        _close("smallest_singular_value", "Section 5.1",
+               "The smallest singular value of the first digit's D+ is 0.158.", 0.158,
+               value("smallest_singular_value"), 0.25, relative=True),
+        _close("largest_gain", "Section 5.1", "The largest gain 1/sigma is 6.33.", 6.33,
+               value("largest_gain"), 0.25, relative=True),
+        _close("gain_spread", "Fig. 3d", "Nonzero gains span about 20x.", 20.0,
+               value("gain_spread"), 0.5, relative=True),
+        _close("max_atom_coherence", "Section 2.1",
+               "The largest cosine similarity between two atoms is about 0.9.", 0.9,
+               value("max_coherence"), 0.05),
+    ]
+    null = {k: value(f"mean_null_power_{k}") for k in ("noise", "swap", "distortion")}
+    rows.append(_row("noise_power_in_null_space", "Section 5.2, Fig. 3e",
+                     "Noise puts most of its power on zero-gain directions; swaps and "
+                     "distortions far less.", "noise most",
+                     ", ".join(f"{k} {_fmt(v)}" for k, v in null.items()),
+                     "mean null-space power: noise > 0.5 and above swap and distortion",
+                     null["noise"] > 0.5 and null["noise"] > max(null["swap"],
+                                                                 null["distortion"])))
+    worst = float(np.max(np.abs(inputs.eq5["finite_ratio"] / inputs.eq5["predicted"] - 1))) \
+        if len(inputs.eq5) else np.nan
+    single = float(np.max(np.abs(inputs.eq5["single_finite_ratio"] - 1))) \
+        if len(inputs.eq5) else np.nan
+    rows.append(_row("eq5", "Eq. 5, Section 4.1",
+                     "The response along d1 - d2 is 1/sqrt(1 - d1.d2), along d1 it is 1.",
+                     "exact", f"worst relative error {_fmt(worst)} (pair), {_fmt(single)} "
+                     f"(single), {len(inputs.eq5)} pairs", "both below 1e-6",
+                     worst < 1e-6 and single < 1e-6))
+    rip = inputs.rip.set_index("lam")
+    if lam in rip.index:
+        delta = float(rip.loc[lam, "delta_median"])
+        s_min = float(rip.loc[lam, "s_min_median"])
+    else:
+        delta = s_min = np.nan
+    rows.append(_row("rip_violated", "Section 5.3",
+                     "The active dictionaries are far from a restricted isometry.",
+                     "violated", f"median delta {_fmt(delta)}, median smallest singular "
+                     f"value {_fmt(s_min)} (lambda {lam:g})", "median RIP constant > 0.5",
+                     delta > 0.5))
+    return rows
+
+
+def _curve(ev: pd.DataFrame, rep: str, classifier: str, lam: float | None = None
+           ) -> pd.Series:
+    rows = ev[(ev["representation"] == rep) & (ev["classifier"] == classifier)]
+    if lam is not None:
+        rows = rows[np.isclose(rows["lam"], lam)]
+    return rows.set_index("k")["test_mean"].sort_index()
+
+
+def evaluation_claims(ev: pd.DataFrame, lam: float) -> list[dict]:
+    """Section 6 (Fig. 4): how the four representations compare, mean over seeds."""
+    rows = []
+    pixels = {c: _curve(ev, "pixels", c) for c in ("knn_euclidean", "knn_cosine", "logistic")}
+    sparse = {c: _curve(ev, "sparse", c, lam) for c in pixels}
+    mlp = {c: _curve(ev, "mlp", c) for c in pixels}
+    random = {c: _curve(ev, "random", c) for c in pixels}
+
+    def compare(id_, claim, paper, a, b, test, criterion):
+        both = pd.concat([a, b], axis=1, keys=["a", "b"]).dropna()
+        ok = len(both) > 0 and bool(test(both["a"], both["b"]).all())
+        ours = "; ".join(f"k={k}: {x:.3f} vs {y:.3f}" for k, (x, y) in both.iterrows())
+        rows.append(_row(id_, "Fig. 4, Section 6", claim, paper, ours or "missing", criterion,
+                         ok))
+
+    for metric in ("euclidean", "cosine"):
+        c = f"knn_{metric}"
+        compare(f"knn_{metric}_sparse_below_pixels",
+                f"1-NN ({metric}): sparse codes (lambda {lam:g}) are below pixels at every k.",
+                "below", sparse[c], pixels[c], lambda a, b: a < b, "sparse < pixels at every k")
+        compare(f"knn_{metric}_mlp_above_pixels",
+                f"1-NN ({metric}): the MLP hidden layer is above pixels at every k.", "above",
+                mlp[c], pixels[c], lambda a, b: a > b, "mlp > pixels at every k")
+    compare("knn_random_equals_pixels",
+            "1-NN (Euclidean): the random net is about equal to pixels.", "nearly identical",
+            random["knn_euclidean"], pixels["knn_euclidean"],
+            lambda a, b: (a - b).abs() <= 0.01, "|random - pixels| <= 0.01 at every k")
+    log_s, log_p, log_r = sparse["logistic"], pixels["logistic"], random["logistic"]
+    shared = log_s.index.intersection(log_p.index)
+    if len(shared):
+        few, many = shared.min(), shared.max()
+        rows.append(_row("linear_sparse_below_pixels_few_labels", "Fig. 4, Section 6",
+                         "Linear: sparse codes are below pixels with few labels.", "below",
+                         f"k={few}: {log_s[few]:.3f} vs {log_p[few]:.3f}",
+                         "sparse < pixels at the smallest k", log_s[few] < log_p[few]))
+        rows.append(_row("linear_sparse_above_pixels_many_labels", "Fig. 4, Section 6",
+                         "Linear: sparse codes are above pixels with many labels.", "above",
+                         f"k={many}: {log_s[many]:.3f} vs {log_p[many]:.3f}",
+                         "sparse > pixels at the largest k", log_s[many] > log_p[many]))
+    compare("linear_sparse_never_above_random",
+            "Linear: sparse codes never outperform the random net.", "never above",
+            log_s, log_r, lambda a, b: a <= b, "sparse <= random at every k")
+    compare("linear_mlp_above_all",
+            "Linear: the MLP hidden layer is above every other representation.", "above all",
+            mlp["logistic"], pd.concat([log_p, log_s, log_r], axis=1).max(axis=1),
+            lambda a, b: a > b, "mlp > max(pixels, sparse, random) at every k")
+    knn = pixels["knn_euclidean"]
+    most = knn.index.max() if len(knn) else None
+    rows.append(_row("pixels_knn_accuracy", "Section 6.2",
+                     "Pixels with Euclidean 1-NN reach about 97.5 % with 3000 labels per class.",
+                     "0.975", f"k={most}: {knn[most]:.4f}" if most else "missing",
+                     "within ±0.01 at k = 3000 (FAIL when the run has fewer labels)",
+                     most == 3000 and abs(knn[most] - 0.975) <= 0.01))
+    return rows
+
+
+def build_claims(inputs: Inputs) -> pd.DataFrame:
+    """Every claim of the paper this workflow checks, as a tidy table (see COLUMNS)."""
+    rows = (sensitivity_claims(inputs.sensitivity) + number_claims(inputs)
+            + evaluation_claims(inputs.evaluation, inputs.analysis_lam))
+    return pd.DataFrame(rows, columns=list(COLUMNS))

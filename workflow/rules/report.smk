@@ -1,0 +1,45 @@
+# The claims table and the whole-pipeline benchmark.
+
+
+rule claims:
+    input:
+        sensitivity=rules.sensitivity_summary.output.tsv,
+        mlp=rules.train_mlp.output.metrics,
+        digit=rules.analyse_digit.output.numbers,
+        eq5=rules.eq5_check.output.tsv,
+        rip=rules.rip_summary.output.tsv,
+        evaluation=rules.evaluation_table.output.summary,
+    output:
+        tsv=out("claims.tsv"),
+    params:
+        code=code_version("claims.py"),
+        lam=config["analysis"]["lam"],
+    log:
+        out("logs/claims.log"),
+    conda:
+        ENV
+    script:
+        "../scripts/claims.py"
+
+
+rule pipeline_benchmark:
+    input:
+        # everything else of the run, so that every job's benchmark file exists
+        rules.claims.output,
+        rules.fig1.output,
+        rules.fig4.output,
+        rules.fig5.output,
+        rules.fig6.output,
+    output:
+        tsv=out("benchmarks/pipeline.tsv"),
+        jobs=out("benchmarks/pipeline_jobs.tsv"),
+    params:
+        code=code_version("pipeline_benchmark.py"),
+        benchmarks=out("benchmarks"),
+        machine=machine_description(),
+    log:
+        out("logs/pipeline_benchmark.log"),
+    conda:
+        ENV
+    script:
+        "../scripts/pipeline_benchmark.py"

@@ -1,0 +1,32 @@
+"""Every job's Snakemake benchmark file in one table: wall time and peak memory per rule."""
+
+from pathlib import Path
+
+import pandas as pd
+
+from sparsesens import io
+from sparsesens.logs import job_logger
+
+sm = snakemake  # noqa: F821
+log = job_logger(sm.log[0], "pipeline_benchmark")
+root = Path(sm.params.benchmarks)
+rows = []
+for path in sorted(root.rglob("*.tsv")):
+    if path.resolve() == Path(sm.output.jobs).resolve() or path.parent == root and \
+            path.name in {"pipeline.tsv", "pipeline_jobs.tsv", "encode.tsv"}:
+        continue
+    job = path.relative_to(root).with_suffix("")
+    record = pd.read_csv(path, sep="\t").iloc[-1]
+    rows.append({"rule": job.parts[0], "job": str(job), "seconds": float(record["s"]),
+                 "max_rss_mib": float(record["max_rss"]), "cpu_seconds": float(record["cpu_time"])})
+jobs = pd.DataFrame(rows)
+per_rule = (jobs.groupby("rule")
+            .agg(jobs=("job", "count"), total_seconds=("seconds", "sum"),
+                 max_seconds=("seconds", "max"), max_rss_mib=("max_rss_mib", "max"),
+                 cpu_seconds=("cpu_seconds", "sum"))
+            .sort_values("total_seconds", ascending=False).reset_index())
+per_rule["machine"] = sm.params.machine
+log.info("\n%s", per_rule.to_string(index=False))
+for name, frame in (("tsv", per_rule), ("jobs", jobs)):
+    with io.atomic_path(sm.output[name]) as tmp:
+        frame.to_csv(tmp, sep="\t", index=False, float_format="%.4g")
