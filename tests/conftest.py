@@ -50,10 +50,10 @@ def workdir(tmp_path, mnist_wheel) -> Path:
 
 
 def copy_workflow(dest: Path) -> Path:
-    """Copy the Snakefile, workflow/ and src/ into ``dest`` (to edit them); its Snakefile."""
+    """Copy the Snakefile, workflow/, src/ and envs/ into ``dest`` (to edit them); its Snakefile."""
     ignore = shutil.ignore_patterns("__pycache__", "*.egg-info")
     shutil.copyfile(REPO / "Snakefile", dest / "Snakefile")
-    for folder in ("workflow", "src"):
+    for folder in ("workflow", "src", "envs"):
         shutil.copytree(REPO / folder, dest / folder, ignore=ignore)
     return dest / "Snakefile"
 
