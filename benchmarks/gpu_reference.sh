@@ -4,7 +4,7 @@
 # and resources/ (the MNIST wheel). Writes what comes back under $OUT (or ./gpu-out).
 # Usage: bash benchmarks/gpu_reference.sh [SNAKEMAKE_TIME_LIMIT_S]
 set -uo pipefail
-out=${OUT:-gpu-out}
+out=$(realpath -m "${OUT:-gpu-out}")
 mkdir -p "$out"
 export PYTHONUNBUFFERED=1
 python3 -m pip install -q --no-index --no-deps --no-compile --target "$PWD/.site" .whl/*.whl &&
