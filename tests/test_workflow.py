@@ -234,6 +234,10 @@ def check_kill_and_resume(workdir, snakefile, smoke):
     proc.wait()
     assert "iteration" in log.read_text()
     assert not (other / target).exists()  # nothing half-written under the final name
+    # a hard kill leaves Snakemake's lock behind: the documented recovery is to unlock
+    unlocked = run_snakemake(other, target, "--unlock", "--configfile", smoke,
+                             snakefile=snakefile)
+    assert unlocked.returncode == 0, unlocked.stderr[-2000:]
     resumed = run_snakemake(other, target, "--cores", "2", "--rerun-incomplete",
                             "--configfile", smoke, snakefile=snakefile)
     assert resumed.returncode == 0, resumed.stderr[-2000:]

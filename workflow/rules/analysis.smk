@@ -46,7 +46,7 @@ rule eq5_check:
         codes=config["codes"],
         seed=settings.stage_seed(config, "eq5_pairs"),
         device=config["device"],
-    threads: workflow.cores
+    threads: ALL_CORES
     resources:
         gpu=1,
     log:

@@ -13,7 +13,7 @@ rule encode:
         rows=lambda w: settings.shard_ranges(config, w.split)[int(w.shard)],
         settings=config["codes"],
         device=config["device"],
-    threads: workflow.cores
+    threads: ALL_CORES
     resources:
         gpu=1,
     log:

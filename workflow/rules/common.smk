@@ -27,6 +27,18 @@ def _check_config():
 _check_config()
 
 ROOT = config["results"].rstrip("/")
+
+
+def _all_cores():
+    """--cores of a local run; on a cluster (no --cores) the profile's set-threads decide."""
+    try:
+        return workflow.cores
+    except WorkflowError:
+        return 8
+
+
+# threads of the heavy (GPU-capable) rules: every core of a local run
+ALL_CORES = _all_cores()
 ENV = "../../envs/sparsesens.yaml"
 LAMBDAS = [settings.lambda_tag(lam) for lam in config["lambdas"]]
 ANALYSIS_LAM = settings.lambda_tag(config["analysis"]["lam"])

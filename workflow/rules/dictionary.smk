@@ -13,7 +13,7 @@ rule learn_dictionary:
         settings={k: v for k, v in config["dictionary"].items() if k != "max_iter_per_lambda"},
         seed=config["seed"],
         device=config["device"],
-    threads: workflow.cores
+    threads: ALL_CORES
     resources:
         gpu=1,
     log:

@@ -29,7 +29,7 @@ rule random_features:
         settings=config["random_net"],
         seed=settings.stage_seed(config, "random_net"),
         device=config["device"],
-    threads: workflow.cores
+    threads: ALL_CORES
     resources:
         gpu=1,
     log:
@@ -55,7 +55,7 @@ rule evaluate:
         settings=config["evaluation"],
         device=config["device"],
     # two evaluations at a time: each is short, and much of it is start-up
-    threads: max(1, workflow.cores // 2)
+    threads: max(1, ALL_CORES // 2)
     resources:
         gpu=1,
     log:

@@ -19,7 +19,7 @@ rule train_mlp:
         settings=config["mlp"],
         seed=settings.stage_seed(config, "mlp"),
         device=config["device"],
-    threads: workflow.cores
+    threads: ALL_CORES
     resources:
         gpu=1,
     log:
@@ -105,7 +105,7 @@ rule finite_sensitivity:
         n_samples=config["sensitivity"]["finite_samples"],
         eps=config["sensitivity"]["finite_eps"],
         device=config["device"],
-    threads: workflow.cores
+    threads: ALL_CORES
     resources:
         gpu=1,
     log:

@@ -1,0 +1,81 @@
+"""The SLURM profiles: the sbatch call of a GPU rule, and the smoke preset on a real cluster."""
+
+import os
+import shutil
+import subprocess
+import time
+
+import pandas as pd
+import pytest
+
+from sparsesens import io
+from tests.conftest import REPO, run_snakemake
+
+SLURM_MISSING = shutil.which("slurmctld") is None or shutil.which("sbatch") is None
+SKIP_REASON = ("slurm-wlm is not installed (apt-get install slurm-wlm munge); .ci/run "
+               "installs it, so CI runs this test")
+
+
+def _fake_slurm(tmp_path):
+    """sbatch, squeue and scancel stand-ins that record the sbatch call and run nothing."""
+    bin_dir = tmp_path / "fake-bin"
+    bin_dir.mkdir()
+    (bin_dir / "sbatch").write_text('#!/usr/bin/env bash\necho "$@" >> "$FAKE_SBATCH_LOG"\n'
+                                    'cat > /dev/null\necho 4242\n')
+    for name in ("squeue", "scancel", "sinfo"):
+        (bin_dir / name).write_text("#!/usr/bin/env bash\nexit 0\n")
+    for path in bin_dir.iterdir():
+        path.chmod(0o755)
+    return bin_dir
+
+
+@pytest.mark.parametrize("profile, asks_gpu", [("slurm", True), ("slurm-cpu", False)])
+def test_sbatch_of_a_gpu_rule_asks_for_the_gpu(workdir, profile, asks_gpu):
+    smoke = str(REPO / "presets/smoke.yaml")
+    data = run_snakemake(workdir, "results/smoke/data/mnist.h5", "--cores", "1",
+                         "--configfile", smoke)
+    assert data.returncode == 0, data.stderr[-2000:]
+    record = workdir / "sbatch.log"
+    env = {**os.environ, "FAKE_SBATCH_LOG": str(record),
+           "PATH": f"{_fake_slurm(workdir)}:{os.environ['PATH']}"}
+    cmd = [str(REPO / ".venv/bin/snakemake") if (REPO / ".venv/bin/snakemake").exists()
+           else "snakemake", "-s", str(REPO / "Snakefile"), "results/smoke/dictionaries/lam_0.3.h5",
+           "--profile", str(REPO / "profiles" / profile), "--slurm-no-account",
+           "--slurm-init-seconds-before-status-checks", "1", "--configfile", smoke]
+    proc = subprocess.Popen(cmd, cwd=workdir, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.time() + 60
+    while time.time() < deadline and not record.exists():
+        time.sleep(0.2)
+    os.killpg(proc.pid, 9)  # the fake job never finishes: stop after the submission
+    proc.wait()
+    call = record.read_text()
+    assert "--comment rule_learn_dictionary" in call
+    assert "--mem 8000" in call and "-t 240" in call  # the profile's resources
+    assert ("--gpus=1" in call) is asks_gpu, call[:500]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(SLURM_MISSING, reason=SKIP_REASON)
+def test_smoke_preset_on_a_real_slurm_cluster(workdir):
+    started = subprocess.run(["bash", str(REPO / "tests/slurm/start_cluster.sh")],
+                             capture_output=True, text=True, timeout=120, check=False)
+    assert started.returncode == 0, started.stdout + started.stderr
+    smoke = str(REPO / "presets/smoke.yaml")
+    # the profile for GPU-less clusters; threads lowered to this machine's cores
+    threads = [f"{rule}=2" for rule in ("learn_dictionary", "encode", "train_mlp",
+                                        "finite_sensitivity", "eq5_check", "random_features",
+                                        "evaluate")]
+    done = run_snakemake(workdir, "--profile", str(REPO / "profiles/slurm-cpu"), "--jobs", "2",
+                         "--slurm-no-account", "--slurm-init-seconds-before-status-checks", "2",
+                         "--set-threads", *threads, "--configfile", smoke, timeout=1800)
+    assert done.returncode == 0, (done.stdout + done.stderr)[-4000:]
+    root = workdir / "results/smoke"
+    claims = pd.read_csv(root / "claims.tsv", sep="\t")
+    assert len(claims) >= 20 and set(claims["status"]) <= {"PASS", "FAIL"}
+    summary = pd.read_csv(root / "codes/summary.tsv", sep="\t")
+    assert (summary["n_failed"] == 0).all()
+    io.read_dictionary(root / "dictionaries/lam_0.3.h5")
+    # every job went through sbatch: SLURM wrote a log per job
+    slurm_logs = list((workdir / ".snakemake/slurm_logs").rglob("*.log"))
+    assert len(slurm_logs) >= 40, len(slurm_logs)
