@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 CORES  ?= all
 
-.PHONY: install reproduce quick smoke test lint bench clean
+.PHONY: install reproduce quick smoke report test lint bench clean
 
 install: $(STAMP)
 
@@ -28,6 +28,10 @@ quick: install
 
 smoke: install
 	$(VENV)/bin/snakemake --cores $(CORES) --configfile presets/smoke.yaml
+
+# the HTML report of the last paper-scale run (figures with captions, claims, benchmarks)
+report: install
+	$(VENV)/bin/snakemake --report results/report.html
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from sparsesens import io
-from tests.conftest import REPO, run_snakemake
+from tests.conftest import REPO, SNAKEMAKE, run_snakemake
 
 SLURM_MISSING = shutil.which("slurmctld") is None or shutil.which("sbatch") is None
 SKIP_REASON = ("slurm-wlm is not installed (apt-get install slurm-wlm munge); .ci/run "
@@ -38,8 +38,7 @@ def test_sbatch_of_a_gpu_rule_asks_for_the_gpu(workdir, profile, asks_gpu):
     record = workdir / "sbatch.log"
     env = {**os.environ, "FAKE_SBATCH_LOG": str(record),
            "PATH": f"{_fake_slurm(workdir)}:{os.environ['PATH']}"}
-    cmd = [str(REPO / ".venv/bin/snakemake") if (REPO / ".venv/bin/snakemake").exists()
-           else "snakemake", "-s", str(REPO / "Snakefile"), "results/smoke/dictionaries/lam_0.3.h5",
+    cmd = [SNAKEMAKE, "-s", str(REPO / "Snakefile"), "results/smoke/dictionaries/lam_0.3.h5",
            "--profile", str(REPO / "profiles" / profile), "--slurm-no-account",
            "--slurm-init-seconds-before-status-checks", "1", "--configfile", smoke]
     proc = subprocess.Popen(cmd, cwd=workdir, env=env, stdout=subprocess.DEVNULL,
@@ -62,13 +61,15 @@ def test_smoke_preset_on_a_real_slurm_cluster(workdir):
                              capture_output=True, text=True, timeout=120, check=False)
     assert started.returncode == 0, started.stdout + started.stderr
     smoke = str(REPO / "presets/smoke.yaml")
-    # the profile for GPU-less clusters; threads lowered to this machine's cores
-    threads = [f"{rule}=2" for rule in ("learn_dictionary", "encode", "train_mlp",
+    # the profile for GPU-less clusters; one thread per job, so two jobs share this machine
+    threads = [f"{rule}=1" for rule in ("learn_dictionary", "encode", "train_mlp",
                                         "finite_sensitivity", "eq5_check", "random_features",
                                         "evaluate")]
     done = run_snakemake(workdir, "--profile", str(REPO / "profiles/slurm-cpu"), "--jobs", "2",
                          "--slurm-no-account", "--slurm-init-seconds-before-status-checks", "2",
-                         "--set-threads", *threads, "--configfile", smoke, timeout=1800)
+                         "--slurm-keep-successful-logs", "--seconds-between-status-checks", "2",
+                         "--set-threads", *threads,
+                         "--configfile", smoke, timeout=1800)
     assert done.returncode == 0, (done.stdout + done.stderr)[-4000:]
     root = workdir / "results/smoke"
     claims = pd.read_csv(root / "claims.tsv", sep="\t")

@@ -2,6 +2,8 @@
 
 import json
 import re
+import shutil
+import subprocess
 
 import h5py
 import numpy as np
@@ -9,7 +11,7 @@ import pandas as pd
 import pytest
 
 from sparsesens import io, lasso
-from tests.conftest import copy_workflow, run_snakemake
+from tests.conftest import REPO, copy_workflow, run_snakemake
 
 
 def _planned_jobs(stdout: str) -> dict[str, int]:
@@ -57,12 +59,25 @@ def test_data_rule_writes_the_full_split(workdir):
 
 
 @pytest.mark.slow
-def test_smoke_preset_end_to_end(workdir, repo):
-    # a copy of the workflow, so that the test can edit a module of it afterwards
+@pytest.fixture(scope="module")
+def smoke_run(tmp_path_factory, mnist_wheel):
+    """One run of the smoke preset, shared by the tests below (in file order: the last ones
+    edit and damage it). Returns (workdir, snakefile, preset)."""
+    workdir = tmp_path_factory.mktemp("smoke")
+    shutil.copyfile(REPO / "config.yaml", workdir / "config.yaml")
+    (workdir / "resources").mkdir()
+    shutil.copyfile(mnist_wheel, workdir / "resources" / io.MNIST_WHEEL)
+    # a copy of the workflow, so that a test can edit a module of it afterwards
     snakefile = copy_workflow(workdir)
-    smoke = str(repo / "presets/smoke.yaml")
+    smoke = str(REPO / "presets/smoke.yaml")
     done = run_snakemake(workdir, "--cores", "2", "--configfile", smoke, snakefile=snakefile)
     assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
+    return workdir, snakefile, smoke
+
+
+@pytest.mark.slow
+def test_smoke_preset_end_to_end(smoke_run):
+    workdir, snakefile, smoke = smoke_run
     root = workdir / "results/smoke"
     X, _ = io.read_split(root / "data/mnist.h5", "valid")
     assert X.shape == (300, 784)
@@ -90,16 +105,54 @@ def test_smoke_preset_end_to_end(workdir, repo):
     check_sensitivity(root)
     check_evaluation(root)
     check_analysis(root)
-    for name in ("fig5_atoms", "fig5_active_fraction", "dictionary_loss", "fig1_sensitivity",
-                 "fig6_sensitivity_per_lambda", "finite_perturbations", "fig4_evaluation",
-                 "fig7_evaluation_per_lambda", "fig2_overlaps", "fig3_singular_vectors", "eq5",
-                 "rip"):
+    for name in FIGURES:
         png = (root / f"figures/{name}.png").read_bytes()
         assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
     # nothing left to do: a second run plans no job
     again = run_snakemake(workdir, "-n", "--cores", "2", "--configfile", smoke,
                           snakefile=snakefile)
     assert "Nothing to be done" in again.stdout + again.stderr
+
+
+FIGURES = ("fig1_sensitivity", "fig2_overlaps", "fig3_singular_vectors", "fig4_evaluation",
+           "fig5_atoms", "fig5_active_fraction", "dictionary_loss",
+           "fig6_sensitivity_per_lambda", "finite_perturbations", "fig7_evaluation_per_lambda",
+           "eq5", "rip")
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(CHROMIUM is None, reason="no chromium (apt-get install chromium); "
+                    ".ci/run installs it, so CI runs this test")
+def test_report_renders_every_figure_in_chromium(smoke_run, tmp_path):
+    workdir, snakefile, smoke = smoke_run
+    report = workdir / "results/smoke/report.html"
+    made = run_snakemake(workdir, "--report", str(report), "--configfile", smoke,
+                         snakefile=snakefile)
+    assert made.returncode == 0, made.stderr[-2000:]
+    chromium = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu",
+                "--disable-background-networking", f"--user-data-dir={tmp_path / 'profile'}",
+                "--virtual-time-budget=10000"]
+    dom = subprocess.run([*chromium, "--dump-dom", report.as_uri()], capture_output=True,
+                         text=True, timeout=120, check=True).stdout
+    # the rendered page, not only its embedded data: the app has drawn one menu entry per
+    # category, and every figure file is in the report
+    categories = [f"Fig. {i}" for i in range(1, 8)] + ["Eq. 5 and RIP", "Claims", "Benchmarks"]
+    for category in categories:
+        assert f">{category}<" in dom, category
+    for name in FIGURES:
+        assert f"{name}.png" in dom, name
+    shot = tmp_path / "report.png"
+    subprocess.run([*chromium, "--window-size=1400,1000", f"--screenshot={shot}",
+                    report.as_uri()], capture_output=True, timeout=120, check=True)
+    pixels = shot.read_bytes()
+    assert pixels[:8] == b"\x89PNG\r\n\x1a\n" and len(pixels) > 20_000  # not a blank page
+    shutil.copyfile(shot, workdir / "results/smoke/report_screenshot.png")
+
+
+@pytest.mark.slow
+def test_reruns_kill_and_resume_damage(smoke_run):
+    workdir, snakefile, smoke = smoke_run
     check_reruns(workdir, snakefile, smoke)
     check_kill_and_resume(workdir, snakefile, smoke)
 

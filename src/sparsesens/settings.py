@@ -53,6 +53,13 @@ def dictionary_max_iter(config: Mapping[str, Any], lam: float) -> int:
     return int(settings["max_iter"])
 
 
+def encode_options(codes: Mapping[str, Any]) -> dict[str, Any]:
+    """The keyword arguments of ``lasso.encode`` from the ``codes`` section of the config."""
+    keys = ("fista_iter", "max_fista_iter", "polish_rounds", "batch_size", "tol_inactive",
+            "tol_active")
+    return {key: codes[key] for key in keys}
+
+
 def stage_seed(config: Mapping[str, Any], stage: str) -> int:
     """The seed of one stage's random draws, derived from the root ``seed`` and its name.
 

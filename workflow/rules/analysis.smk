@@ -13,8 +13,18 @@ rule analyse_digit:
         gains=out("analysis/digit_gains.tsv"),
         overlaps=out("analysis/digit_overlaps.tsv"),
         spectrum=out("analysis/spectrum.tsv"),
-        fig2=out("figures/fig2_overlaps.png"),
-        fig3=out("figures/fig3_singular_vectors.png"),
+        fig2=report(
+            out("figures/fig2_overlaps.png"),
+            caption="../report/fig2.rst",
+            category="Fig. 2",
+            labels={"figure": "overlaps"},
+        ),
+        fig3=report(
+            out("figures/fig3_singular_vectors.png"),
+            caption="../report/fig3.rst",
+            category="Fig. 3",
+            labels={"figure": "singular vectors"},
+        ),
     params:
         code=code_version("analyse_digit.py"),
         lam=config["analysis"]["lam"],
@@ -38,7 +48,12 @@ rule eq5_check:
         perturbations=rules.draw_perturbations.output.h5,
     output:
         tsv=out("analysis/eq5.tsv"),
-        png=out("figures/eq5.png"),
+        png=report(
+            out("figures/eq5.png"),
+            caption="../report/analysis.rst",
+            category="Eq. 5 and RIP",
+            labels={"figure": "Eq. 5"},
+        ),
     params:
         code=code_version("eq5_check.py"),
         lam=config["analysis"]["lam"],
@@ -82,7 +97,12 @@ rule rip_summary:
         tables=expand(out("analysis/rip/lam_{lam}.tsv"), lam=LAMBDAS),
     output:
         tsv=out("analysis/rip.tsv"),
-        png=out("figures/rip.png"),
+        png=report(
+            out("figures/rip.png"),
+            caption="../report/analysis.rst",
+            category="Eq. 5 and RIP",
+            labels={"figure": "RIP"},
+        ),
     params:
         code=code_version("rip_summary.py"),
     log:

@@ -79,6 +79,11 @@ def shard_files(lam, split):
     return [out(f"codes/lam_{lam}/{split}_{shard}.h5") for shard in range(n)]
 
 
+def train_shards(wildcards):
+    """The training-split shards of the {lam} wildcard's codes."""
+    return shard_files(wildcards.lam, "train")
+
+
 def code_shards():
     return [f for lam in LAMBDAS for split in SPLITS for f in shard_files(lam, split)]
 

@@ -6,9 +6,24 @@ rule fig5:
         dictionaries=dictionary_files(),
         summary=rules.code_summary.output.tsv,
     output:
-        atoms=out("figures/fig5_atoms.png"),
-        active=out("figures/fig5_active_fraction.png"),
-        loss=out("figures/dictionary_loss.png"),
+        atoms=report(
+            out("figures/fig5_atoms.png"),
+            caption="../report/fig5.rst",
+            category="Fig. 5",
+            labels={"figure": "atoms"},
+        ),
+        active=report(
+            out("figures/fig5_active_fraction.png"),
+            caption="../report/fig5.rst",
+            category="Fig. 5",
+            labels={"figure": "active fraction"},
+        ),
+        loss=report(
+            out("figures/dictionary_loss.png"),
+            caption="../report/fig5.rst",
+            category="Fig. 5",
+            labels={"figure": "loss curves"},
+        ),
     params:
         code=code_version("fig5.py"),
     log:
@@ -26,7 +41,12 @@ rule fig1:
         sparse=out(f"sensitivity/lam_{ANALYSIS_LAM}.tsv"),
         mlp=rules.mlp_sensitivity.output.tsv,
     output:
-        png=out("figures/fig1_sensitivity.png"),
+        png=report(
+            out("figures/fig1_sensitivity.png"),
+            caption="../report/fig1.rst",
+            category="Fig. 1",
+            labels={"figure": "sensitivity"},
+        ),
     params:
         code=code_version("fig1.py"),
         lam=config["analysis"]["lam"],
@@ -43,8 +63,18 @@ rule fig6:
         tables=expand(out("sensitivity/lam_{lam}.tsv"), lam=LAMBDAS),
         finite=finite_tables(),
     output:
-        histograms=out("figures/fig6_sensitivity_per_lambda.png"),
-        finite=out("figures/finite_perturbations.png"),
+        histograms=report(
+            out("figures/fig6_sensitivity_per_lambda.png"),
+            caption="../report/fig6.rst",
+            category="Fig. 6",
+            labels={"figure": "histograms per lambda"},
+        ),
+        finite=report(
+            out("figures/finite_perturbations.png"),
+            caption="../report/fig6.rst",
+            category="Fig. 6",
+            labels={"figure": "finite perturbations"},
+        ),
     params:
         code=code_version("fig6.py"),
     log:
@@ -59,8 +89,18 @@ rule fig4:
     input:
         summary=rules.evaluation_table.output.summary,
     output:
-        fig4=out("figures/fig4_evaluation.png"),
-        fig7=out("figures/fig7_evaluation_per_lambda.png"),
+        fig4=report(
+            out("figures/fig4_evaluation.png"),
+            caption="../report/fig4.rst",
+            category="Fig. 4",
+            labels={"figure": "four representations"},
+        ),
+        fig7=report(
+            out("figures/fig7_evaluation_per_lambda.png"),
+            caption="../report/fig7.rst",
+            category="Fig. 7",
+            labels={"figure": "every lambda"},
+        ),
     params:
         code=code_version("fig4.py"),
         lam=config["analysis"]["lam"],

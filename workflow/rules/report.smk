@@ -10,7 +10,12 @@ rule claims:
         rip=rules.rip_summary.output.tsv,
         evaluation=rules.evaluation_table.output.summary,
     output:
-        tsv=out("claims.tsv"),
+        tsv=report(
+            out("claims.tsv"),
+            caption="../report/claims.rst",
+            category="Claims",
+            labels={"figure": "claims table"},
+        ),
     params:
         code=code_version("claims.py"),
         lam=config["analysis"]["lam"],
@@ -31,11 +36,16 @@ rule pipeline_benchmark:
         rules.fig5.output,
         rules.fig6.output,
     output:
-        tsv=out("benchmarks/pipeline.tsv"),
+        tsv=report(
+            out("benchmarks/pipeline.tsv"),
+            caption="../report/benchmark.rst",
+            category="Benchmarks",
+            labels={"figure": "pipeline"},
+        ),
         jobs=out("benchmarks/pipeline_jobs.tsv"),
     params:
         code=code_version("pipeline_benchmark.py"),
-        benchmarks=out("benchmarks"),
+        benchmarks=lambda wildcards, output: str(Path(output.tsv).parent),
         machine=machine_description(),
     log:
         out("logs/pipeline_benchmark.log"),

@@ -3,10 +3,6 @@
 # every representation on the same samples, and finite perturbations.
 
 
-def train_shards(wildcards):
-    return shard_files(wildcards.lam, "train")
-
-
 rule train_mlp:
     input:
         data=rules.prepare_mnist.output.h5,

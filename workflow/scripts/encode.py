@@ -5,7 +5,7 @@ import time
 import numpy as np
 import torch
 
-from sparsesens import io
+from sparsesens import io, settings
 from sparsesens.device import resolve_device
 from sparsesens.lasso import encode
 from sparsesens.logs import job_logger
@@ -30,11 +30,7 @@ def report(n):
 
 
 start = time.perf_counter()
-result = encode(X, D, lam, device=device, fista_iter=opts["fista_iter"],
-                max_fista_iter=opts["max_fista_iter"], polish_rounds=opts["polish_rounds"],
-                batch_size=opts["batch_size"],
-                tol_inactive=opts["tol_inactive"], tol_active=opts["tol_active"],
-                progress=report)
+result = encode(X, D, lam, device=device, progress=report, **settings.encode_options(opts))
 seconds = time.perf_counter() - start
 active = (result.codes != 0).sum(axis=1)
 log.info("%.1f images/s; mean active atoms %.1f; fallback %d; failing Eq. 9: %d",

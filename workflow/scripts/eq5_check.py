@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from sparsesens import analysis, figures, io
+from sparsesens import analysis, figures, io, settings
 from sparsesens.device import resolve_device
 from sparsesens.lasso import encode
 from sparsesens.logs import job_logger
@@ -23,10 +23,7 @@ rng = np.random.default_rng(sm.params.seed)
 
 
 def exact_codes(images):
-    return encode(images, D, lam, device=device, fista_iter=codes_opts["fista_iter"],
-                  max_fista_iter=codes_opts["max_fista_iter"],
-                  polish_rounds=codes_opts["polish_rounds"], batch_size=codes_opts["batch_size"],
-                  tol_inactive=codes_opts["tol_inactive"], tol_active=codes_opts["tol_active"])
+    return encode(images, D, lam, device=device, **settings.encode_options(codes_opts))
 
 
 index = samples["image_index"][:opts["eq5_images"]]

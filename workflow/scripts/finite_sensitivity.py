@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from sparsesens import io
+from sparsesens import io, settings
 from sparsesens.device import resolve_device
 from sparsesens.lasso import encode
 from sparsesens.logs import job_logger
@@ -29,10 +29,7 @@ last_certified = None
 def exact_codes(images):
     """Exact codes of ``images``; which of them pass Eq. 9 goes into the table."""
     global last_certified
-    result = encode(images, D, lam, device=device, fista_iter=opts["fista_iter"],
-                    max_fista_iter=opts["max_fista_iter"], polish_rounds=opts["polish_rounds"],
-                    batch_size=opts["batch_size"], tol_inactive=opts["tol_inactive"],
-                    tol_active=opts["tol_active"])
+    result = encode(images, D, lam, device=device, **settings.encode_options(opts))
     last_certified = result.certified
     return result.codes
 
