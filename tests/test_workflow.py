@@ -131,7 +131,8 @@ def test_report_renders_every_figure_in_chromium(smoke_run, tmp_path):
                          snakefile=snakefile)
     assert made.returncode == 0, made.stderr[-2000:]
     chromium = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu",
-                "--disable-background-networking", f"--user-data-dir={tmp_path / 'profile'}",
+                "--disable-background-networking", "--disable-dev-shm-usage",
+                f"--user-data-dir={tmp_path / 'profile'}",
                 "--virtual-time-budget=10000"]
     dom = subprocess.run([*chromium, "--dump-dom", report.as_uri()], capture_output=True,
                          text=True, timeout=120, check=True).stdout
