@@ -46,7 +46,7 @@ test: lint
 # spams-bin (GPLv3) is only a peer to measure against, never a dependency: try it, go on without.
 bench: install
 	-$(PY) -m pip install -q --disable-pip-version-check spams-bin
-	$(PY) benchmarks/run.py
+	$(PY) benchmarks/run.py evaluation encode
 
 clean:
 	rm -rf results .snakemake

