@@ -86,3 +86,15 @@ def test_digit_numbers_orient_filters_by_their_coefficient(coded):
                                                    .singular_values[-1])
     np.testing.assert_allclose(analysis.normalised_mean(np.array([[1.0, 1.0], [1.0, -1.0]])),
                                [1.0, 0.0])
+
+
+def test_spectra_by_kind_share_one_svd_per_sample(coded):
+    D, _, R = coded
+    dX = np.random.default_rng(25).standard_normal((3, 49))
+    spectra, gains = analysis.spectra_by_kind(D, R[:3], {"noise": dX, "twice": 2 * dX})
+    for row in range(3):
+        np.testing.assert_allclose(gains[row], analysis.active_dictionary(D, R[row]).gains)
+        total = (spectra["noise"]["spectra"][row] ** 2).sum() + spectra["noise"]["null_power"][row]
+        assert total == pytest.approx(1.0, abs=1e-12)
+        np.testing.assert_allclose(spectra["twice"]["spectra"][row],
+                                   spectra["noise"]["spectra"][row])  # unit perturbations

@@ -156,24 +156,25 @@ def digit_numbers(D: np.ndarray, code: np.ndarray, n_pairs: int = 10) -> dict[st
 
 
 def spectra_by_kind(D: np.ndarray, codes: np.ndarray, perturbations: Mapping[str, np.ndarray]
-                    ) -> dict[str, dict[str, object]]:
+                    ) -> tuple[dict[str, dict[str, object]], list[np.ndarray]]:
     """Amplitude spectra of many (code, perturbation) samples, each on its own ``D_+``.
 
     Returns:
-        kind -> {"spectra": list of (k_s,) overlaps, "null_power": (S,) array,
-        "gains": list of (k_s,) gains}.
+        ``(spectra, gains)``: kind -> {"spectra": list of (k_s,) overlaps, "null_power": (S,)
+        array}, and each sample's (k_s,) gains (one SVD per sample serves every kind).
     """
-    out = {kind: {"spectra": [], "null_power": [], "gains": []} for kind in perturbations}
+    out = {kind: {"spectra": [], "null_power": []} for kind in perturbations}
+    gains = []
     for row, code in enumerate(np.asarray(codes)):
         part = active_dictionary(D, code)
+        gains.append(part.gains)
         for kind, dX in perturbations.items():
             overlaps, null = amplitude_spectrum(part.U, dX[row])
             out[kind]["spectra"].append(overlaps)
             out[kind]["null_power"].append(null)
-            out[kind]["gains"].append(part.gains)
     for kind in out:
         out[kind]["null_power"] = np.asarray(out[kind]["null_power"])
-    return out
+    return out, gains
 
 
 # What the paper reports for its first training digit at lambda = 0.3 (Sections 4.2, 5.1).

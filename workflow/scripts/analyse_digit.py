@@ -33,9 +33,9 @@ for kind, dx in examples.items():
 # Fig. 3e: every sensitivity sample on its own active dictionary, aligned by gain rank
 samples, _ = io.read_arrays(sm.input.perturbations, io.PERTURBATION_DATASETS)
 sample_codes = codes[samples["image_index"]].toarray()
-spectra = analysis.spectra_by_kind(D, sample_codes,
+spectra, sample_gains = analysis.spectra_by_kind(D, sample_codes,
                                    {kind: samples[f"dx/{kind}"] for kind in PERTURBATIONS})
-mean_gain, count = analysis.ragged_mean(spectra[PERTURBATIONS[0]]["gains"])
+mean_gain, count = analysis.ragged_mean(sample_gains)
 spectrum = pd.DataFrame({"rank": np.arange(1, len(count) + 1), "n_samples": count,
                          "mean_gain": mean_gain})
 for kind in PERTURBATIONS:
