@@ -142,8 +142,10 @@ def encode_benchmark() -> None:
     for lam in LAMBDAS:
         D, _, attrs = io.read_dictionary(ROOT / f"dictionaries/lam_{lam!r}.h5")
         runs = {
-            "sparsesens.encode (cpu)": lambda D=D, lam=lam: lasso.encode(
-                X, D, lam, device="cpu").codes,
+            f"sparsesens.encode {solver} (cpu)": lambda D=D, lam=lam, solver=solver:
+                lasso.encode(X, D, lam, device="cpu", solver=solver).codes
+            for solver in lasso.SOLVERS
+        } | {
             "sklearn lasso_cd": lambda D=D, lam=lam: sparse_encode(
                 X, D.T, algorithm="lasso_cd", alpha=lam),
             "sklearn lasso_lars": lambda D=D, lam=lam: sparse_encode(

@@ -17,12 +17,13 @@ def test_orthogonal_dictionary_gives_soft_thresholding():
     assert result.certified.all()
 
 
+@pytest.mark.parametrize("solver", lasso.SOLVERS)
 @pytest.mark.parametrize("seed, lam", [(1, 0.05), (2, 0.2), (3, 1.0)])
-def test_agrees_with_sklearn_coordinate_descent_on_coherent_dictionaries(seed, lam):
+def test_agrees_with_sklearn_coordinate_descent_on_coherent_dictionaries(seed, lam, solver):
     D = random_dictionary(40, 90, seed, coherence=1.0)
     assert np.abs(np.triu(D.T @ D, 1)).max() > 0.7  # coherent atoms, a hard problem
     X = np.random.default_rng(seed + 10).standard_normal((25, 40))
-    result = lasso.encode(X, D, lam, fista_iter=10, batch_size=8)
+    result = lasso.encode(X, D, lam, solver=solver, fista_iter=10, batch_size=8)
     assert result.n_fallback == 0
     assert result.certified.all()
     for x, r in zip(X, result.codes, strict=True):
@@ -73,8 +74,41 @@ def test_failing_images_are_kept_and_reported():
 def test_fallback_rescues_images_the_polish_leaves():
     D = random_dictionary(30, 60, 10, coherence=1.5)
     X = np.random.default_rng(11).standard_normal((12, 30))
-    result = lasso.encode(X, D, 0.05, fista_iter=1, max_fista_iter=1, polish_rounds=1)
+    result = lasso.encode(X, D, 0.05, solver="fista", fista_iter=1, max_fista_iter=1,
+                          polish_rounds=1)
     assert result.n_fallback > 0 and result.certified.all()
+
+
+@pytest.mark.parametrize("lam", [0.02, 0.3, 2.0])
+def test_homotopy_reaches_the_exact_code_in_float64(lam):
+    D = random_dictionary(30, 70, 12, coherence=1.0)
+    X = np.random.default_rng(13).standard_normal((20, 30))
+    C, G = torch.as_tensor(X @ D), torch.as_tensor(D.T @ D)
+    R, done = lasso.homotopy(C, G, lam, max_events=1000)
+    assert done.all()
+    inactive, active = lasso.kkt_violation(X, D, R.numpy(), lam)
+    # the path alone, with no polish: rounding-level agreement with the closed form
+    assert (inactive < 1e-9).all() and (active < 1e-10).all()
+    # events: at least one per atom of the final support
+    few, done_few = lasso.homotopy(C, G, lam, max_events=2)
+    support = (R != 0).sum(dim=1)
+    assert not done_few[support > 2].any()
+
+
+def test_homotopy_gives_up_cleanly_and_the_fista_stages_take_over():
+    D = random_dictionary(30, 70, 14, coherence=1.0)
+    X = np.random.default_rng(15).standard_normal((10, 30))
+    result = lasso.encode(X, D, 0.1, solver="homotopy", max_events=3)
+    assert result.certified.all() and result.n_fallback == 0
+
+
+def test_homotopy_handles_more_atoms_than_pixels_at_small_lambda():
+    # 12 pixels, 40 atoms: near lam = 0 the path reaches supports of full rank, where
+    # any further atom is linearly dependent on the active ones
+    D = random_dictionary(12, 40, 16, coherence=0.5)
+    X = np.random.default_rng(17).standard_normal((15, 12))
+    result = lasso.encode(X, D, 1e-3, solver="homotopy")
+    assert result.certified.all()
 
 
 def test_bad_input_is_refused():
@@ -82,3 +116,50 @@ def test_bad_input_is_refused():
         lasso.encode(np.zeros((3, 10)), np.eye(12), 0.1)
     with pytest.raises(ValueError, match="lam must be > 0"):
         lasso.encode(np.zeros((3, 10)), np.eye(10), 0.0)
+    with pytest.raises(ValueError, match="unknown solver 'lars'; allowed: hybrid"):
+        lasso.encode(np.zeros((3, 10)), np.eye(10), 0.1, solver="lars")
+
+
+def test_homotopy_stops_a_row_at_a_linearly_dependent_atom():
+    # a duplicated atom: once one copy is active the other enters with a singular
+    # active Gram matrix; the row must be handed on (not done), never returned as solved
+    D = random_dictionary(20, 30, 18, coherence=0.5)
+    D = np.hstack([D, D[:, :1]])
+    X = np.random.default_rng(19).standard_normal((10, 20)) + 3 * D[:, 0]
+    _, done = lasso.homotopy(torch.as_tensor(X @ D), torch.as_tensor(D.T @ D), 0.1, 5000)
+    assert not done.any()
+    result = lasso.encode(X, D, 0.1, solver="homotopy")
+    assert result.n_fallback > 0
+    # whatever the fallback could not certify is kept and counted
+    assert result.n_failed == int((~result.certified).sum()) and result.codes.shape == (10, 31)
+
+
+def test_homotopy_from_a_guess_is_exact_and_shorter():
+    D = random_dictionary(30, 70, 20, coherence=1.0)
+    X = np.random.default_rng(21).standard_normal((12, 30))
+    lam = 0.2
+    C, G = torch.as_tensor(X @ D), torch.as_tensor(D.T @ D)
+    exact, _ = lasso.homotopy(C, G, lam, max_events=1000)
+    support = (exact != 0).sum(dim=1)
+    assert support.max() < 30 and support.min() >= 20   # room for one atom more
+    # a guess with the right support but wrong values, and one atom too many
+    guess = exact * 1.3
+    guess[:, 0] = torch.where(guess[:, 0] == 0, 0.01, guess[:, 0])
+    R, done = lasso.homotopy(C, G, lam, max_events=1000, R0=guess)
+    assert done.all()
+    np.testing.assert_allclose(R.numpy(), exact.numpy(), atol=1e-10)
+    # from the guess a few events suffice where the path from zero needs one per atom
+    _, done_guess = lasso.homotopy(C, G, lam, max_events=3, R0=guess)
+    _, done_zero = lasso.homotopy(C, G, lam, max_events=3)
+    assert done_guess.all() and not done_zero.any()
+
+
+def test_homotopy_starts_from_zero_when_the_guess_is_rank_deficient():
+    D = random_dictionary(10, 40, 22, coherence=0.5)
+    X = np.random.default_rng(23).standard_normal((5, 10))
+    C, G = torch.as_tensor(X @ D), torch.as_tensor(D.T @ D)
+    guess = torch.full_like(C, 0.1)              # 40 atoms in 10 dimensions: singular
+    R, done = lasso.homotopy(C, G, 0.2, max_events=1000, R0=guess)
+    assert done.all()
+    inactive, active = lasso.kkt_violation(X, D, R.numpy(), 0.2)
+    assert (inactive < 1e-9).all() and (active < 1e-10).all()

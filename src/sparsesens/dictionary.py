@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from sparsesens.lasso import soft_threshold
+from sparsesens.shrinkage import soft_threshold
 
 _DTYPES = {"float32": torch.float32, "float64": torch.float64}
 

@@ -55,8 +55,8 @@ def dictionary_max_iter(config: Mapping[str, Any], lam: float) -> int:
 
 def encode_options(codes: Mapping[str, Any]) -> dict[str, Any]:
     """The keyword arguments of ``lasso.encode`` from the ``codes`` section of the config."""
-    keys = ("fista_iter", "max_fista_iter", "polish_rounds", "batch_size", "tol_inactive",
-            "tol_active")
+    keys = ("solver", "max_events", "fista_iter", "max_fista_iter", "polish_rounds",
+            "batch_size", "tol_inactive", "tol_active")
     return {key: codes[key] for key in keys}
 
 

@@ -23,6 +23,7 @@ rule prepare_mnist:
     params:
         code=code_version("prepare_mnist.py"),
         subset=config["data"]["subset"],
+        scaling=config["data"]["scaling"],
     log:
         out("logs/prepare_mnist.log"),
     conda:

@@ -1,7 +1,9 @@
-"""Unpack MNIST from the wheel into one HDF5 file, keeping the configured subsets."""
+"""Unpack MNIST from the wheel into one HDF5 file, keeping the configured subsets and
+applying the configured pixel scaling (statistics of the kept training images)."""
 
 from sparsesens import io
 from sparsesens.logs import job_logger
+from sparsesens.preprocess import scale_pixels
 
 sm = snakemake  # noqa: F821
 log = job_logger(sm.log[0], "prepare_mnist")
@@ -11,10 +13,14 @@ for name, (x, y) in splits.items():
     n = sm.params.subset[name]
     kept[name] = (x, y) if n is None else (x[:n], y[:n])
     log.info("%s: %d of %d images", name, len(kept[name][1]), len(y))
+scaled = scale_pixels({name: x for name, (x, _) in kept.items()}, sm.params.scaling)
+kept = {name: (scaled[name], y) for name, (_, y) in kept.items()}
+log.info("pixel scaling: %s", sm.params.scaling)
 io.write_mnist_h5(sm.output.h5, kept, {
     "source": f"{io.MNIST_REQUIREMENT} wheel, {io.MNIST_MEMBER}",
     "sha256": io.MNIST_SHA256,
     "subset": "first N images of each split: "
               + ", ".join(f"{k}={v}" for k, v in sm.params.subset.items()),
+    "scaling": sm.params.scaling,
 })
 log.info("wrote %s", sm.output.h5)
