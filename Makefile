@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 CORES  ?= all
 
-.PHONY: install reproduce quick smoke report test lint bench clean
+.PHONY: install reproduce quick smoke report test lint bench fidelity clean
 
 install: $(STAMP)
 
@@ -47,6 +47,11 @@ test: lint
 bench: install
 	-$(PY) -m pip install -q --disable-pip-version-check spams-bin
 	$(PY) benchmarks/run.py evaluation encode
+
+# which unstated setting explains the paper's Fig. 2/3 numbers (PRESET=quick|smoke|full)
+PRESET ?= quick
+fidelity: install
+	$(PY) studies/fidelity.py --preset $(PRESET) --cores $(CORES)
 
 clean:
 	rm -rf results .snakemake

@@ -1,4 +1,3 @@
-import copy
 from pathlib import Path
 
 import pytest
@@ -33,16 +32,18 @@ def test_default_config_is_the_papers(config):
 @pytest.mark.parametrize("preset", ["smoke", "quick"])
 def test_presets_merge_into_valid_configs(config, preset):
     override = yaml.safe_load((REPO / f"presets/{preset}.yaml").read_text())
-    merged = _merge(config, override)
+    merged = settings.merge_config(config, override)
     assert settings.config_errors(merged, SCHEMA) == []
     assert merged["results"] == f"results/{preset}"
 
 
-def _merge(base, override):
-    out = copy.deepcopy(base)
-    for key, value in override.items():
-        out[key] = _merge(out[key], value) if isinstance(value, dict) else value
-    return out
+def test_merge_config_updates_sections_key_by_key_and_replaces_lists(config):
+    merged = settings.merge_config(config, {"data": {"scaling": "center"}},
+                                   {"lambdas": [0.3], "data": {"subset": {"train": 10}}})
+    assert merged["data"]["scaling"] == "center"
+    assert merged["data"]["subset"] == {"train": 10, "valid": None, "test": None}
+    assert merged["lambdas"] == [0.3]
+    assert config["data"]["scaling"] == "none" and len(config["lambdas"]) == 5
 
 
 @pytest.mark.parametrize("mutate, key, words", [

@@ -107,12 +107,18 @@ def fista(C: torch.Tensor, G: torch.Tensor, lam: float, n_iter: int,
     R = torch.zeros_like(C) if R0 is None else R0.clone()
     Y = R.clone()
     t = torch.ones((C.shape[0], 1), dtype=C.dtype, device=C.device)
+    step_C, threshold = step * C, step * lam
+    # few passes over the (B, n) arrays besides the product: the gradient step rides in
+    # it (addmm), the shrinkage is u - clamp(u) (equal to soft_threshold), the momentum
+    # reuses the step R_next - R
     for _ in range(n_iter):
-        R_next = soft_threshold(Y - step * (Y @ G - C), step * lam)
-        restart = ((Y - R_next) * (R_next - R)).sum(dim=1, keepdim=True) > 0
+        U = torch.addmm(Y + step_C, Y, G, alpha=-step)     # Y - step (Y G - C)
+        R_next = U - U.clamp(-threshold, threshold)
+        move = R_next - R
+        restart = torch.linalg.vecdot(Y - R_next, move)[:, None] > 0
         t = torch.where(restart, 1.0, t)
         t_next = (1.0 + torch.sqrt(1.0 + 4.0 * t * t)) / 2.0
-        Y = R_next + ((t - 1.0) / t_next) * (R_next - R)
+        Y = torch.addcmul(R_next, (t - 1.0) / t_next, move)
         R, t = R_next, t_next
     return R
 
@@ -150,17 +156,10 @@ def solve_on_support(G: torch.Tensor, rhs: torch.Tensor, active: torch.Tensor
         start = stop
         if kmax == 0:
             continue
-        # active atoms first in each row, then padding
-        idx = torch.argsort((~active[rows]).to(torch.int8), dim=1, stable=True)[:, :kmax]
-        valid = torch.arange(kmax, device=G.device)[None, :] < sizes[rows][:, None]
-        block = G[idx[:, :, None], idx[:, None, :]]
-        pair = valid[:, :, None] & valid[:, None, :]
-        eye = torch.eye(kmax, dtype=G.dtype, device=G.device).expand_as(block)
-        block = torch.where(pair, block, eye)
+        idx, valid = _slots(active[rows], kmax)
+        L, good = _factor_blocks(G, idx, valid, G.dtype)
         b = torch.where(valid, rhs[rows].gather(1, idx), 0.0)
-        L, info = torch.linalg.cholesky_ex(block)
         z = torch.cholesky_solve(b.unsqueeze(-1), L).squeeze(-1)
-        good = info == 0
         z = torch.where(good[:, None] & valid, z, 0.0)
         out = torch.zeros((len(rows), Z.shape[1]), dtype=Z.dtype, device=Z.device)
         Z[rows] = out.scatter(1, idx, z)
@@ -291,7 +290,7 @@ def homotopy(C: torch.Tensor, G: torch.Tensor, lam: float, max_events: int,
         e_q = torch.nn.functional.one_hot(free_slot, K).to(dt)
         x_in = torch.where(enter[:, None], (Mb - e_q) / schur.sqrt()[:, None], 0.0)
         # leaving atom in slot p: Schur complement of the inverse
-        col = M[ar, :, p_out].to(dt)
+        col = M[ar, p_out, :].to(dt)  # M is symmetric: row p is column p
         m_pp = torch.where(exit_, col[ar, p_out], 1.0)
         x_out = torch.where(exit_[:, None], col / m_pp.sqrt()[:, None], 0.0)
         # both rank-one updates in one pass over M
@@ -331,27 +330,44 @@ def _start_slots(G: torch.Tensor, R0: torch.Tensor, mdt: torch.dtype
     Returns ``(idx, occ, coef, M, ok)``; ``ok`` is False where the guessed atoms are
     linearly dependent (the Cholesky factorisation failed).
     """
-    B, n = R0.shape
+    B = R0.shape[0]
     active = R0 != 0
-    sizes = active.sum(dim=1)
-    K = int(sizes.max()) + _SLOT_BLOCK if B else _SLOT_BLOCK
-    # active atoms first in each row, then free slots
-    idx = torch.argsort((~active).to(torch.int8), dim=1, stable=True)[:, :K]
-    if idx.shape[1] < K:
-        idx = torch.cat([idx, idx.new_zeros((B, K - idx.shape[1]))], 1)
-    occ = torch.arange(K, device=R0.device)[None, :] < sizes[:, None]
+    largest = int(active.sum(dim=1).max()) if B else 0
+    idx, occ = _slots(active, largest + _SLOT_BLOCK)
     idx = torch.where(occ, idx, 0)
     coef = torch.where(occ, R0.gather(1, idx), 0.0)
-    eye = torch.eye(K, dtype=G.dtype, device=G.device)
+    eye = torch.eye(idx.shape[1], dtype=mdt, device=G.device)
     M = eye.repeat(B, 1, 1)
     ok = torch.ones(B, dtype=torch.bool, device=R0.device)
-    if int(sizes.max() if B else 0) > 0:
-        block = G[idx[:, :, None], idx[:, None, :]]
-        block = torch.where(occ[:, :, None] & occ[:, None, :], block, eye)
-        L, info = torch.linalg.cholesky_ex(block)
-        ok = info == 0
+    if largest > 0:
+        # factorised in the inverse's precision: the path keeps it in that precision anyway
+        L, ok = _factor_blocks(G, idx, occ, mdt)
         M = torch.cholesky_inverse(torch.where(ok[:, None, None], L, eye))
-    return idx, occ, coef, M.to(mdt), ok
+    return idx, occ, coef, M, ok
+
+
+def _slots(active: torch.Tensor, K: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """``K`` slots per row: its active atoms first, then inactive ones as padding.
+
+    Returns ``(idx, occ)``: (B, K) atom indices and the mask of slots holding active atoms.
+    """
+    B, n = active.shape
+    idx = torch.argsort((~active).to(torch.int8), dim=1, stable=True)[:, :K]
+    if n < K:
+        idx = torch.cat([idx, idx.new_zeros((B, K - n))], 1)
+    occ = torch.arange(K, device=active.device)[None, :] < active.sum(dim=1)[:, None]
+    return idx, occ
+
+
+def _factor_blocks(G: torch.Tensor, idx: torch.Tensor, occ: torch.Tensor, dtype: torch.dtype
+                   ) -> tuple[torch.Tensor, torch.Tensor]:
+    """Cholesky factors of each row's Gram block ``G[S, S]`` on its occupied slots, padded
+    with identity, in ``dtype``; returns ``(L, ok)``, ``ok`` False where it is singular."""
+    block = G[idx[:, :, None], idx[:, None, :]].to(dtype)
+    eye = torch.eye(idx.shape[1], dtype=dtype, device=G.device)
+    block = torch.where(occ[:, :, None] & occ[:, None, :], block, eye)
+    L, info = torch.linalg.cholesky_ex(block)
+    return L, info == 0
 
 
 def _grow_slots(idx: torch.Tensor, occ: torch.Tensor, coef: torch.Tensor, d: torch.Tensor,
@@ -586,9 +602,12 @@ def _homotopy_batch(C64: torch.Tensor, G64: torch.Tensor, G32: torch.Tensor, lam
     closed-form round; returns codes and the rows left open."""
     rows = C64.shape[0] if C64.device.type == "cuda" else _HOMOTOPY_ROWS_CPU
     R0 = torch.zeros_like(C64) if R0 is None else R0
-    R = torch.cat([homotopy(C64[i:i + rows], G64, lam, max_events, G_product=G32,
-                            R0=R0[i:i + rows])[0]
-                   for i in range(0, C64.shape[0], rows)])
+    # rows with guesses of like size share a call: its slots are padded to the largest
+    order = torch.argsort((R0 != 0).sum(dim=1), stable=True)
+    R = torch.empty_like(C64)
+    for i in range(0, C64.shape[0], rows):
+        part = order[i:i + rows]
+        R[part] = homotopy(C64[part], G64, lam, max_events, G_product=G32, R0=R0[part])[0]
     # the path's large products ran in float32: one round on the support it found makes
     # each code the float64 closed form, and confirms (or corrects) the support
     R, settled = polish(C64, G64, R, lam, polish_rounds, add_margin)

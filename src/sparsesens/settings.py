@@ -8,6 +8,7 @@ Snakemake.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import math
 from collections.abc import Mapping
@@ -16,6 +17,19 @@ from typing import Any
 import jsonschema
 
 from sparsesens.io import SPLIT_SIZES
+
+
+def merge_config(base: Mapping[str, Any], *overlays: Mapping[str, Any]) -> dict[str, Any]:
+    """``base`` updated by each overlay in turn, nested sections key by key (as Snakemake
+    merges ``--configfile`` files); lists and scalars are replaced. Inputs are not changed."""
+    out = copy.deepcopy(dict(base))
+    for overlay in overlays:
+        for key, value in overlay.items():
+            if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+                out[key] = merge_config(out[key], value)
+            else:
+                out[key] = copy.deepcopy(value)
+    return out
 
 
 def lambda_tag(lam: float) -> str:

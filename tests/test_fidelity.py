@@ -1,0 +1,59 @@
+"""The fidelity study (studies/fidelity.py): its candidates and a real run at smoke scale."""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+
+import h5py
+import pandas as pd
+import pytest
+import yaml
+
+from sparsesens import settings
+from tests.conftest import REPO
+
+SCHEMA = yaml.safe_load((REPO / "workflow/schemas/config.schema.yaml").read_text())
+_spec = importlib.util.spec_from_file_location("fidelity", REPO / "studies/fidelity.py")
+fidelity = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(fidelity)
+
+
+@pytest.mark.parametrize("preset", ["smoke", "quick", "full"])
+def test_every_candidate_is_a_valid_configuration(preset):
+    base = settings.merge_config(
+        yaml.safe_load((REPO / "config.yaml").read_text()),
+        *(yaml.safe_load((REPO / f).read_text()) for f in fidelity.PRESETS[preset]))
+    cap = settings.dictionary_max_iter(base, base["analysis"]["lam"])
+    every = fidelity.candidates(base)
+    assert {"baseline", "center", "standardise", "half training", "double training"} <= set(every)
+    for name, (_, overlay) in every.items():
+        config = settings.merge_config(base, overlay)
+        assert settings.config_errors(config, SCHEMA) == [], name
+    lam = base["analysis"]["lam"]
+    assert settings.dictionary_max_iter(
+        settings.merge_config(base, every["double training"][1]), lam) == 2 * cap
+    assert settings.dictionary_max_iter(
+        settings.merge_config(base, every["half training"][1]), lam) == cap // 2
+    assert settings.merge_config(base, every["standardise"][1])["data"]["scaling"] == "standardise"
+
+
+@pytest.mark.slow
+def test_fidelity_study_runs_each_candidate_through_the_workflow(workdir):
+    cmd = [sys.executable, str(REPO / "studies/fidelity.py"), "--preset", "smoke",
+           "--candidates", "baseline,center", "--cores", "2", "--workdir", str(workdir)]
+    run = subprocess.run(cmd, capture_output=True, text=True, timeout=900, check=False)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    table = pd.read_csv(workdir / "results/smoke/analysis/fidelity.tsv", sep="\t")
+    assert table["candidate"].tolist() == ["baseline", "center", "paper"]
+    assert table.set_index("candidate").loc["paper", "n_active"] == 122
+    measured = table[table.candidate != "paper"]
+    assert (measured["n_active"] > 0).all() and (measured["iterations"] > 0).all()
+    assert measured[list(fidelity.QUANTITIES)].notna().all().all()
+    # each candidate ran in its own root with its own setting
+    for name, scaling in [("baseline", "none"), ("center", "center")]:
+        with h5py.File(workdir / f"results/smoke/fidelity/{name}/data/mnist.h5") as h5:
+            assert h5.attrs["scaling"] == scaling
+    # a different input gives a different dictionary, hence different numbers
+    assert measured["final_loss"].nunique() == 2
