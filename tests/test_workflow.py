@@ -4,6 +4,7 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 
 import h5py
 import numpy as np
@@ -94,6 +95,11 @@ def test_smoke_preset_end_to_end(smoke_run):
         np.testing.assert_allclose(inactive, shard["kkt_inactive"], atol=1e-9)
     summary = pd.read_csv(root / "codes/summary.tsv", sep="\t")
     assert len(summary) == 6 and (summary["n_failed"] == 0).all()
+    # the stand-alone re-check (NumPy least squares, one image at a time) agrees
+    check = subprocess.run([sys.executable, str(REPO / "studies/check_codes.py"), str(root)],
+                           capture_output=True, text=True, timeout=600, check=False)
+    assert check.returncode == 0, check.stdout[-2000:] + check.stderr[-2000:]
+    assert check.stdout.strip().endswith("3200 images in 8 shards, 0 failing Eq. 9")
     assert summary.set_index(["lam", "split"]).loc[(0.3, "train"), "n_images"] == 1000
     frac = summary[summary.split == "train"].set_index("lam")["active_fraction"]
     assert frac[3.0] < frac[0.3]  # sparser codes at larger lambda
