@@ -2,7 +2,7 @@
 
 Independent of the encoder and of `sparsesens.lasso.kkt_violation`: for each image it forms
 the residual in pixel space and solves the active set's normal equations with NumPy's
-least squares, then compares with the tolerances of the configuration (Eq. 9: inactive
+least squares, then compares with Eq. 9's tolerances (by default the paper's: inactive
 |d_i . (x - D r)| - lam < 1e-5; active relative error to the closed form < 1e-4).
 
 Usage: python studies/check_codes.py results/quick [--tol-inactive 1e-5] [--tol-active 1e-4]
@@ -44,12 +44,15 @@ def main(argv: list[str]) -> int:
     if not shards:
         print(f"no code shards under {args.root}/codes", file=sys.stderr)
         return 2
-    images = {}
+    images, dictionaries = {}, {}
     total = failed = 0
     for path in shards:
         shard = io.read_code_shard(path, dense=False)
         lam_tag, split = path.parent.name.removeprefix("lam_"), str(shard["attrs"]["split"])
-        D, _, attrs = io.read_dictionary(args.root / f"dictionaries/lam_{lam_tag}.h5")
+        if lam_tag not in dictionaries:
+            dictionaries[lam_tag] = io.read_dictionary(
+                args.root / f"dictionaries/lam_{lam_tag}.h5")
+        D, _, attrs = dictionaries[lam_tag]
         if shard["attrs"]["dictionary_sha256"] != attrs["sha256"]:
             print(f"{path}: encoded with another dictionary")
             return 1
