@@ -163,3 +163,47 @@ def test_homotopy_starts_from_zero_when_the_guess_is_rank_deficient():
     assert done.all()
     inactive, active = lasso.kkt_violation(X, D, R.numpy(), 0.2)
     assert (inactive < 1e-9).all() and (active < 1e-10).all()
+
+
+def test_majorizer_bounds_the_gram_matrix_and_splits_off_its_top_eigenvalue():
+    D = random_dictionary(40, 90, 24, coherence=2.0)   # a shared direction: one big eigenvalue
+    G = torch.as_tensor(D.T @ D)
+    a, b, v = lasso.gram_majorizer(G)
+    eigenvalues = torch.linalg.eigvalsh(G)
+    assert b > 2 * a                                    # the outlier is split off
+    H = a * torch.eye(90, dtype=G.dtype) + b * torch.outer(v, v)
+    assert torch.linalg.eigvalsh(H - G).min() > -1e-9   # H - G positive semi-definite
+    assert a + b == pytest.approx(float(eigenvalues[-1]), rel=1e-3)
+    assert a == pytest.approx(float(eigenvalues[-2]), rel=1e-3)
+    # an orthonormal dictionary has nothing to split off: plain FISTA with step 1
+    Q = torch.linalg.qr(torch.as_tensor(np.random.default_rng(25).standard_normal((30, 30))))[0]
+    a, b, _ = lasso.gram_majorizer(Q.T @ Q)
+    assert a == pytest.approx(1.0, rel=1e-3) and b < 1e-3
+
+
+@pytest.mark.parametrize("coherence", [0.0, 2.0])
+def test_fista_in_the_majorizer_metric_converges_to_the_exact_code(coherence):
+    D = random_dictionary(30, 60, 26, coherence=coherence)
+    X = np.random.default_rng(27).standard_normal((10, 30))
+    C, G = torch.as_tensor(X @ D), torch.as_tensor(D.T @ D)
+    exact = lasso.encode(X, D, 0.2).codes
+    R = lasso.fista(C, G, 0.2, 3000)
+    np.testing.assert_allclose(R.numpy(), exact, atol=1e-8)
+
+
+def test_polish_gives_up_on_a_support_far_off_and_settles_it_when_let_run():
+    D = random_dictionary(30, 60, 28, coherence=1.0)
+    X = np.random.default_rng(29).standard_normal((4, 30))
+    C, G = torch.as_tensor(X @ D), torch.as_tensor(D.T @ D)
+    exact = torch.as_tensor(lasso.encode(X, D, 0.6).codes)
+    guess = exact.clone()
+    # row 0 lacks the smaller half of its atoms, which its first round adds back
+    active = torch.nonzero(exact[0]).squeeze(1)
+    guess[0, active[exact[0, active].abs().argsort()[:len(active) // 2]]] = 0.0
+    assert len(active) > 10
+    R, settled = lasso.polish(C, G, guess, 0.6, 20, 1e-6, give_up=0.3)
+    assert not settled[0] and settled[1:].all()
+    np.testing.assert_allclose(R[1:].numpy(), exact[1:].numpy(), atol=1e-10)
+    R, settled = lasso.polish(C, G, guess, 0.6, 20, 1e-6)
+    assert settled.all()
+    np.testing.assert_allclose(R.numpy(), exact.numpy(), atol=1e-10)
