@@ -61,9 +61,9 @@ _GUESS_TRIM = 0.1
 # After a FISTA stage a row tries the polish when at most this fraction of its support (or
 # 2 atoms) changed sign in the stage's last tenth, and gives up after the first round when
 # that round would change more than ``_GIVE_UP`` of it. Measured on 2,000 validation images
-# (quick dictionaries): at lambda 0.3 after 50 steps 89 % are ready and all of those but
-# two settle; at lambda 0.03 after 150 steps 58 % are ready and 38 % of them settle, and
-# the early give-up keeps the others' cost to one solve.
+# (quick dictionaries): at lambda 0.3 after 50 steps 1,772 are ready and all but 2 of them
+# settle; at lambda 0.03 after 50 steps 4 are ready, after 150 steps 1,171, of which 806
+# settle (the others mostly give up after one solve), and after 350 steps all the rest.
 _READY = 0.1
 _GIVE_UP = 0.3
 SOLVERS = ("hybrid", "homotopy", "fista")
@@ -130,8 +130,9 @@ def fista(C: torch.Tensor, G: torch.Tensor, lam: float, n_iter: int,
     ``H = a I + b v v^T`` (:class:`Majorizer`). Its solution is a soft threshold at
     ``lam / a`` of ``z - (b / a) s v``, where ``z = y - H^-1 g`` and the scalar ``s``
     solves ``s = v . (r - z)``; ``s`` changes slowly from step to step, so one Newton
-    step per iteration tracks it (on the lambda 0.3 and 0.03 dictionaries the supports
-    after 25 to 100 steps are those of the exact scalar, measured). With ``b = 0`` this
+    step per iteration, applied to the next step, tracks it (quick lambda 0.3 dictionary,
+    2,000 images: 30.6 and 5.5 signs per image off the exact code's after 25 and 50 steps,
+    against 30.4 and 5.4 with ``s`` solved within each step). With ``b = 0`` this
     is plain FISTA with step ``1 / a``. The momentum of a row is reset whenever it points
     against the last step (the gradient restart of O'Donoghue and Candes, 2015).
 
