@@ -656,7 +656,7 @@ def _solve_batch(C64: torch.Tensor, G64: torch.Tensor, G32: torch.Tensor, lam: f
     R, open_rows, guess = torch.zeros_like(C64), list(range(C64.shape[0])), None
     if solver == "hybrid":
         # a few FISTA stages and the polish settle nearly every image ...
-        budget = fista_iter * (2 ** _HYBRID_STAGES - 1)
+        budget = min(fista_iter * (2 ** _HYBRID_STAGES - 1), max_fista_iter)
         R, open_rows = _encode_batch(C64, G64, G32, lam, majorizer, fista_iter, budget,
                                      polish_rounds, add_margin, polish_all_at_end=False)
         guess = _trim(R[open_rows])
