@@ -10,7 +10,13 @@ validation images), 1-nearest neighbour and logistic regression of sparsesens.cl
 against scikit-learn's KNeighborsClassifier and LogisticRegression: time and agreement.
 Writes results/benchmarks/evaluation.tsv.
 
-Usage: python benchmarks/run.py [encode] [evaluation]   (both when none is named)
+dictionary: the dictionary learners (ours, the paper's, scikit-learn's, SPAMS') by certified
+objective against wall time; see benchmarks/dictionary_learners.py. Writes
+results/benchmarks/dictionary.tsv, dictionary_curves.tsv and dictionary.png. It runs for
+about two hours on 2 cores; `make bench-dictionary` runs it alone.
+
+Usage: python benchmarks/run.py [encode] [evaluation] [dictionary]
+       (encode and evaluation when none is named)
 """
 
 from __future__ import annotations
@@ -124,9 +130,15 @@ def evaluation_benchmark() -> None:
 
 
 def main(parts: list[str]) -> None:
-    unknown = set(parts) - {"encode", "evaluation"}
+    unknown = set(parts) - {"encode", "evaluation", "dictionary"}
     if unknown:
-        raise SystemExit(f"unknown benchmark {sorted(unknown)}; allowed: encode, evaluation")
+        raise SystemExit(f"unknown benchmark {sorted(unknown)}; allowed: encode, evaluation, "
+                         "dictionary")
+    if "dictionary" in parts:
+        sys.path.insert(0, str(Path(__file__).parent))
+        from dictionary_learners import dictionary_benchmark
+
+        dictionary_benchmark()
     if "evaluation" in parts or not parts:
         evaluation_benchmark()
     if "encode" in parts or not parts:

@@ -38,9 +38,17 @@ QUANTITIES = ("n_active", "max_overlap", "normalised_mean_filters",
 def candidates(config: dict) -> dict[str, tuple[str, dict]]:
     """Name -> (what it changes, config overlay) for a base configuration."""
     lam = float(config["analysis"]["lam"])
-    cap = settings.dictionary_max_iter(config, lam)
-    # a fixed length, so that half and double really train half and twice as long
-    length = {"max_iter_per_lambda": [], "rel_tol": 0.0}
+    if config["dictionary"]["method"] == "online":
+        online = config["dictionary"]["online"]
+        cap, unit = int(online["max_epochs"]), "epochs"
+
+        def length(n):  # a fixed length, so that half and double really train so long
+            return {"dictionary": {"online": {**online, "max_epochs": n, "rel_tol": 0.0}}}
+    else:
+        cap, unit = settings.dictionary_max_iter(config, lam), "iterations"
+
+        def length(n):
+            return {"dictionary": {"max_iter": n, "max_iter_per_lambda": [], "rel_tol": 0.0}}
     return {
         "baseline": ("the configuration as given", {}),
         "seed 1": ("another root seed: the spread due to chance alone", {"seed": 1}),
@@ -48,10 +56,9 @@ def candidates(config: dict) -> dict[str, tuple[str, dict]]:
                    {"data": {"scaling": "center"}}),
         "standardise": ("per-pixel z-score (training statistics)",
                         {"data": {"scaling": "standardise"}}),
-        "half training": (f"dictionary learning stopped at {cap // 2} iterations",
-                          {"dictionary": {"max_iter": cap // 2, **length}}),
-        "double training": (f"dictionary learning run for {2 * cap} iterations",
-                            {"dictionary": {"max_iter": 2 * cap, **length}}),
+        "half training": (f"dictionary learning stopped at {max(1, cap // 2)} {unit}",
+                          length(max(1, cap // 2))),
+        "double training": (f"dictionary learning run for {2 * cap} {unit}", length(2 * cap)),
     }
 
 
@@ -89,7 +96,8 @@ def candidate_row(name: str, what: str, root: Path, config: dict) -> dict:
     codes = io.read_split_codes(shards)["codes"]
     return {"candidate": name, "changes": what,
             "scaling": config["data"]["scaling"], "seed": config["seed"],
-            "iterations": int(attrs["iterations"]), "final_loss": float(loss[-1]),
+            "iterations": int(attrs.get("iterations", attrs.get("epochs"))),
+            "final_loss": float(loss[-1]),
             "mean_active_per_image": float(np.diff(codes.indptr).mean()),
             **{q: float(value[q]) for q in QUANTITIES}}
 

@@ -92,6 +92,20 @@ def test_code_shard_round_trip(tmp_path):
     np.testing.assert_array_equal(shard["codes"], codes)
     assert shard["image_index"].tolist() == list(range(10, 17))
     assert shard["attrs"]["lam"] == 1.0
+    assert np.isnan(shard["objective"]).all()  # written without per-image objectives
+    io.write_code_shard(path, codes, np.arange(10, 17), np.zeros(7), np.ones(7), {},
+                        objective=np.arange(7.0))
+    np.testing.assert_array_equal(io.read_code_shard(path)["objective"], np.arange(7.0))
+
+
+def test_dictionary_learning_curve_round_trip(tmp_path):
+    path = tmp_path / "d.h5"
+    io.write_dictionary(path, np.eye(3), np.array([3.0, 2.0]), {"lam": 0.3},
+                        seconds=np.array([0.5, 1.0]))
+    loss, seconds = io.read_learning_curve(path)
+    assert loss.tolist() == [3.0, 2.0] and seconds.tolist() == [0.5, 1.0]
+    io.write_dictionary(path, np.eye(3), np.array([3.0]), {"lam": 0.3})
+    assert np.isnan(io.read_learning_curve(path)[1]).all()
 
 
 def test_truncated_shard_is_detected(tmp_path):

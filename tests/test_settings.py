@@ -1,3 +1,4 @@
+import copy
 from pathlib import Path
 
 import pytest
@@ -86,3 +87,32 @@ def test_stage_seeds_differ_by_stage_and_follow_the_root_seed(config):
     assert settings.stage_seed(config, "mlp") == seeds["mlp"]
     config["seed"] = 1
     assert settings.stage_seed(config, "mlp") != seeds["mlp"]
+
+
+def test_the_online_learner_is_the_default_and_the_paper_learner_one_preset_away(config):
+    assert config["dictionary"]["method"] == "online"
+    for base in ("smoke", "quick", None):
+        layers = [] if base is None else [yaml.safe_load(
+            (REPO / f"presets/{base}.yaml").read_text())]
+        layers.append(yaml.safe_load((REPO / "presets/paper-learner.yaml").read_text()))
+        merged = settings.merge_config(config, *layers)
+        assert settings.config_errors(merged, SCHEMA) == []
+        assert merged["dictionary"]["method"] == "paper"
+
+
+def test_dictionary_settings_name_only_what_the_chosen_learner_reads(config):
+    online = copy.deepcopy(settings.dictionary_settings(config))
+    assert online == {"method": "online", "n_atoms": 784, "online": config["dictionary"]["online"]}
+    config["dictionary"]["lr_codes"] = 0.5  # a key of the paper's learner
+    assert settings.dictionary_settings(config) == online
+    config["dictionary"]["method"] = "paper"
+    paper = copy.deepcopy(settings.dictionary_settings(config))
+    assert "online" not in paper and paper["lr_codes"] == 0.5 and paper["window"] == 200
+    config["dictionary"]["online"]["code_steps"] += 1  # a key of the online learner
+    assert settings.dictionary_settings(config) == paper
+
+
+def test_an_unknown_learner_is_refused(config):
+    config["dictionary"]["method"] = "sgd"
+    problems = settings.config_errors(config, SCHEMA)
+    assert len(problems) == 1 and "dictionary.method" in problems[0] and "online" in problems[0]

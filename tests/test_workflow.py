@@ -85,7 +85,9 @@ def test_smoke_preset_end_to_end(smoke_run):
         D, loss, attrs = io.read_dictionary(root / f"dictionaries/lam_{lam}.h5")
         assert D.shape == (784, 784)
         np.testing.assert_allclose(np.linalg.norm(D, axis=0), 1.0, atol=1e-12)
-        assert loss[-1] < loss[0] and attrs["iterations"] == 150
+        assert loss[-1] < loss[0] and attrs["method"] == "online" and attrs["epochs"] == 10
+        _, seconds = io.read_learning_curve(root / f"dictionaries/lam_{lam}.h5")
+        assert len(seconds) == 10 and (np.diff(seconds) > 0).all()
         assert 0 < attrs["max_coherence"] < 1
         # every image of every shard passes Eq. 9, checked here independently
         shard = io.read_code_shard(root / f"codes/lam_{lam}/valid_0.h5")
@@ -287,11 +289,11 @@ def check_kill_and_resume(workdir, snakefile, smoke):
                             stderr=subprocess.DEVNULL, start_new_session=True)
     log = other / "results/smoke/logs/learn_dictionary/lam_0.3.log"
     deadline = time.time() + 120
-    while time.time() < deadline and "iteration" not in (log.read_text() if log.exists() else ""):
+    while time.time() < deadline and "epoch" not in (log.read_text() if log.exists() else ""):
         time.sleep(0.2)
     os.killpg(proc.pid, signal.SIGKILL)  # the whole run, mid-job, no clean-up
     proc.wait()
-    assert "iteration" in log.read_text()
+    assert "epoch" in log.read_text()
     assert not (other / target).exists()  # nothing half-written under the final name
     # a hard kill leaves Snakemake's lock behind: the documented recovery is to unlock
     unlocked = run_snakemake(other, target, "--unlock", "--configfile", smoke,

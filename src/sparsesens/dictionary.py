@@ -13,6 +13,7 @@ rate multiplied by ``lr_decrease`` (0.5). Dictionary and codes start from a unit
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -52,6 +53,7 @@ class DictionaryResult:
     Attributes:
         D: (m, n_atoms) float64 dictionary with unit-norm columns.
         loss: per-image value of Eq. 1 after each iteration.
+        seconds: wall time since the start after each iteration.
         iterations: iterations run.
         converged: True when the relative-change rule stopped it before the cap.
         lr_codes, lr_dictionary: the adapted learning rates at the end.
@@ -59,6 +61,7 @@ class DictionaryResult:
 
     D: np.ndarray
     loss: np.ndarray
+    seconds: np.ndarray
     iterations: int
     converged: bool
     lr_codes: LearningRate = field(repr=False)
@@ -71,6 +74,14 @@ def sparse_coding_loss(X: torch.Tensor, D: torch.Tensor, R: torch.Tensor, lam: f
     E = R @ D.T - X if residual is None else residual
     squared = torch.linalg.vector_norm(E, dtype=torch.float64) ** 2
     return float(0.5 * squared + lam * R.abs().sum(dtype=torch.float64))
+
+
+def initial_dictionary(n_pixels: int, n_atoms: int, generator: torch.Generator
+                       ) -> torch.Tensor:
+    """The seeded starting dictionary of both learners: unit-normal entries (float64, drawn
+    on the CPU so every device starts from the same numbers), atoms scaled to unit norm."""
+    return normalise_columns(torch.randn(n_pixels, n_atoms, generator=generator,
+                                         dtype=torch.float64))
 
 
 def normalise_columns(D: torch.Tensor) -> torch.Tensor:
@@ -97,9 +108,12 @@ def has_converged(loss: list[float], rel_tol: float, window: int) -> bool:
 def learn_dictionary(X: np.ndarray, lam: float, *, n_atoms: int = 784, max_iter: int = 10_000,
                      lr_codes: float = 1e-3, lr_dictionary: float = 1e-5,
                      lr_increase: float = 1.1, lr_decrease: float = 0.5,
-                     rel_tol: float = 1e-5, window: int = 200, seed: int = 0,
+                     rel_tol: float = 1e-5, window: int = 200,
+                     max_seconds: float | None = None, seed: int = 0,
                      device: torch.device | str = "cpu", dtype: str = "float32",
-                     progress: Callable[[int, float], None] | None = None) -> DictionaryResult:
+                     progress: Callable[[int, float], None] | None = None,
+                     callback: Callable[[int, float, torch.Tensor], None] | None = None
+                     ) -> DictionaryResult:
     """Learn a dictionary for images ``X`` (N, m) with the paper's alternating algorithm.
 
     Args:
@@ -111,11 +125,15 @@ def learn_dictionary(X: np.ndarray, lam: float, *, n_atoms: int = 784, max_iter:
         lr_increase, lr_decrease: factors after an accepted or rejected step.
         rel_tol, window: stop early once the per-image loss fell by less than ``rel_tol``
             of its value over the last ``window`` iterations (``rel_tol=0`` never stops).
+        max_seconds: stop after the first iteration that ends past this wall time (None:
+            no limit); benchmarks use it to give every learner the same budget.
         seed: seeds the unit-normal initialisation (drawn on the CPU, so every device starts
             from the same numbers).
         device: where the arithmetic runs.
         dtype: ``float32`` or ``float64``.
         progress: called as ``progress(iteration, loss_per_image)`` after every iteration.
+        callback: called as ``callback(iteration, seconds, D)`` after every iteration with
+            the current dictionary (not to be modified); benchmarks take snapshots with it.
 
     Returns:
         A :class:`DictionaryResult`.
@@ -129,12 +147,12 @@ def learn_dictionary(X: np.ndarray, lam: float, *, n_atoms: int = 784, max_iter:
         raise ValueError(f"X must be a non-empty (N, m) array, got shape {X_np.shape}")
     n_images, n_pixels = X_np.shape
     kind = _DTYPES[dtype]
+    start = time.perf_counter()
     device = torch.device(device)
     generator = torch.Generator().manual_seed(seed)
-    D = torch.randn(n_pixels, n_atoms, generator=generator, dtype=torch.float64)
+    D = initial_dictionary(n_pixels, n_atoms, generator).to(device=device, dtype=kind)
     R = torch.randn(n_images, n_atoms, generator=generator, dtype=torch.float64)
     X_t = torch.as_tensor(X_np, dtype=kind, device=device)
-    D = normalise_columns(D.to(device=device, dtype=kind))
     R = R.to(device=device, dtype=kind)
 
     rate_r = LearningRate(lr_codes, lr_increase, lr_decrease)
@@ -142,6 +160,7 @@ def learn_dictionary(X: np.ndarray, lam: float, *, n_atoms: int = 784, max_iter:
     E = R @ D.T - X_t
     loss = sparse_coding_loss(X_t, D, R, lam, E)
     history: list[float] = []
+    seconds: list[float] = []
     converged = False
     for iteration in range(1, max_iter + 1):
         # ISTA step on the codes
@@ -157,13 +176,18 @@ def learn_dictionary(X: np.ndarray, lam: float, *, n_atoms: int = 784, max_iter:
         if rate_d.update(loss_new < loss):
             D, E, loss = D_new, E_new, loss_new
         history.append(loss / n_images)
+        seconds.append(time.perf_counter() - start)
         if progress is not None:
             progress(iteration, history[-1])
+        if callback is not None:
+            callback(iteration, seconds[-1], D)
         if has_converged(history, rel_tol, window):
             converged = True
             break
+        if max_seconds is not None and seconds[-1] >= max_seconds:
+            break
     # renormalise in float64 so the stored atoms are unit-norm to double precision
     D64 = normalise_columns(D.double()).cpu().numpy()
-    return DictionaryResult(D=D64, loss=np.asarray(history),
+    return DictionaryResult(D=D64, loss=np.asarray(history), seconds=np.asarray(seconds),
                             iterations=len(history), converged=converged,
                             lr_codes=rate_r, lr_dictionary=rate_d)

@@ -60,15 +60,16 @@ def active_fraction(summary: pd.DataFrame, split: str = "train") -> plt.Figure:
     return fig
 
 
-def loss_curves(losses: Mapping[float, np.ndarray]) -> plt.Figure:
-    """Per-image loss of Eq. 1 against iteration of dictionary learning, one line per lambda."""
+def loss_curves(losses: Mapping[float, np.ndarray], step: str = "iteration") -> plt.Figure:
+    """Per-image loss of Eq. 1 against the learner's ``step`` (iteration or epoch), one line
+    per lambda."""
     fig, ax = plt.subplots(figsize=(5, 3.5))
     for lam in sorted(losses):
         loss = np.asarray(losses[lam])
         ax.plot(np.arange(1, len(loss) + 1), loss, label=f"λ = {lam:g}")
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.set_xlabel("iteration")
+    ax.set_xlabel(step)
     ax.set_ylabel("loss per image (Eq. 1)")
     ax.legend(fontsize=8)
     ax.grid(True, which="both", alpha=0.3)

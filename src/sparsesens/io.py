@@ -226,11 +226,15 @@ def array_sha256(array: np.ndarray) -> str:
 
 
 def write_dictionary(path: str | os.PathLike, D: np.ndarray, loss: np.ndarray,
-                     attrs: Mapping[str, object]) -> None:
-    """Write a learned dictionary: ``D`` (m, n) float64, the ``loss`` curve and attributes."""
+                     attrs: Mapping[str, object], seconds: np.ndarray | None = None) -> None:
+    """Write a learned dictionary: ``D`` (m, n) float64, the ``loss`` curve (Eq. 1 per
+    image after each iteration or epoch), the wall time of each point of the curve
+    (``seconds``, optional) and attributes."""
     with atomic_path(path) as tmp, h5py.File(tmp, "w") as h5:
         h5.create_dataset("D", data=np.asarray(D, dtype=np.float64))
         h5.create_dataset("loss", data=np.asarray(loss, dtype=np.float64))
+        if seconds is not None:
+            h5.create_dataset("seconds", data=np.asarray(seconds, dtype=np.float64))
         h5.attrs.update(dict(attrs))
         h5.attrs["sha256"] = array_sha256(D)
 
@@ -244,6 +248,15 @@ def read_dictionary(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray, di
     return D, loss, attrs
 
 
+def read_learning_curve(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
+    """``(loss, seconds)`` of a dictionary file: its learner's objective per image and the
+    wall time of each point (NaN where the file has no times)."""
+    with _open_checked(path, ["loss"]) as h5:
+        loss = h5["loss"][:]
+        seconds = h5["seconds"][:] if "seconds" in h5 else np.full(len(loss), np.nan)
+    return loss, seconds
+
+
 # ----------------------------------------------------------------------------- code shards
 
 PERTURBATION_DATASETS = ("image_index", "partner_index", "displacement", "dx/noise", "dx/swap",
@@ -253,13 +266,15 @@ SHARD_DATASETS = ("data", "indices", "indptr", "image_index", "kkt_inactive", "k
 
 def write_code_shard(path: str | os.PathLike, codes: np.ndarray, image_index: np.ndarray,
                      kkt_inactive: np.ndarray, kkt_active: np.ndarray,
-                     attrs: Mapping[str, object]) -> None:
+                     attrs: Mapping[str, object], objective: np.ndarray | None = None) -> None:
     """Write the codes of a shard of images in CSR form with their Eq. 9 certificate.
 
     Args:
         codes: (N, n_atoms) dense codes; stored as CSR ``data``, ``indices``, ``indptr``.
         image_index: (N,) index of each row's image in its split.
         kkt_inactive, kkt_active: (N,) the two Eq. 9 quantities of each image.
+        objective: (N,) Eq. 1 of each image with its code (certified where Eq. 9 holds);
+            read back as ``objective`` (NaN in shards written without it).
         attrs: file attributes (lam, split, dictionary hash, counts).
     """
     codes = np.asarray(codes, dtype=np.float64)
@@ -273,6 +288,8 @@ def write_code_shard(path: str | os.PathLike, codes: np.ndarray, image_index: np
         h5.create_dataset("image_index", data=np.asarray(image_index, dtype=np.int64))
         h5.create_dataset("kkt_inactive", data=np.asarray(kkt_inactive, dtype=np.float64))
         h5.create_dataset("kkt_active", data=np.asarray(kkt_active, dtype=np.float64))
+        if objective is not None:
+            h5.create_dataset("objective", data=np.asarray(objective, dtype=np.float64))
         h5.attrs.update(dict(attrs))
         h5.attrs["shape"] = codes.shape
 
@@ -285,6 +302,8 @@ def read_code_shard(path: str | os.PathLike, dense: bool = True) -> dict:
     """
     with _open_checked(path, list(SHARD_DATASETS)) as h5:
         out = {name: h5[name][:] for name in SHARD_DATASETS}
+        out["objective"] = (h5["objective"][:] if "objective" in h5
+                            else np.full(len(out["image_index"]), np.nan))
         attrs = dict(h5.attrs)
     n_rows, n_cols = (int(v) for v in attrs["shape"])
     indptr, indices = out["indptr"], out["indices"]

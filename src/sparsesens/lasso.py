@@ -39,7 +39,8 @@ import torch
 
 from sparsesens.shrinkage import soft_threshold
 
-__all__ = ["SOLVERS", "EncodeResult", "Majorizer", "coordinate_descent", "encode", "fista",
+__all__ = ["SOLVERS", "EncodeResult", "FistaState", "Majorizer", "coordinate_descent", "encode",
+           "fista", "fista_steps",
            "gram_majorizer", "homotopy", "kkt_violation", "passes_eq9", "polish",
            "soft_threshold", "solve_on_support"]
 
@@ -148,11 +149,11 @@ def fista(C: torch.Tensor, G: torch.Tensor, lam: float, n_iter: int,
         (B, n) codes after the last step.
     """
     majorizer = gram_majorizer(G) if majorizer is None else majorizer
-    return _fista_steps(C, G, lam, n_iter, _FistaState.start(C, R0, majorizer), majorizer).R
+    return fista_steps(C, G, lam, n_iter, FistaState.start(C, R0, majorizer), majorizer).R
 
 
 @dataclass
-class _FistaState:
+class FistaState:
     """Where :func:`fista` stands, so a later call goes on without a restart."""
 
     R: torch.Tensor      # (B, n) codes
@@ -162,20 +163,20 @@ class _FistaState:
 
     @classmethod
     def start(cls, C: torch.Tensor, R0: torch.Tensor | None, majorizer: Majorizer
-              ) -> _FistaState:
+              ) -> FistaState:
         R = torch.zeros_like(C) if R0 is None else R0.clone()
         v = majorizer.v.to(device=C.device, dtype=C.dtype)
         t = torch.ones((C.shape[0], 1), dtype=C.dtype, device=C.device)
         # s at a fixed point r = y is v . H^-1 g: start there
         return cls(R, R.clone(), t, R @ v - C @ v / (majorizer.a + majorizer.b))
 
-    def rows(self, keep: torch.Tensor) -> _FistaState:
-        return _FistaState(self.R[keep], self.Y[keep], self.t[keep], self.s[keep])
+    def rows(self, keep: torch.Tensor) -> FistaState:
+        return FistaState(self.R[keep], self.Y[keep], self.t[keep], self.s[keep])
 
 
-def _fista_steps(C: torch.Tensor, G: torch.Tensor, lam: float, n_iter: int,
-                 state: _FistaState, majorizer: Majorizer) -> _FistaState:
-    """``n_iter`` steps of :func:`fista` from ``state``."""
+def fista_steps(C: torch.Tensor, G: torch.Tensor, lam: float, n_iter: int,
+                state: FistaState, majorizer: Majorizer) -> FistaState:
+    """``n_iter`` steps of :func:`fista` from ``state`` (a warm start keeps its momentum)."""
     a, b, v = majorizer
     v = v.to(device=C.device, dtype=C.dtype)
     top = a + b
@@ -201,7 +202,7 @@ def _fista_steps(C: torch.Tensor, G: torch.Tensor, lam: float, n_iter: int,
         t_next = (1.0 + torch.sqrt(1.0 + 4.0 * t * t)) / 2.0
         Y = torch.addcmul(R_next, (t - 1.0) / t_next, move)
         R, t = R_next, t_next
-    return _FistaState(R, Y, t, s)
+    return FistaState(R, Y, t, s)
 
 
 def solve_on_support(G: torch.Tensor, rhs: torch.Tensor, active: torch.Tensor
@@ -720,16 +721,16 @@ def _encode_batch(C64: torch.Tensor, G64: torch.Tensor, G32: torch.Tensor, lam: 
     out = torch.zeros_like(C64)
     todo = torch.arange(C64.shape[0], device=C64.device)
     C32 = C64.float()
-    state = _FistaState.start(C32, None, majorizer)
+    state = FistaState.start(C32, None, majorizer)
     done_iter, stage = 0, fista_iter
     while len(todo) and done_iter < max_fista_iter:
         stage = min(stage, max_fista_iter - done_iter)
         # the last tenth of the stage shows whether a row's support has stopped moving
         probe = max(1, stage // 10)
         C_todo = C32[todo]
-        state = _fista_steps(C_todo, G32, lam, stage - probe, state, majorizer)
+        state = fista_steps(C_todo, G32, lam, stage - probe, state, majorizer)
         signs = torch.sign(state.R)
-        state = _fista_steps(C_todo, G32, lam, probe, state, majorizer)
+        state = fista_steps(C_todo, G32, lam, probe, state, majorizer)
         done_iter += stage
         stage *= 2  # rows still open are the hard ones: give them longer runs
         last = done_iter >= max_fista_iter and polish_all_at_end

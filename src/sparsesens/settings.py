@@ -67,6 +67,19 @@ def dictionary_max_iter(config: Mapping[str, Any], lam: float) -> int:
     return int(settings["max_iter"])
 
 
+_PAPER_LEARNER_KEYS = ("lr_codes", "lr_dictionary", "lr_increase", "lr_decrease", "rel_tol",
+                       "window", "dtype")
+
+
+def dictionary_settings(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``dictionary`` keys that the configured learner reads (its iteration cap comes
+    from :func:`dictionary_max_iter`): a change to the other learner's keys re-runs
+    nothing."""
+    section = config["dictionary"]
+    keys = ("online",) if section["method"] == "online" else _PAPER_LEARNER_KEYS
+    return {key: section[key] for key in ("method", "n_atoms", *keys)}
+
+
 def encode_options(codes: Mapping[str, Any]) -> dict[str, Any]:
     """The keyword arguments of ``lasso.encode`` from the ``codes`` section of the config."""
     keys = ("solver", "max_events", "fista_iter", "max_fista_iter", "polish_rounds",

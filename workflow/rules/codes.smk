@@ -30,7 +30,12 @@ rule code_summary:
     input:
         shards=code_shards(),
     output:
-        tsv=out("codes/summary.tsv"),
+        tsv=report(
+            out("codes/summary.tsv"),
+            caption="../report/codes.rst",
+            category="Codes",
+            labels={"figure": "code summary"},
+        ),
     params:
         code=code_version("code_summary.py"),
     log:

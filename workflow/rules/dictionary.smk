@@ -1,4 +1,5 @@
-# Dictionary learning (Section 2.1), one job per lambda.
+# Dictionary learning, one job per lambda: the online learner (the default) or the paper's
+# (Section 2.1), chosen by dictionary.method.
 
 
 rule learn_dictionary:
@@ -9,8 +10,9 @@ rule learn_dictionary:
     params:
         code=code_version("learn_dictionary.py"),
         lam=lam_of,
-        max_iter=lambda w: settings.dictionary_max_iter(config, lam_of(w)),
-        settings={k: v for k, v in config["dictionary"].items() if k != "max_iter_per_lambda"},
+        max_iter=lambda w: settings.dictionary_max_iter(config, lam_of(w))
+        if config["dictionary"]["method"] == "paper" else None,
+        settings=settings.dictionary_settings(config),
         seed=config["seed"],
         device=config["device"],
     threads: ALL_CORES

@@ -33,8 +33,11 @@ start = time.perf_counter()
 result = encode(X, D, lam, device=device, progress=report, **settings.encode_options(opts))
 seconds = time.perf_counter() - start
 active = (result.codes != 0).sum(axis=1)
-log.info("%.1f images/s; mean active atoms %.1f; fallback %d; failing Eq. 9: %d",
-         len(X) / seconds, active.mean(), result.n_fallback, result.n_failed)
+objective = (0.5 * ((X - result.codes @ D.T) ** 2).sum(axis=1)
+             + lam * np.abs(result.codes).sum(axis=1))
+log.info("%.1f images/s; mean active atoms %.1f; Eq. 1 per image %.6g; fallback %d; "
+         "failing Eq. 9: %d", len(X) / seconds, active.mean(), objective.mean(),
+         result.n_fallback, result.n_failed)
 if result.n_failed:
     bad = np.flatnonzero(~result.certified)[:20] + first
     log.warning("images failing Eq. 9 (kept and marked in the shard): %s", bad.tolist())
@@ -43,4 +46,4 @@ io.write_code_shard(
     {"lam": lam, "split": sm.wildcards.split, "dictionary_sha256": dict_attrs["sha256"],
      "n_failed": result.n_failed, "n_fallback": result.n_fallback,
      "tol_inactive": opts["tol_inactive"], "tol_active": opts["tol_active"],
-     "seconds": seconds, "device": str(device)})
+     "seconds": seconds, "device": str(device)}, objective=objective)

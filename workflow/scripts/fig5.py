@@ -7,14 +7,16 @@ from sparsesens.logs import job_logger
 
 sm = snakemake  # noqa: F821
 log = job_logger(sm.log[0], "fig5")
-dictionaries = {}
+dictionaries, steps = {}, set()
 for path in sm.input.dictionaries:
     D, loss, attrs = io.read_dictionary(path)
     dictionaries[float(attrs["lam"])] = (D, loss)
+    steps.add("epoch" if "epochs" in attrs else "iteration")
 summary = pd.read_csv(sm.input.summary, sep="\t")
 for name, fig in [("atoms", figures.atom_grids({k: v[0] for k, v in dictionaries.items()})),
                   ("active", figures.active_fraction(summary)),
-                  ("loss", figures.loss_curves({k: v[1] for k, v in dictionaries.items()}))]:
+                  ("loss", figures.loss_curves({k: v[1] for k, v in dictionaries.items()},
+                                             " or ".join(sorted(steps))))]:
     with io.atomic_path(sm.output[name]) as tmp:
         fig.savefig(tmp, dpi=120, bbox_inches="tight")
     log.info("wrote %s", sm.output[name])

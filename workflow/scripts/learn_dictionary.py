@@ -1,4 +1,5 @@
-"""Learn the dictionary of one lambda (Section 2.1) and write it with its loss curve."""
+"""Learn the dictionary of one lambda with the configured learner and write it with its
+objective curve (per iteration or epoch, with wall times)."""
 
 import time
 
@@ -7,38 +8,59 @@ import torch
 from sparsesens import io
 from sparsesens.device import resolve_device
 from sparsesens.dictionary import learn_dictionary, max_coherence
+from sparsesens.dictionary_online import learn_dictionary_online
 from sparsesens.logs import job_logger
 
 sm = snakemake  # noqa: F821
 log = job_logger(sm.log[0], "learn_dictionary")
 torch.set_num_threads(sm.threads)
 device = resolve_device(sm.params.device)
-opts, lam, max_iter = sm.params.settings, sm.params.lam, sm.params.max_iter
+opts, lam, method = sm.params.settings, sm.params.lam, sm.params.settings["method"]
 X, _ = io.read_split(sm.input.data, "train")
-log.info("lam=%g: %d images on %s, at most %d iterations", lam, len(X), device, max_iter)
-every = max(1, max_iter // 50)
-
-
-def report(iteration, loss):
-    if iteration % every == 0 or iteration == 1:
-        log.info("iteration %6d/%d  loss per image %.6g", iteration, max_iter, loss)
-
-
 start = time.perf_counter()
-result = learn_dictionary(
-    X, lam, n_atoms=opts["n_atoms"], max_iter=max_iter, lr_codes=opts["lr_codes"],
-    lr_dictionary=opts["lr_dictionary"], lr_increase=opts["lr_increase"],
-    lr_decrease=opts["lr_decrease"], rel_tol=opts["rel_tol"], window=opts["window"],
-    seed=sm.params.seed, device=device, dtype=opts["dtype"], progress=report)
+if method == "online":
+    online = opts["online"]
+    log.info("lam=%g: online learner, %d images on %s, at most %d epochs", lam, len(X),
+             device, online["max_epochs"])
+    result = learn_dictionary_online(
+        X, lam, n_atoms=opts["n_atoms"], batch_size=online["batch_size"],
+        code_steps=online["code_steps"], polish_rounds=online["polish_rounds"],
+        max_epochs=online["max_epochs"],
+        rel_tol=online["rel_tol"], seed=sm.params.seed, device=device,
+        progress=lambda e, f, s: log.info("epoch %4d  objective per image %.6g  (%.0f s)",
+                                          e, f, s),
+        on_resample=lambda e, n: log.warning("epoch %d: %d unused atoms resampled", e, n))
+    curve = result.objective
+    attrs = {"epochs": result.epochs, "n_resampled": result.n_resampled,
+             "n_unused": result.n_unused, "extrapolations": result.extrapolations}
+    if result.n_unused:
+        log.warning("%d atoms are used by no training code at the end", result.n_unused)
+else:
+    max_iter = sm.params.max_iter
+    every = max(1, max_iter // 50)
+    log.info("lam=%g: paper's learner, %d images on %s, at most %d iterations", lam, len(X),
+             device, max_iter)
+
+    def report(iteration, loss):
+        if iteration % every == 0 or iteration == 1:
+            log.info("iteration %6d/%d  loss per image %.6g", iteration, max_iter, loss)
+
+    result = learn_dictionary(
+        X, lam, n_atoms=opts["n_atoms"], max_iter=max_iter, lr_codes=opts["lr_codes"],
+        lr_dictionary=opts["lr_dictionary"], lr_increase=opts["lr_increase"],
+        lr_decrease=opts["lr_decrease"], rel_tol=opts["rel_tol"], window=opts["window"],
+        seed=sm.params.seed, device=device, dtype=opts["dtype"], progress=report)
+    curve = result.loss
+    attrs = {"iterations": result.iterations, "dtype": opts["dtype"],
+             "accepted_codes": result.lr_codes.accepted,
+             "rejected_codes": result.lr_codes.rejected,
+             "accepted_dictionary": result.lr_dictionary.accepted,
+             "rejected_dictionary": result.lr_dictionary.rejected}
 seconds = time.perf_counter() - start
 coherence = max_coherence(result.D)
-log.info("done: %d iterations in %.1f s, loss %.6g, converged=%s, max coherence %.3f",
-         result.iterations, seconds, result.loss[-1], result.converged, coherence)
-io.write_dictionary(sm.output.h5, result.D, result.loss, {
-    "lam": lam, "iterations": result.iterations, "converged": result.converged,
-    "seed": sm.params.seed, "max_coherence": coherence, "n_images": len(X),
-    "device": str(device), "dtype": opts["dtype"], "seconds": seconds,
-    "accepted_codes": result.lr_codes.accepted, "rejected_codes": result.lr_codes.rejected,
-    "accepted_dictionary": result.lr_dictionary.accepted,
-    "rejected_dictionary": result.lr_dictionary.rejected,
-})
+log.info("done in %.1f s: objective per image %.6g, converged=%s, max coherence %.3f",
+         seconds, curve[-1], result.converged, coherence)
+io.write_dictionary(sm.output.h5, result.D, curve, {
+    "method": method, "lam": lam, "converged": result.converged, "seed": sm.params.seed,
+    "max_coherence": coherence, "n_images": len(X), "device": str(device),
+    "seconds": seconds, **attrs}, seconds=result.seconds)

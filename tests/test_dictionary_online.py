@@ -1,0 +1,128 @@
+import numpy as np
+import pytest
+import torch
+
+from sparsesens import lasso
+from sparsesens.dictionary import initial_dictionary
+from sparsesens.dictionary_online import learn_dictionary_online
+
+
+def _images(n=300, m=64, seed=0):
+    """Sparse combinations of 12 planted atoms, plus a constant offset that every image
+    shares (as MNIST's mean does)."""
+    rng = np.random.default_rng(seed)
+    atoms = rng.standard_normal((m, 12))
+    codes = rng.standard_normal((n, 12)) * (rng.random((n, 12)) < 0.25)
+    return (codes @ atoms.T + 0.5).astype(np.float32)
+
+
+def _certified(X, D, lam):
+    result = lasso.encode(X, D, lam)
+    assert result.n_failed == 0
+    residual = X - result.codes @ D.T
+    return float((0.5 * (residual ** 2).sum(1) + lam * np.abs(result.codes).sum(1)).mean())
+
+
+def test_learning_lowers_the_objective_monotonically_and_keeps_unit_atoms():
+    X = _images()
+    result = learn_dictionary_online(X, 0.1, n_atoms=24, batch_size=64, max_epochs=30,
+                                     rel_tol=0)
+    assert result.D.shape == (64, 24) and result.D.dtype == np.float64
+    np.testing.assert_allclose(np.linalg.norm(result.D, axis=0), 1.0, atol=1e-12)
+    assert result.epochs == 30 and not result.converged
+    assert len(result.objective) == len(result.seconds) == 30
+    assert (np.diff(result.seconds) > 0).all()
+    # code visits keep the better code, atom steps are exact, extrapolations are kept only
+    # when they lower F: F with the stored codes never rises (float32 rounding aside)
+    assert (np.diff(result.objective) <= 1e-5 * result.objective[1:]).all()
+    assert result.objective[-1] < 0.5 * result.objective[0]
+
+
+def test_the_recorded_objective_bounds_the_certified_one_from_above():
+    X = _images()
+    result = learn_dictionary_online(X, 0.1, n_atoms=24, batch_size=64, max_epochs=40,
+                                     rel_tol=0)
+    certified = _certified(X, result.D, 0.1)
+    assert certified <= result.objective[-1] * (1 + 1e-5)
+    # and the codes it keeps are close to exact by the end
+    assert result.objective[-1] < 1.05 * certified
+
+
+def test_it_reaches_a_lower_objective_than_its_starting_dictionary():
+    X = _images()
+    D0 = initial_dictionary(64, 24, torch.Generator().manual_seed(0)).numpy()
+    result = learn_dictionary_online(X, 0.1, n_atoms=24, batch_size=64, max_epochs=20,
+                                     rel_tol=0)
+    assert _certified(X, result.D, 0.1) < 0.5 * _certified(X, D0, 0.1)
+
+
+def test_same_seed_same_dictionary_and_other_seed_another():
+    X = _images()
+    a = learn_dictionary_online(X, 0.1, n_atoms=16, batch_size=50, max_epochs=4, seed=3)
+    b = learn_dictionary_online(X, 0.1, n_atoms=16, batch_size=50, max_epochs=4, seed=3)
+    c = learn_dictionary_online(X, 0.1, n_atoms=16, batch_size=50, max_epochs=4, seed=4)
+    np.testing.assert_array_equal(a.D, b.D)
+    np.testing.assert_array_equal(a.objective, b.objective)
+    assert not np.allclose(a.D, c.D)
+
+
+def test_both_learners_start_from_the_same_dictionary(monkeypatch):
+    from sparsesens import dictionary, dictionary_online
+
+    starts = []
+
+    def recording(*args):
+        D = initial_dictionary(*args)
+        starts.append(D.clone())
+        return D
+
+    monkeypatch.setattr(dictionary, "initial_dictionary", recording)
+    monkeypatch.setattr(dictionary_online, "initial_dictionary", recording)
+    X = _images()
+    dictionary.learn_dictionary(X, 0.1, n_atoms=16, max_iter=1, seed=5)
+    seen = []
+    learn_dictionary_online(X, 0.1, n_atoms=16, batch_size=50, max_epochs=1, seed=5,
+                            callback=lambda epoch, seconds, D: seen.append(epoch))
+    assert len(starts) == 2 and seen == [1]
+    torch.testing.assert_close(starts[0], starts[1], rtol=0, atol=0)
+
+
+def test_unused_atoms_are_resampled_from_the_data_and_reported():
+    X = _images()
+    events = []
+    # a lambda so large that no code uses any atom: every atom is resampled, from the
+    # residuals of images, which are then the images themselves
+    result = learn_dictionary_online(X, 1e3, n_atoms=8, batch_size=100, max_epochs=2,
+                                     rel_tol=0, on_resample=lambda e, n: events.append((e, n)))
+    assert events == [(1, 8), (2, 8)] and result.n_resampled == 16 and result.n_unused == 8
+    np.testing.assert_allclose(np.linalg.norm(result.D, axis=0), 1.0, atol=1e-12)
+    images = X / np.linalg.norm(X, axis=1, keepdims=True)
+    assert (np.abs(images @ result.D).max(axis=0) > 1 - 1e-5).all()
+
+
+def test_stopping_rule_and_time_budget():
+    X = _images()
+    stopped = learn_dictionary_online(X, 0.1, n_atoms=16, batch_size=64, max_epochs=200,
+                                      rel_tol=0.05)
+    assert stopped.converged and stopped.epochs < 200
+    budget = learn_dictionary_online(X, 0.1, n_atoms=16, batch_size=64, max_epochs=200,
+                                     rel_tol=0, max_seconds=0.0)
+    assert budget.epochs == 1 and not budget.converged
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"lam": 0.0}, "lam must be > 0"),
+    ({"batch_size": 0}, "batch_size must be >= 1"),
+    ({"code_steps": 0}, "code_steps must be >= 1"),
+    ({"max_epochs": 0}, "max_epochs must be >= 1"),
+    ({"rel_tol": -1.0}, "rel_tol must be >= 0"),
+])
+def test_bad_settings_are_refused_before_any_work(change, message):
+    kwargs = {"lam": 0.1} | change
+    with pytest.raises(ValueError, match=message):
+        learn_dictionary_online(_images(), **kwargs)
+
+
+def test_bad_images_are_refused():
+    with pytest.raises(ValueError, match="non-empty"):
+        learn_dictionary_online(np.zeros((0, 4)), 0.1)
