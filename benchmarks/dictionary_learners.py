@@ -247,6 +247,7 @@ def _write(rows: list[dict], curves: list[dict], final: bool = False) -> None:
 
 def _figure(curve: pd.DataFrame, path: Path) -> None:
     import matplotlib
+    import matplotlib.ticker
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -261,8 +262,13 @@ def _figure(curve: pd.DataFrame, path: Path) -> None:
         ax.set_title(f"lambda {lam:g}, {n:,} training images")
         ax.set_xlabel("wall time (s, 2 CPU cores)")
         ax.set_ylabel("certified objective per image (Eq. 1)")
-        low = part["certified_objective"].min()
-        ax.set_ylim(low * 0.99, low * 1.35)
+        # from just below the best to just above the worst learner's end point: every
+        # learner's late curve shows, the first seconds' huge values do not
+        finals = part.sort_values("seconds").groupby("method")["certified_objective"].last()
+        ax.set_yscale("log")
+        ax.set_ylim(part["certified_objective"].min() * 0.98, finals.max() * 1.25)
+        ax.yaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
+        ax.yaxis.set_minor_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
     fig.tight_layout()
     with io.atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=110, format="png")

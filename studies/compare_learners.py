@@ -9,7 +9,8 @@ distortions (Fig. 1) on a seeded sample of the images.
 
 Dictionaries come from files (``--dictionary NAME=PATH``, as written by the workflow or by
 ``make bench``) or are learned here (``--learn METHOD:SEED``, with the workflow's default
-settings; the paper's learner stops at its rule or after ``--paper-seconds``).
+settings; the paper's learner stops at its rule or after ``--paper-seconds``, or runs
+exactly ``--paper-iterations``).
 
 Usage: python studies/compare_learners.py --lam 0.3 --n-images 5000 \\
     --dictionary paper:0=results/benchmarks/dictionaries/paper_lam_0.3_n_5000.h5 \\
@@ -37,11 +38,15 @@ DIGIT_QUANTITIES = ("n_active", "max_overlap", "smallest_singular_value", "large
                     "gain_spread")
 
 
-def learn(X: np.ndarray, lam: float, method: str, seed: int, paper_seconds: float):
+def learn(X: np.ndarray, lam: float, method: str, seed: int, paper_seconds: float,
+          paper_iterations: int | None):
     config = yaml.safe_load((REPO / "config.yaml").read_text())["dictionary"]
     if method == "online":
         return learn_dictionary_online(X, lam, seed=seed, **config["online"]).D
     if method == "paper":
+        if paper_iterations is not None:  # a fixed length, whatever the machine's load
+            return learn_dictionary(X, lam, max_iter=paper_iterations, seed=seed,
+                                    rel_tol=0).D
         return learn_dictionary(X, lam, max_iter=10 ** 7, seed=seed,
                                 max_seconds=paper_seconds).D
     raise SystemExit(f"unknown learner {method!r}; allowed: online, paper")
@@ -72,6 +77,8 @@ def main() -> None:
     parser.add_argument("--dictionary", action="append", default=[], metavar="METHOD:SEED=PATH")
     parser.add_argument("--learn", action="append", default=[], metavar="METHOD:SEED")
     parser.add_argument("--paper-seconds", type=float, default=900.0)
+    parser.add_argument("--paper-iterations", type=int, default=None,
+                        help="run the paper's learner this many iterations instead")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
     torch.set_num_threads(torch.get_num_threads())
@@ -84,7 +91,8 @@ def main() -> None:
     for item in args.learn:
         method, seed = item.split(":")
         print(f"learning {item} ...", flush=True)
-        dictionaries[item] = learn(X, args.lam, method, int(seed), args.paper_seconds)
+        dictionaries[item] = learn(X, args.lam, method, int(seed), args.paper_seconds,
+                                   args.paper_iterations)
     rows = []
     for name, D in dictionaries.items():
         method, seed = name.split(":")

@@ -25,18 +25,32 @@ def test_every_candidate_is_a_valid_configuration(preset):
     base = settings.merge_config(
         yaml.safe_load((REPO / "config.yaml").read_text()),
         *(yaml.safe_load((REPO / f).read_text()) for f in fidelity.PRESETS[preset]))
-    cap = settings.dictionary_max_iter(base, base["analysis"]["lam"])
+    cap = base["dictionary"]["online"]["max_epochs"]  # the default learner's length
     every = fidelity.candidates(base)
     assert {"baseline", "center", "standardise", "half training", "double training"} <= set(every)
     for name, (_, overlay) in every.items():
         config = settings.merge_config(base, overlay)
         assert settings.config_errors(config, SCHEMA) == [], name
-    lam = base["analysis"]["lam"]
-    assert settings.dictionary_max_iter(
-        settings.merge_config(base, every["double training"][1]), lam) == 2 * cap
-    assert settings.dictionary_max_iter(
-        settings.merge_config(base, every["half training"][1]), lam) == cap // 2
+
+    def epochs(name):
+        online = settings.merge_config(base, every[name][1])["dictionary"]["online"]
+        assert online["rel_tol"] == 0  # a fixed length: half and double mean what they say
+        return online["max_epochs"]
+
+    assert epochs("double training") == 2 * cap and epochs("half training") == cap // 2
     assert settings.merge_config(base, every["standardise"][1])["data"]["scaling"] == "standardise"
+
+
+def test_with_the_papers_learner_the_length_candidates_change_its_iterations():
+    base = settings.merge_config(yaml.safe_load((REPO / "config.yaml").read_text()),
+                                 {"dictionary": {"method": "paper"}})
+    lam = base["analysis"]["lam"]
+    cap = settings.dictionary_max_iter(base, lam)
+    every = fidelity.candidates(base)
+    for name, factor in (("double training", 2), ("half training", 0.5)):
+        config = settings.merge_config(base, every[name][1])
+        assert settings.config_errors(config, SCHEMA) == [], name
+        assert settings.dictionary_max_iter(config, lam) == int(cap * factor)
 
 
 @pytest.mark.slow

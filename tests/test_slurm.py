@@ -17,12 +17,13 @@ SKIP_REASON = ("slurm-wlm is not installed (apt-get install slurm-wlm munge); .c
 
 
 def _fake_slurm(tmp_path):
-    """sbatch, squeue and scancel stand-ins that record the sbatch call and run nothing."""
+    """sbatch, squeue, scancel, sinfo and sacct stand-ins that record the sbatch call and run
+    nothing (the executor plugin asks sacct before it submits; only slurm-wlm has it)."""
     bin_dir = tmp_path / "fake-bin"
     bin_dir.mkdir()
     (bin_dir / "sbatch").write_text('#!/usr/bin/env bash\necho "$@" >> "$FAKE_SBATCH_LOG"\n'
                                     'cat > /dev/null\necho 4242\n')
-    for name in ("squeue", "scancel", "sinfo"):
+    for name in ("squeue", "scancel", "sinfo", "sacct"):
         (bin_dir / name).write_text("#!/usr/bin/env bash\nexit 0\n")
     for path in bin_dir.iterdir():
         path.chmod(0o755)

@@ -240,16 +240,24 @@ def check_analysis(root):
 
 
 def check_reruns(workdir, snakefile, smoke):
-    """Only what changed re-runs: one lambda's settings, or one module of the package."""
+    """Only what changed re-runs: a lambda added, a setting of the learner not in use, or
+    one module of the package."""
     one_lambda = workdir / "one_lambda.yaml"
-    one_lambda.write_text("dictionary:\n  max_iter_per_lambda: [{lam: 3.0, max_iter: 151}]\n")
+    one_lambda.write_text("lambdas: [0.3, 3.0, 0.9]\n")
     plan = run_snakemake(workdir, "-n", "--cores", "2", "--configfile", smoke, str(one_lambda),
                          snakefile=snakefile)
     jobs = _planned_jobs(plan.stdout)
     assert jobs["learn_dictionary"] == 1 and jobs["encode"] == 4, jobs
-    assert "lam=3.0" in plan.stdout and "lam=0.3" not in plan.stdout
+    assert "lam=0.9" in plan.stdout and "lam=0.3" not in plan.stdout
+    assert "lam=3.0" not in plan.stdout
     assert "rep=lam_0.3" not in plan.stdout and "rep=pixels" not in plan.stdout
     assert "train_mlp" not in jobs and "random_features" not in jobs
+    # the paper learner's settings do not concern the online learner's dictionaries
+    paper_keys = workdir / "paper_keys.yaml"
+    paper_keys.write_text("dictionary:\n  lr_codes: 0.5\n  max_iter: 7\n")
+    plan = run_snakemake(workdir, "-n", "--cores", "2", "--configfile", smoke, str(paper_keys),
+                         snakefile=snakefile)
+    assert plan.returncode == 0 and "Nothing to be done" in plan.stdout + plan.stderr, plan.stdout
     # an edit of classify.py re-runs the evaluation and what reads it, nothing upstream
     module = workdir / "src/sparsesens/classify.py"
     module.write_text(module.read_text() + "\n# an edit\n")

@@ -168,10 +168,9 @@ def learn_dictionary_online(X: np.ndarray, lam: float, *, n_atoms: int = 784,
     R = torch.zeros((X_t.shape[0], n_atoms), dtype=torch.float32, device=device)
     half_sq_norm = 0.5 * float((X_t.double() ** 2).sum())
     stats = _Statistics.of(X_t, R)
-    beta, ceiling = _BETA_START, 1.0
-    previous: tuple[torch.Tensor, torch.Tensor] | None = None
+    extrapolation = _Extrapolation()
     curve, seconds = [], []
-    n_resampled = n_kept = 0
+    n_resampled = 0
     converged = False
     for epoch in range(1, max_epochs + 1):
         order = torch.randperm(X_t.shape[0], generator=generator).to(device)
@@ -186,18 +185,7 @@ def learn_dictionary_online(X: np.ndarray, lam: float, *, n_atoms: int = 784,
             if on_resample is not None:
                 on_resample(epoch, len(unused))
         value = stats.objective(D, half_sq_norm, lam)
-        if previous is not None:
-            trial = _extrapolate(X_t, D, R, previous, beta, half_sq_norm, lam)
-            previous = (D.clone(), R.clone())
-            if trial is not None and trial[3] < value:
-                D, R, stats, value = trial
-                n_kept += 1
-                ceiling = min(1.0, _CEILING_GROWTH * ceiling)
-                beta = min(ceiling, _BETA_GROWTH * beta)
-            else:
-                ceiling, beta = beta, beta / _BETA_SHRINK
-        else:
-            previous = (D.clone(), R.clone())
+        D, R, stats, value = extrapolation.try_step(X_t, D, R, stats, value, half_sq_norm, lam)
         curve.append(value / X_t.shape[0])
         seconds.append(time.perf_counter() - start)
         if progress is not None:
@@ -213,7 +201,7 @@ def learn_dictionary_online(X: np.ndarray, lam: float, *, n_atoms: int = 784,
     return OnlineResult(D=normalise_columns(D.double()).cpu().numpy(),
                         objective=np.asarray(curve), seconds=np.asarray(seconds),
                         epochs=len(curve), converged=converged, n_resampled=n_resampled,
-                        n_unused=n_unused, extrapolations=n_kept)
+                        n_unused=n_unused, extrapolations=extrapolation.kept)
 
 
 def _code_objective(C: torch.Tensor, G: torch.Tensor, R: torch.Tensor, lam: float
@@ -311,6 +299,33 @@ def _resample(X: torch.Tensor, R: torch.Tensor, D: torch.Tensor, unused: torch.T
     D = D.clone()
     D[:, unused] = normalise_columns(fresh)
     return D
+
+
+@dataclass
+class _Extrapolation:
+    """Extrapolation between epochs with the step rule of Ang and Gillis (2019)."""
+
+    beta: float = _BETA_START
+    ceiling: float = 1.0
+    kept: int = 0
+    previous: tuple[torch.Tensor, torch.Tensor] | None = None
+
+    def try_step(self, X: torch.Tensor, D: torch.Tensor, R: torch.Tensor, stats: _Statistics,
+                 value: float, half_sq_norm: float, lam: float
+                 ) -> tuple[torch.Tensor, torch.Tensor, _Statistics, float]:
+        """The point ``(D, R) + beta ((D, R) - previous)`` with its statistics and F where it
+        lowers F (``beta`` then grows), else the point given (``beta`` then shrinks)."""
+        previous, self.previous = self.previous, (D.clone(), R.clone())
+        if previous is None:
+            return D, R, stats, value
+        trial = _extrapolate(X, D, R, previous, self.beta, half_sq_norm, lam)
+        if trial is not None and trial[3] < value:
+            self.kept += 1
+            self.ceiling = min(1.0, _CEILING_GROWTH * self.ceiling)
+            self.beta = min(self.ceiling, _BETA_GROWTH * self.beta)
+            return trial
+        self.ceiling, self.beta = self.beta, self.beta / _BETA_SHRINK
+        return D, R, stats, value
 
 
 def _extrapolate(X: torch.Tensor, D: torch.Tensor, R: torch.Tensor,
