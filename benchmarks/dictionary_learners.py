@@ -85,9 +85,7 @@ def certified_objective(X: np.ndarray, D: np.ndarray, lam: float) -> tuple[float
     norms = np.linalg.norm(D, axis=0)
     D = D / np.where(norms > 0, norms, 1.0)
     result = lasso.encode(X, D, lam)
-    residual = X - result.codes @ D.T
-    per_image = 0.5 * (residual ** 2).sum(axis=1) + lam * np.abs(result.codes).sum(axis=1)
-    return float(per_image.mean()), result.n_failed
+    return float(lasso.lasso_objective(X, D, result.codes, lam).mean()), result.n_failed
 
 
 def run_paper(X, lam, cap, snap) -> int:

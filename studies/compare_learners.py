@@ -25,7 +25,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import torch
 import yaml
 
 from sparsesens import analysis, io, lasso
@@ -55,7 +54,7 @@ def learn(X: np.ndarray, lam: float, method: str, seed: int, paper_seconds: floa
 def measure(X: np.ndarray, D: np.ndarray, lam: float, n_samples: int) -> dict:
     result = lasso.encode(X, D, lam)
     R = result.codes
-    objective = 0.5 * ((X - R @ D.T) ** 2).sum(axis=1) + lam * np.abs(R).sum(axis=1)
+    objective = lasso.lasso_objective(X, D, R, lam)
     numbers = analysis.digit_numbers(D, R[0])
     row = {"certified_objective": float(objective.mean()), "n_failed": result.n_failed,
            "mean_active": float((R != 0).sum(axis=1).mean()),
@@ -81,7 +80,6 @@ def main() -> None:
                         help="run the paper's learner this many iterations instead")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
-    torch.set_num_threads(torch.get_num_threads())
     X = io.load_mnist(REPO / "resources" / io.MNIST_WHEEL)["train"][0][:args.n_images]
     X = X.astype(np.float64)
     dictionaries = {}

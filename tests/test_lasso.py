@@ -213,3 +213,11 @@ def test_polish_gives_up_on_a_support_far_off_and_settles_it_when_let_run():
     R, settled = lasso.polish(C, G, guess, 0.6, 20, 1e-6)
     assert settled.all()
     np.testing.assert_allclose(R.numpy(), exact.numpy(), atol=1e-10)
+
+
+def test_lasso_objective_is_eq1_per_image():
+    X = np.array([[1.0, 2.0], [0.0, 1.0]])
+    D = np.eye(2)
+    R = np.array([[1.0, 0.0], [0.0, -1.0]])
+    # residuals (0, 2) and (0, 2); |r|_1 = 1 each
+    np.testing.assert_allclose(lasso.lasso_objective(X, D, R, 0.5), [2.5, 2.5])

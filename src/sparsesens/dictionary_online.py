@@ -292,12 +292,12 @@ def _resample(X: torch.Tensor, R: torch.Tensor, D: torch.Tensor, unused: torch.T
               generator: torch.Generator) -> torch.Tensor:
     """Replace the ``unused`` atoms by the normalised residuals of images drawn (seeded)
     among the worst-fitted half, so they start where the dictionary fails."""
-    residual = torch.linalg.vector_norm(X - R @ D.T, dim=1)
-    worst = torch.argsort(residual, descending=True)[:max(len(unused), len(X) // 2)]
+    residual = X - R @ D.T
+    worst = torch.argsort(torch.linalg.vector_norm(residual, dim=1), descending=True)
+    worst = worst[:max(len(unused), len(X) // 2)]
     pick = worst[torch.randperm(len(worst), generator=generator)[:len(unused)].to(X.device)]
-    fresh = (X[pick] - R[pick] @ D.T).T
     D = D.clone()
-    D[:, unused] = normalise_columns(fresh)
+    D[:, unused] = normalise_columns(residual[pick].T)
     return D
 
 

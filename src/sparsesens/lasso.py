@@ -41,7 +41,7 @@ from sparsesens.shrinkage import soft_threshold
 
 __all__ = ["SOLVERS", "EncodeResult", "FistaState", "Majorizer", "coordinate_descent", "encode",
            "fista", "fista_steps",
-           "gram_majorizer", "homotopy", "kkt_violation", "passes_eq9", "polish",
+           "gram_majorizer", "homotopy", "kkt_violation", "lasso_objective", "passes_eq9", "polish",
            "soft_threshold", "solve_on_support"]
 
 # Largest padded batch of active-set systems, in matrix entries (256 MiB in float64).
@@ -522,6 +522,12 @@ def coordinate_descent(x: np.ndarray, D: np.ndarray, lam: float, r0: np.ndarray,
     model.coef_ = r0.astype(np.float64).copy()
     model.fit(D, x.astype(np.float64))
     return model.coef_
+
+
+def lasso_objective(X: np.ndarray, D: np.ndarray, R: np.ndarray, lam: float) -> np.ndarray:
+    """Eq. 1 of every image with its code: ``1/2 ||x - D r||^2 + lam ||r||_1``, (N,)."""
+    residual = np.asarray(X) - np.asarray(R) @ np.asarray(D).T
+    return 0.5 * (residual ** 2).sum(axis=1) + lam * np.abs(R).sum(axis=1)
 
 
 def kkt_violation(X: np.ndarray, D: np.ndarray, R: np.ndarray, lam: float

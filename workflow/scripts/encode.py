@@ -7,7 +7,7 @@ import torch
 
 from sparsesens import io, settings
 from sparsesens.device import resolve_device
-from sparsesens.lasso import encode
+from sparsesens.lasso import encode, lasso_objective
 from sparsesens.logs import job_logger
 
 sm = snakemake  # noqa: F821
@@ -33,8 +33,7 @@ start = time.perf_counter()
 result = encode(X, D, lam, device=device, progress=report, **settings.encode_options(opts))
 seconds = time.perf_counter() - start
 active = (result.codes != 0).sum(axis=1)
-objective = (0.5 * ((X - result.codes @ D.T) ** 2).sum(axis=1)
-             + lam * np.abs(result.codes).sum(axis=1))
+objective = lasso_objective(X, D, result.codes, lam)
 log.info("%.1f images/s; mean active atoms %.1f; Eq. 1 per image %.6g; fallback %d; "
          "failing Eq. 9: %d", len(X) / seconds, active.mean(), objective.mean(),
          result.n_fallback, result.n_failed)
