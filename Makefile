@@ -21,13 +21,13 @@ $(STAMP): pyproject.toml Makefile
 	touch $(STAMP)
 
 reproduce: install
-	$(VENV)/bin/snakemake --cores $(CORES)
+	$(VENV)/bin/snakemake --cores $(CORES) --rerun-incomplete
 
 quick: install
-	$(VENV)/bin/snakemake --cores $(CORES) --configfile presets/quick.yaml
+	$(VENV)/bin/snakemake --cores $(CORES) --rerun-incomplete --configfile presets/quick.yaml
 
 smoke: install
-	$(VENV)/bin/snakemake --cores $(CORES) --configfile presets/smoke.yaml
+	$(VENV)/bin/snakemake --cores $(CORES) --rerun-incomplete --configfile presets/smoke.yaml
 
 # the HTML report of the last paper-scale run (figures with captions, claims, benchmarks)
 report: install

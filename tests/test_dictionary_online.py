@@ -99,11 +99,15 @@ def test_unused_atoms_are_resampled_from_the_data_and_reported():
     assert (np.abs(images @ result.D).max(axis=0) > 1 - 1e-5).all()
 
 
-def test_stopping_rule_and_time_budget():
-    X = _images()
+def test_stopping_rule_measures_the_fall_per_sweep_and_time_budget():
+    X = _images()  # 300 images in minibatches of 64: five sweeps per epoch
+    rel_tol = 0.004
     stopped = learn_dictionary_online(X, 0.1, n_atoms=16, batch_size=64, max_epochs=200,
-                                      rel_tol=0.05)
-    assert stopped.converged and stopped.epochs < 200
+                                      rel_tol=rel_tol)
+    assert stopped.converged and 2 < stopped.epochs < 200
+    falls = -np.diff(stopped.objective) / stopped.objective[1:]
+    assert falls[-1] <= 5 * rel_tol  # the epoch that stopped it
+    assert (falls[:-1] > 5 * rel_tol).all()  # and none before
     budget = learn_dictionary_online(X, 0.1, n_atoms=16, batch_size=64, max_epochs=200,
                                      rel_tol=0, max_seconds=0.0)
     assert budget.epochs == 1 and not budget.converged

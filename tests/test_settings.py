@@ -52,7 +52,8 @@ def test_merge_config_updates_sections_key_by_key_and_replaces_lists(config):
     (lambda c: c.update(lambda_=[0.3]), "(top level)", "'lambda_' was unexpected"),
     (lambda c: c["codes"].update(shard_size="big"), "codes.shard_size", "not of type 'integer'"),
     (lambda c: c.update(device="tpu"), "device", "is not one of ['auto', 'cpu', 'cuda']"),
-    (lambda c: c["dictionary"].update(max_iter_per_lambda=[{"lam": 0.33, "max_iter": 5}]),
+    (lambda c: c["dictionary"].update(method="paper",
+                                      max_iter_per_lambda=[{"lam": 0.33, "max_iter": 5}]),
      "dictionary.max_iter_per_lambda.0.lam", "not one of lambdas"),
     (lambda c: c["data"]["subset"].update(train=1000), "evaluation.labels_per_class",
      "need at least 36000 training images"),
@@ -116,3 +117,13 @@ def test_an_unknown_learner_is_refused(config):
     config["dictionary"]["method"] = "sgd"
     problems = settings.config_errors(config, SCHEMA)
     assert len(problems) == 1 and "dictionary.method" in problems[0] and "online" in problems[0]
+
+
+def test_numbers_from_the_command_line_are_numbers_again(config):
+    given = {**config, "lambdas": ["0.3", "3"], "analysis": {**config["analysis"], "lam": "0.3"},
+             "data": {**config["data"], "scaling": "none"}}
+    fixed = settings.numbers_from_command_line(given)
+    assert fixed["lambdas"] == [0.3, 3] and fixed["analysis"]["lam"] == 0.3
+    assert fixed["data"]["scaling"] == "none" and fixed["results"] == config["results"]
+    assert given["lambdas"] == ["0.3", "3"]  # the input is left alone
+    assert settings.config_errors(fixed, SCHEMA) == []

@@ -30,6 +30,16 @@ def test_dry_run_plans_one_dictionary_per_lambda(workdir):
     assert "download_mnist" not in jobs  # the carried wheel is used
 
 
+def test_lists_and_sections_can_be_overridden_on_the_command_line(workdir):
+    # Snakemake hands list items and nested values over as strings
+    done = run_snakemake(workdir, "-n", "--cores", "1", "--config", "lambdas=[0.9]",
+                         "analysis={lam: 0.9}", "--until", "encode")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert _planned_jobs(done.stdout) == {"prepare_mnist": 1, "learn_dictionary": 1, "encode": 7,
+                                          "total": 9}
+    assert "dictionaries/lam_0.9.h5" in done.stdout
+
+
 @pytest.mark.parametrize("bad, key", [
     ("lambdas: [-1]", "lambdas"),
     ("shard_size: 100", "shard_size"),          # unknown top-level key

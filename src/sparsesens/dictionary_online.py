@@ -34,7 +34,9 @@ learner tries an extrapolated point ``(D, R) + beta (change over the epoch)``, k
 where it lowers F, with ``beta`` grown after a success and shrunk after a failure (the
 rule of Ang and Gillis, "Accelerating nonnegative matrix factorization algorithms using
 extrapolation", Neural Computation 2019). It stops when F fell by less than ``rel_tol`` of
-its value over an epoch, or after ``max_epochs``.
+its value per dictionary sweep, averaged over an epoch, or after ``max_epochs``. Measuring
+the fall per sweep rather than per epoch makes one tolerance mean the same at every number
+of images: an epoch over 50,000 images makes ten times the sweeps of one over 5,000.
 
 F with the stored codes is an upper bound of the dictionary's certified objective (Eq. 1
 with exact codes); the workflow reports the latter from the code shards.
@@ -112,7 +114,7 @@ class _Statistics:
 def learn_dictionary_online(X: np.ndarray, lam: float, *, n_atoms: int = 784,
                             batch_size: int = 1000, code_steps: int = 20,
                             polish_rounds: int = 3,
-                            max_epochs: int = 200, rel_tol: float = 1e-5,
+                            max_epochs: int = 200, rel_tol: float = 2e-6,
                             max_seconds: float | None = None, seed: int = 0,
                             device: torch.device | str = "cpu",
                             progress: Callable[[int, float, float], None] | None = None,
@@ -129,8 +131,8 @@ def learn_dictionary_online(X: np.ndarray, lam: float, *, n_atoms: int = 784,
         code_steps: proximal steps per visit of a code that the polish did not settle.
         polish_rounds: active-set rounds per polish attempt (0: proximal steps only).
         max_epochs: cap on passes over the data.
-        rel_tol: stop once F fell by less than this fraction of its value over an epoch
-            (0 runs to the cap).
+        rel_tol: stop once F fell by less than this fraction of its value per dictionary
+            sweep (minibatch), averaged over an epoch (0 runs to the cap).
         max_seconds: stop after the first epoch that ends past this wall time (None: no
             limit); benchmarks use it to give every learner the same budget.
         seed: seeds the initial dictionary (the same draw as the paper's learner), the
@@ -172,6 +174,7 @@ def learn_dictionary_online(X: np.ndarray, lam: float, *, n_atoms: int = 784,
     curve, seconds = [], []
     n_resampled = 0
     converged = False
+    sweeps_per_epoch = -(-X_t.shape[0] // batch_size)
     for epoch in range(1, max_epochs + 1):
         order = torch.randperm(X_t.shape[0], generator=generator).to(device)
         for first in range(0, len(order), batch_size):
@@ -192,7 +195,8 @@ def learn_dictionary_online(X: np.ndarray, lam: float, *, n_atoms: int = 784,
             progress(epoch, curve[-1], seconds[-1])
         if callback is not None:
             callback(epoch, seconds[-1], D)
-        if len(curve) > 1 and rel_tol > 0 and curve[-2] - curve[-1] <= rel_tol * abs(curve[-1]):
+        if len(curve) > 1 and rel_tol > 0 and (
+                curve[-2] - curve[-1] <= rel_tol * sweeps_per_epoch * abs(curve[-1])):
             converged = True
             break
         if max_seconds is not None and seconds[-1] >= max_seconds:

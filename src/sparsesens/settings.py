@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import jsonschema
+import yaml
 
 from sparsesens.io import SPLIT_SIZES
 
@@ -30,6 +31,32 @@ def merge_config(base: Mapping[str, Any], *overlays: Mapping[str, Any]) -> dict[
             else:
                 out[key] = copy.deepcopy(value)
     return out
+
+
+def numbers_from_command_line(config: Any) -> Any:
+    """``config`` with every string that reads as a number (or true/false) inside a list or
+    a nested section turned into that number.
+
+    Snakemake hands ``--config lambdas=[0.3]`` over as ``['0.3']``: list items and nested
+    values come as strings. No string setting of this workflow reads as a number, so the
+    conversion only undoes that. The input is not changed.
+    """
+
+    def convert(value: Any) -> Any:
+        if isinstance(value, Mapping):
+            return {key: convert(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [convert(item) for item in value]
+        if isinstance(value, str):
+            try:
+                parsed = yaml.safe_load(value)
+            except yaml.YAMLError:
+                return value
+            return parsed if isinstance(parsed, (int, float, bool)) else value
+        return value
+
+    return {key: convert(value) if isinstance(value, (Mapping, list)) else value
+            for key, value in config.items()}
 
 
 def lambda_tag(lam: float) -> str:
@@ -111,7 +138,10 @@ def config_errors(config: Mapping[str, Any], schema: Mapping[str, Any]) -> list[
     if problems:
         return problems
     lambdas = [float(lam) for lam in config["lambdas"]]
-    for i, entry in enumerate(config["dictionary"]["max_iter_per_lambda"]):
+    # only the paper's learner reads these entries: a run of some lambdas keeps the others'
+    per_lambda = (config["dictionary"]["max_iter_per_lambda"]
+                  if config["dictionary"]["method"] == "paper" else [])
+    for i, entry in enumerate(per_lambda):
         if not any(math.isclose(entry["lam"], lam, rel_tol=1e-12) for lam in lambdas):
             problems.append(
                 f"config key `dictionary.max_iter_per_lambda.{i}.lam`: {entry['lam']} is not "

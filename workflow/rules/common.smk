@@ -24,6 +24,8 @@ def _check_config():
         raise WorkflowError("invalid configuration:\n  " + "\n  ".join(problems))
 
 
+# --config on the command line hands list items and nested values over as strings
+config.update(settings.numbers_from_command_line(config))
 _check_config()
 
 ROOT = config["results"].rstrip("/")

@@ -1,0 +1,70 @@
+"""Copy the tables of a finished workflow run into benchmarks/reference/ (small TSV and JSON
+only, never codes or dictionaries), with the learners' objective curves and the machine.
+
+Usage: python benchmarks/keep_reference.py RESULTS_ROOT NAME
+       e.g.  python benchmarks/keep_reference.py results full_cpu_2026-11-28
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import shutil
+import sys
+from pathlib import Path
+
+import pandas as pd
+import torch
+
+from sparsesens import io
+
+REPO = Path(__file__).resolve().parents[1]
+TABLES = ("claims.tsv", "codes/summary.tsv", "analysis/digit_numbers.tsv",
+          "analysis/digit_gains.tsv", "analysis/rip.tsv", "analysis/eq5.tsv",
+          "sensitivity/summary.tsv", "eval/summary.tsv", "eval/results.tsv",
+          "mlp/metrics.json", "benchmarks/pipeline.tsv", "benchmarks/pipeline_jobs.tsv")
+
+
+def learner_curves(root: Path) -> pd.DataFrame:
+    """One row per lambda and epoch (or iteration): the learner's objective and wall time."""
+    frames = []
+    for path in sorted((root / "dictionaries").glob("lam_*.h5")):
+        loss, seconds = io.read_learning_curve(path)
+        attrs = io.read_dictionary(path)[2]
+        frames.append(pd.DataFrame({"lam": attrs["lam"], "method": attrs["method"],
+                                    "step": range(1, len(loss) + 1), "objective": loss,
+                                    "seconds": seconds}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    for line in Path("/proc/cpuinfo").read_text().splitlines() if Path("/proc/cpuinfo").exists() \
+            else []:
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
+    return f"{torch.get_num_threads()} threads of {cpu}; {gpu}; Python {platform.python_version()}"
+
+
+def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("root", type=Path, help="results root of the finished run")
+    parser.add_argument("name", help="folder under benchmarks/reference/ (name_date)")
+    args = parser.parse_args(argv)
+    missing = [t for t in TABLES if not (args.root / t).exists()]
+    if missing:
+        sys.exit(f"{args.root} is not a finished run: missing {', '.join(missing)}")
+    dest = REPO / "benchmarks/reference" / args.name
+    dest.mkdir(parents=True, exist_ok=True)
+    for table in TABLES:
+        shutil.copyfile(args.root / table, dest / table.replace("/", "_"))
+    learner_curves(args.root).to_csv(dest / "learner_curves.tsv", sep="\t", index=False,
+                                     float_format="%.6g")
+    (dest / "machine.txt").write_text(machine() + "\n")
+    print(f"kept {len(TABLES) + 2} files in {dest.relative_to(REPO)}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
