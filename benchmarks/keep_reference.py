@@ -1,5 +1,6 @@
 """Copy the tables of a finished workflow run into benchmarks/reference/ (small TSV and JSON
-only, never codes or dictionaries), with the learners' objective curves and the machine.
+only, never codes or dictionaries), with the learners' objective curves, the machine, and
+summary.md: the claims and the per-rule wall times as Markdown tables for the README.
 
 Usage: python benchmarks/keep_reference.py RESULTS_ROOT NAME
        e.g.  python benchmarks/keep_reference.py results full_cpu_2026-11-28
@@ -37,6 +38,26 @@ def learner_curves(root: Path) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
+def _markdown(frame: pd.DataFrame) -> str:
+    rows = [list(frame.columns), ["---"] * frame.shape[1], *frame.astype(str).values.tolist()]
+    return "\n".join("| " + " | ".join(row) + " |" for row in rows) + "\n"
+
+
+def summary(root: Path) -> str:
+    """The claims table and the pipeline benchmark per rule, in Markdown."""
+    claims = pd.read_csv(root / "claims.tsv", sep="\t")
+    shown = claims[["id", "where", "paper_value", "our_value", "status"]].copy()
+    shown["our_value"] = shown["our_value"].str.slice(0, 90)
+    rules = pd.read_csv(root / "benchmarks/pipeline.tsv", sep="\t")
+    rules = rules.assign(total_seconds=rules["total_seconds"].round(0).astype(int),
+                         max_seconds=rules["max_seconds"].round(0).astype(int),
+                         max_rss_mib=rules["max_rss_mib"].round(0).astype(int))
+    passed = int((claims["status"] == "PASS").sum())
+    return (f"{passed} of {len(claims)} claims pass.\n\n" + _markdown(shown) + "\n"
+            f"Jobs' wall time summed per rule: {int(rules['total_seconds'].sum())} s\n\n"
+            + _markdown(rules[["rule", "jobs", "total_seconds", "max_seconds", "max_rss_mib"]]))
+
+
 def machine() -> str:
     cpu = platform.processor() or platform.machine()
     for line in Path("/proc/cpuinfo").read_text().splitlines() if Path("/proc/cpuinfo").exists() \
@@ -63,7 +84,8 @@ def main(argv: list[str]) -> None:
     learner_curves(args.root).to_csv(dest / "learner_curves.tsv", sep="\t", index=False,
                                      float_format="%.6g")
     (dest / "machine.txt").write_text(machine() + "\n")
-    print(f"kept {len(TABLES) + 2} files in {dest.relative_to(REPO)}")
+    (dest / "summary.md").write_text(summary(args.root))
+    print(f"kept {len(TABLES) + 3} files in {dest.relative_to(REPO)}")
 
 
 if __name__ == "__main__":
