@@ -249,6 +249,14 @@ def check_analysis(root):
     assert sorted(rip["lam"]) == [0.3, 3.0] and (rip["n_images"] == 200).all()
 
 
+def _edit_body(module, docstring_start):
+    """Change the behaviour of the function whose docstring starts so (a statement first)."""
+    text = module.read_text()
+    assert text.count(f'    """{docstring_start}') == 1
+    module.write_text(text.replace(f'    """{docstring_start}',
+                                   f'    assert True\n    """{docstring_start}'))
+
+
 def check_reruns(workdir, snakefile, smoke):
     """Only what changed re-runs: a lambda added, a setting of the learner not in use, or
     one module of the package."""
@@ -268,20 +276,68 @@ def check_reruns(workdir, snakefile, smoke):
     plan = run_snakemake(workdir, "-n", "--cores", "2", "--configfile", smoke, str(paper_keys),
                          snakefile=snakefile)
     assert plan.returncode == 0 and "Nothing to be done" in plan.stdout + plan.stderr, plan.stdout
-    # an edit of classify.py re-runs the evaluation and what reads it, nothing upstream
-    module = workdir / "src/sparsesens/classify.py"
-    module.write_text(module.read_text() + "\n# an edit\n")
+    # speed and memory knobs change no result: nothing re-runs
+    knobs = workdir / "knobs.yaml"
+    knobs.write_text("codes: {batch_size: 97}\nrandom_net: {chunk_size: 33}\n"
+                     "evaluation: {knn_chunk_size: 17}\n")
+    plan = run_snakemake(workdir, "-n", "--cores", "2", "--configfile", smoke, str(knobs),
+                         snakefile=snakefile)
+    assert plan.returncode == 0 and "Nothing to be done" in plan.stdout + plan.stderr, plan.stdout
+    # a third seed: its own jobs and the aggregates only
+    seeds = workdir / "seeds.yaml"
+    seeds.write_text("evaluation: {seeds: [0, 1, 2]}\n")
+    plan = run_snakemake(workdir, "-n", "--cores", "2", "--configfile", smoke, str(seeds),
+                         snakefile=snakefile)
+    jobs = _planned_jobs(plan.stdout)
+    assert jobs["evaluate"] == 5 and jobs["label_subsets"] == 1, jobs
+    assert re.findall(r"seed_(\d+)\.tsv", plan.stdout) and all(
+        s == "2" for s in re.findall(r"eval/runs/\S+/seed_(\d+)\.tsv$", plan.stdout, re.M))
+    assert {"encode", "learn_dictionary", "random_features", "code_sensitivity"}.isdisjoint(jobs)
+    # one more finite-perturbation step: those jobs and what reads them
+    eps = workdir / "eps.yaml"
+    eps.write_text("sensitivity: {finite_eps: [1.0e-4, 1.0e-3, 1.0e-2, 0.1, 0.3, 1.0, 3.0, 5.0]}\n")
+    plan = run_snakemake(workdir, "-n", "--cores", "2", "--configfile", smoke, str(eps),
+                         snakefile=snakefile)
+    jobs = _planned_jobs(plan.stdout)
+    assert jobs["finite_sensitivity"] == 2, jobs
+    assert {"encode", "code_sensitivity", "evaluate", "draw_perturbations"}.isdisjoint(jobs), jobs
+    # comments and docstrings of every module change no behaviour: nothing re-runs
+    package = workdir / "src/sparsesens"
+    for module in package.glob("*.py"):
+        module.write_text("# an edit\n" + module.read_text().replace('"""', '"""Edited. ', 1))
+    plan = run_snakemake(workdir, "-n", "--cores", "2", "--configfile", smoke,
+                         snakefile=snakefile)
+    assert plan.returncode == 0 and "Nothing to be done" in plan.stdout + plan.stderr, plan.stdout
+    # an edit of the homotopy solver re-runs the codes and what reads them, no dictionary
+    solver = (package / "lasso.py").read_text()
+    _edit_body(package / "lasso.py", "Exact lasso codes by following a solution path")
     plan = run_snakemake(workdir, "-n", "--cores", "2", "--configfile", smoke,
                          snakefile=snakefile)
     jobs = _planned_jobs(plan.stdout)
-    assert jobs["evaluate"] == 10 and jobs["label_subsets"] == 2 and jobs["random_features"] == 1
-    assert {"encode", "learn_dictionary", "train_mlp", "code_sensitivity"}.isdisjoint(jobs), jobs
-    # a damaged code shard is found before it is read, and rebuilt
+    assert jobs["encode"] == 2 * 4 and jobs["code_sensitivity"] == 2, jobs
+    assert {"learn_dictionary", "train_mlp", "random_features"}.isdisjoint(jobs), jobs
+    (package / "lasso.py").write_text(solver)
+    # an edit of the logistic fit re-runs the evaluation and what reads it, nothing upstream
+    _edit_body(package / "classify.py", "Multinomial logistic regression by full-batch")
+    plan = run_snakemake(workdir, "-n", "--cores", "2", "--configfile", smoke,
+                         snakefile=snakefile)
+    jobs = _planned_jobs(plan.stdout)
+    assert jobs["evaluate"] == 10, jobs
+    assert {"encode", "learn_dictionary", "train_mlp", "code_sensitivity", "label_subsets",
+            "random_features"}.isdisjoint(jobs), jobs
+    # a dry run changes nothing, even over a damaged shard; `make repair` removes it, and
+    # the next run rebuilds it
     shard = workdir / "results/smoke/codes/lam_0.3/valid_0.h5"
     shard.write_bytes(shard.read_bytes()[:1000])
     plan = run_snakemake(workdir, "-n", "--cores", "2", "--configfile", smoke,
                          snakefile=snakefile)
-    assert "removed damaged" in plan.stderr and not shard.exists()
+    assert shard.exists() and "removed" not in plan.stdout + plan.stderr
+    repaired = subprocess.run([sys.executable, "-m", "sparsesens.repair", "results/smoke"],
+                              cwd=workdir, capture_output=True, text=True)
+    assert repaired.returncode == 0 and "removed damaged" in repaired.stdout, repaired.stderr
+    assert not shard.exists()
+    plan = run_snakemake(workdir, "-n", "--cores", "2", "--configfile", smoke,
+                         snakefile=snakefile)
     assert _planned_jobs(plan.stdout)["encode"] == 1
 
 
