@@ -4,7 +4,10 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 CORES  ?= all
 
-.PHONY: install reproduce quick smoke report test lint bench bench-dictionary fidelity clean
+# the results root that `make repair` checks
+RESULTS ?= results
+
+.PHONY: install reproduce quick smoke repair report test lint bench bench-dictionary fidelity clean
 
 install: $(STAMP)
 
@@ -28,6 +31,10 @@ quick: install
 
 smoke: install
 	$(VENV)/bin/snakemake --cores $(CORES) --rerun-incomplete --configfile presets/smoke.yaml
+
+# delete the damaged dictionaries and code shards of $(RESULTS) so that the next run rebuilds them
+repair: install
+	$(PY) -m sparsesens.repair $(RESULTS)
 
 # the HTML report of the last paper-scale run (figures with captions, claims, benchmarks)
 report: install

@@ -99,3 +99,19 @@ def test_evaluation_rows_have_the_table_columns():
         [{"k": 1, "weight_decay": 0.01, "train_acc": 1.0, "test_acc": 0.7}])
     assert [tuple(row) for row in rows] == [classify.TABLE_COLUMNS] * 3
     assert [row["classifier"] for row in rows] == ["knn_euclidean", "knn_cosine", "logistic"]
+
+
+def test_chunk_sizes_are_speed_knobs_only():
+    # random_net.chunk_size and evaluation.knn_chunk_size leave the rules' params
+    rng = np.random.default_rng(9)
+    X = rng.random((53, 12)).astype(np.float32)
+    W1, W2 = classify.random_net_weights(12, 30, seed=7)
+    np.testing.assert_allclose(classify.random_features(X, W1, W2, chunk_size=5),
+                               classify.random_features(X, W1, W2, chunk_size=100), rtol=1e-6)
+    train, test = rng.standard_normal((80, 6)), rng.standard_normal((41, 6))
+    y_train, y_test = rng.integers(0, 3, 80), rng.integers(0, 3, 41)
+    subsets = {1: np.arange(0, 80, 8), 8: np.arange(80)}
+    assert (classify.nearest_neighbour_accuracy(train, y_train, test, y_test, subsets,
+                                                chunk_size=3)
+            == classify.nearest_neighbour_accuracy(train, y_train, test, y_test, subsets,
+                                                   chunk_size=1000))

@@ -174,3 +174,28 @@ def test_damaged_outputs_are_removed_and_intact_ones_kept(tmp_path):
         h5["D"][0, 0] = 2.0  # silently changed values
     assert "sha256" in io.remove_if_corrupt(dictionary) and not dictionary.exists()
     assert io.remove_if_corrupt(tmp_path / "absent.h5") is None
+
+
+def test_a_reader_names_the_damaged_file_and_the_repair(tmp_path):
+    shard = tmp_path / "codes/lam_0.3/valid_0.h5"
+    shard.parent.mkdir(parents=True)
+    io.write_code_shard(shard, np.eye(3), np.arange(3), np.zeros(3), np.zeros(3), {})
+    shard.write_bytes(shard.read_bytes()[:500])
+    with pytest.raises(io.CorruptFileError, match="make repair") as caught:
+        io.read_code_shard(shard)
+    assert str(shard) in str(caught.value)
+
+
+def test_repair_removes_only_damaged_outputs(tmp_path, capsys):
+    from sparsesens import repair
+
+    intact, damaged = (tmp_path / f"codes/lam_0.3/{name}_0.h5" for name in ("train", "valid"))
+    intact.parent.mkdir(parents=True)
+    for path in (intact, damaged):
+        io.write_code_shard(path, np.eye(3), np.arange(3), np.zeros(3), np.zeros(3), {})
+    damaged.write_bytes(damaged.read_bytes()[:500])
+    assert repair.main([str(tmp_path)]) == 0
+    assert intact.exists() and not damaged.exists()
+    assert f"removed damaged {damaged}" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        repair.main([str(tmp_path / "absent")])

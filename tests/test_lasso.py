@@ -221,3 +221,12 @@ def test_lasso_objective_is_eq1_per_image():
     R = np.array([[1.0, 0.0], [0.0, -1.0]])
     # residuals (0, 2) and (0, 2); |r|_1 = 1 each
     np.testing.assert_allclose(lasso.lasso_objective(X, D, R, 0.5), [2.5, 2.5])
+
+
+def test_batch_size_is_a_memory_knob_only():
+    # codes.batch_size leaves the rules' params: it must not change a code beyond Eq. 9
+    D = random_dictionary(40, 90, 6, coherence=1.0)
+    X = np.random.default_rng(16).standard_normal((50, 40))
+    whole, pieces = (lasso.encode(X, D, 0.2, batch_size=b) for b in (50, 7))
+    assert whole.certified.all() and pieces.certified.all()
+    np.testing.assert_allclose(pieces.codes, whole.codes, atol=1e-6)

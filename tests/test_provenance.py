@@ -20,19 +20,55 @@ def test_dictionary_stage_depends_on_both_learners_and_nothing_downstream():
 
 
 def test_encode_depends_on_the_solver_and_what_it_imports():
-    assert {"lasso", "shrinkage", "io"} <= names("encode.py")
+    assert {"lasso", "io", "settings"} <= names("encode.py")
 
 
-def test_code_version_changes_with_an_imported_module(tmp_path):
+def test_the_encoder_reaches_the_homotopy_and_the_learner_does_not():
+    # an edit of the homotopy solver re-runs the codes, not the dictionaries
+    encode = provenance.definitions_reached(SCRIPTS / "encode.py", PACKAGE)
+    learner = provenance.definitions_reached(SCRIPTS / "learn_dictionary.py", PACKAGE)
+    assert "lasso.homotopy" in encode and "lasso.polish" in encode
+    assert "lasso.polish" in learner and "lasso.homotopy" not in learner
+    # the MNIST download and unpickler are not the shard readers' business
+    assert "io.download_mnist_wheel" not in encode and "io.read_code_shard" not in encode
+
+
+def _package(tmp_path, **modules):
     package = tmp_path / "sparsesens"
-    package.mkdir()
-    (package / "a.py").write_text("from sparsesens import b\n")
-    (package / "b.py").write_text("X = 1\n")
-    (package / "c.py").write_text("Y = 1\n")
+    package.mkdir(exist_ok=True)
+    for name, source in modules.items():
+        (package / f"{name}.py").write_text(source)
+    return package
+
+
+def test_code_version_follows_behaviour_not_text(tmp_path):
+    package = _package(
+        tmp_path,
+        a='"""Module a."""\nfrom sparsesens.b import helper\n\n\ndef used(x):\n'
+          '    """Docs."""\n    return helper(x) + 1  # why\n\n\ndef unused():\n    return 0\n',
+        b="SCALE = 2\n\n\ndef helper(x):\n    return SCALE * x\n\n\ndef other():\n    return 1\n")
     script = tmp_path / "s.py"
-    script.write_text("from sparsesens.a import thing\n")
+    script.write_text("from sparsesens.a import used\nprint(used(1))\n")
     before = provenance.code_version(script, package)
-    (package / "c.py").write_text("Y = 2\n")    # not imported: same version
-    assert provenance.code_version(script, package) == before
-    (package / "b.py").write_text("X = 2\n")    # imported through a.py: a new version
+
+    def version_after(module, old, new):
+        path = package / f"{module}.py"
+        path.write_text(path.read_text().replace(old, new))
+        return provenance.code_version(script, package)
+
+    assert version_after("a", '"""Docs."""', '"""Other docs."""') == before
+    assert version_after("a", "# why", "# another reason\n") == before
+    assert version_after("a", "return 0", "return 5") == before     # not reached
+    assert version_after("b", "return 1", "return 9") == before     # not reached
+    assert version_after("b", "SCALE = 2", "SCALE = 3") != before   # reached through helper
+    assert version_after("b", "SCALE = 3", "SCALE = 2") == before
+    assert version_after("a", "+ 1", "+ 2") != before
+
+
+def test_a_module_used_whole_counts_whole(tmp_path):
+    package = _package(tmp_path, c="def f():\n    return 1\n\n\ndef g():\n    return 2\n")
+    script = tmp_path / "s.py"
+    script.write_text("from sparsesens import c\nprint(getattr(c, 'g')())\n")
+    before = provenance.code_version(script, package)
+    (package / "c.py").write_text((package / "c.py").read_text().replace("return 2", "return 3"))
     assert provenance.code_version(script, package) != before

@@ -127,3 +127,13 @@ def test_numbers_from_the_command_line_are_numbers_again(config):
     assert fixed["data"]["scaling"] == "none" and fixed["results"] == config["results"]
     assert given["lambdas"] == ["0.3", "3"]  # the input is left alone
     assert settings.config_errors(fixed, SCHEMA) == []
+
+
+def test_rules_params_leave_out_speed_knobs(config):
+    codes = settings.result_settings(config, "codes", "shard_size")
+    assert "batch_size" not in codes and "shard_size" not in codes and codes["tol_active"]
+    assert "chunk_size" not in settings.result_settings(config, "random_net")
+    evaluation = settings.result_settings(config, "evaluation", "seeds")
+    assert set(evaluation) == {"labels_per_class", "weight_decays", "logistic_max_iter"}
+    options = settings.encode_options(config["codes"], 123)
+    assert options["batch_size"] == 123 and options["solver"] == config["codes"]["solver"]

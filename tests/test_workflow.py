@@ -249,40 +249,80 @@ def check_analysis(root):
     assert sorted(rip["lam"]) == [0.3, 3.0] and (rip["n_images"] == 200).all()
 
 
+def _edit_body(module, docstring_start):
+    """Change the behaviour of the function whose docstring starts so (a statement first)."""
+    text = module.read_text()
+    assert text.count(f'    """{docstring_start}') == 1
+    module.write_text(text.replace(f'    """{docstring_start}',
+                                   f'    assert True\n    """{docstring_start}'))
+
+
+def _plan(workdir, snakefile, smoke, overlay=None):
+    """The jobs a dry run over the finished smoke run plans ({} for none), and its text;
+    ``overlay`` is YAML laid over the smoke preset."""
+    args = ["-n", "--cores", "2", "--configfile", smoke]
+    if overlay is not None:
+        (workdir / "overlay.yaml").write_text(overlay)
+        args.append(str(workdir / "overlay.yaml"))
+    plan = run_snakemake(workdir, *args, snakefile=snakefile)
+    said = plan.stdout + plan.stderr
+    assert plan.returncode == 0, said[-3000:]
+    if "Nothing to be done" in said:
+        return {}, said
+    return _planned_jobs(plan.stdout), said
+
+
 def check_reruns(workdir, snakefile, smoke):
-    """Only what changed re-runs: a lambda added, a setting of the learner not in use, or
-    one module of the package."""
-    one_lambda = workdir / "one_lambda.yaml"
-    one_lambda.write_text("lambdas: [0.3, 3.0, 0.9]\n")
-    plan = run_snakemake(workdir, "-n", "--cores", "2", "--configfile", smoke, str(one_lambda),
-                         snakefile=snakefile)
-    jobs = _planned_jobs(plan.stdout)
+    """Exactly what changed re-runs, for changes of the config and of the package."""
+    jobs, said = _plan(workdir, snakefile, smoke, "lambdas: [0.3, 3.0, 0.9]\n")
     assert jobs["learn_dictionary"] == 1 and jobs["encode"] == 4, jobs
-    assert "lam=0.9" in plan.stdout and "lam=0.3" not in plan.stdout
-    assert "lam=3.0" not in plan.stdout
-    assert "rep=lam_0.3" not in plan.stdout and "rep=pixels" not in plan.stdout
+    assert "lam=0.9" in said and "lam=0.3" not in said and "lam=3.0" not in said
+    assert "rep=lam_0.3" not in said and "rep=pixels" not in said
     assert "train_mlp" not in jobs and "random_features" not in jobs
     # the paper learner's settings do not concern the online learner's dictionaries
-    paper_keys = workdir / "paper_keys.yaml"
-    paper_keys.write_text("dictionary:\n  lr_codes: 0.5\n  max_iter: 7\n")
-    plan = run_snakemake(workdir, "-n", "--cores", "2", "--configfile", smoke, str(paper_keys),
-                         snakefile=snakefile)
-    assert plan.returncode == 0 and "Nothing to be done" in plan.stdout + plan.stderr, plan.stdout
-    # an edit of classify.py re-runs the evaluation and what reads it, nothing upstream
-    module = workdir / "src/sparsesens/classify.py"
-    module.write_text(module.read_text() + "\n# an edit\n")
-    plan = run_snakemake(workdir, "-n", "--cores", "2", "--configfile", smoke,
-                         snakefile=snakefile)
-    jobs = _planned_jobs(plan.stdout)
-    assert jobs["evaluate"] == 10 and jobs["label_subsets"] == 2 and jobs["random_features"] == 1
-    assert {"encode", "learn_dictionary", "train_mlp", "code_sensitivity"}.isdisjoint(jobs), jobs
-    # a damaged code shard is found before it is read, and rebuilt
+    assert _plan(workdir, snakefile, smoke, "dictionary: {lr_codes: 0.5, max_iter: 7}\n")[0] == {}
+    # speed and memory knobs change no result
+    knobs = ("codes: {batch_size: 97}\nrandom_net: {chunk_size: 33}\n"
+             "evaluation: {knn_chunk_size: 17}\n")
+    assert _plan(workdir, snakefile, smoke, knobs)[0] == {}
+    # a third seed: its own jobs and the aggregates only
+    jobs, said = _plan(workdir, snakefile, smoke, "evaluation: {seeds: [0, 1, 2]}\n")
+    assert jobs["evaluate"] == 5 and jobs["label_subsets"] == 1, jobs
+    assert re.findall(r"wildcards: rep=\S+, seed=(\d+)", said) == ["2"] * 5
+    assert {"encode", "learn_dictionary", "random_features", "code_sensitivity"}.isdisjoint(jobs)
+    # one more finite-perturbation step: those jobs and what reads them
+    jobs, _ = _plan(workdir, snakefile, smoke,
+                    "sensitivity: {finite_eps: [1.0e-4, 1.0e-2, 0.1, 0.3, 1.0, 3.0, 5.0]}\n")
+    assert jobs["finite_sensitivity"] == 2, jobs
+    assert {"encode", "code_sensitivity", "evaluate", "draw_perturbations"}.isdisjoint(jobs), jobs
+    # comments and docstrings of every module change no behaviour
+    package = workdir / "src/sparsesens"
+    for module in package.glob("*.py"):
+        module.write_text("# an edit\n" + module.read_text().replace('"""', '"""Edited. ', 1))
+    assert _plan(workdir, snakefile, smoke)[0] == {}
+    # an edit of the homotopy solver re-runs the codes and what reads them, no dictionary
+    solver = (package / "lasso.py").read_text()
+    _edit_body(package / "lasso.py", "Exact lasso codes by following a solution path")
+    jobs, _ = _plan(workdir, snakefile, smoke)
+    assert jobs["encode"] == 2 * 4 and jobs["code_sensitivity"] == 2, jobs
+    assert {"learn_dictionary", "train_mlp", "random_features"}.isdisjoint(jobs), jobs
+    (package / "lasso.py").write_text(solver)
+    # an edit of the logistic fit re-runs the evaluation and what reads it, nothing upstream
+    _edit_body(package / "classify.py", "Multinomial logistic regression by full-batch")
+    jobs, _ = _plan(workdir, snakefile, smoke)
+    assert jobs["evaluate"] == 10, jobs
+    assert {"encode", "learn_dictionary", "train_mlp", "code_sensitivity", "label_subsets",
+            "random_features"}.isdisjoint(jobs), jobs
+    # a dry run changes nothing, even over a damaged shard; `make repair` removes it, and
+    # the next run rebuilds it
     shard = workdir / "results/smoke/codes/lam_0.3/valid_0.h5"
     shard.write_bytes(shard.read_bytes()[:1000])
-    plan = run_snakemake(workdir, "-n", "--cores", "2", "--configfile", smoke,
-                         snakefile=snakefile)
-    assert "removed damaged" in plan.stderr and not shard.exists()
-    assert _planned_jobs(plan.stdout)["encode"] == 1
+    assert "removed" not in _plan(workdir, snakefile, smoke)[1] and shard.exists()
+    repaired = subprocess.run([sys.executable, "-m", "sparsesens.repair", "results/smoke"],
+                              cwd=workdir, capture_output=True, text=True)
+    assert repaired.returncode == 0 and "removed damaged" in repaired.stdout, repaired.stderr
+    assert not shard.exists()
+    assert _plan(workdir, snakefile, smoke)[0]["encode"] == 1
 
 
 def check_kill_and_resume(workdir, snakefile, smoke):

@@ -46,6 +46,11 @@ class UnsafePickleError(pickle.UnpicklingError):
     """The pickle asked for a global outside the small set needed to rebuild arrays."""
 
 
+# what a job that meets a damaged file tells its user
+REPAIR_HINT = ("`make repair` (python -m sparsesens.repair RESULTS_ROOT) removes it, "
+               "then snakemake rebuilds it")
+
+
 class CorruptFileError(ValueError):
     """An HDF5 file of the project is missing datasets or attributes, or is unreadable."""
 
@@ -209,11 +214,11 @@ def _open_checked(path: str | os.PathLike, datasets: list[str]) -> Iterator[h5py
         handle = h5py.File(path, "r")
     except OSError as err:
         raise CorruptFileError(
-            f"{path} cannot be read as HDF5 ({err}); delete it and re-run") from err
+            f"{path} cannot be read as HDF5 ({err}); {REPAIR_HINT}") from err
     with handle:
         missing = [name for name in datasets if name not in handle]
         if missing:
-            raise CorruptFileError(f"{path} lacks datasets {missing}; delete it and re-run")
+            raise CorruptFileError(f"{path} lacks datasets {missing}; {REPAIR_HINT}")
         yield handle
 
 
@@ -244,7 +249,7 @@ def read_dictionary(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray, di
     with _open_checked(path, ["D", "loss"]) as h5:
         D, loss, attrs = h5["D"][:], h5["loss"][:], dict(h5.attrs)
     if attrs.get("sha256") != array_sha256(D):
-        raise CorruptFileError(f"{path}: D does not match its stored sha256; delete it and re-run")
+        raise CorruptFileError(f"{path}: D does not match its stored sha256; {REPAIR_HINT}")
     return D, loss, attrs
 
 
@@ -311,7 +316,7 @@ def read_code_shard(path: str | os.PathLike, dense: bool = True) -> dict:
             or len(indices) != len(out["data"]) or len(out["image_index"]) != n_rows
             or np.any(np.diff(indptr) < 0)
             or (len(indices) and (indices.min() < 0 or indices.max() >= n_cols))):
-        raise CorruptFileError(f"{path}: CSR arrays are inconsistent; delete it and re-run")
+        raise CorruptFileError(f"{path}: CSR arrays are inconsistent; {REPAIR_HINT}")
     codes = scipy.sparse.csr_array((out["data"], indices, indptr), shape=(n_rows, n_cols))
     out["codes"], out["attrs"] = (codes.toarray() if dense else codes), attrs
     return out
@@ -380,8 +385,9 @@ def remove_if_corrupt(path: str | os.PathLike) -> str | None:
     """Delete a dictionary or code shard that cannot be read back intact.
 
     A file truncated or damaged after it was written still looks complete to Snakemake
-    (it exists, with an old enough time stamp). The workflow calls this on its existing
-    outputs before planning, so a damaged file is rebuilt rather than read.
+    (it exists, with an old enough time stamp). `make repair` (:mod:`sparsesens.repair`)
+    calls this on the existing outputs of a results root, so that the next run rebuilds
+    what was damaged.
 
     Returns:
         Why the file was removed, or None when it is intact (or absent).

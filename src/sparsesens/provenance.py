@@ -1,10 +1,18 @@
-"""Which package modules a workflow script uses, and a hash of their source.
+"""Which code of this package a workflow script runs, and a hash of what that code does.
 
 Snakemake re-runs a job when its script changes, but not when a module of this package
 that the script imports changes. Each rule therefore carries ``code_version`` as a
-parameter: a hash of the sources of every ``sparsesens`` module the script imports,
-directly or through other modules. Editing ``lasso.py`` then re-runs the encode jobs and
-everything downstream of them, and leaves the rules that never import it alone.
+parameter: a hash over the definitions (functions, classes, constants) of ``sparsesens``
+that the script reaches, directly or through other definitions, plus the import-time
+statements of the modules they live in. Each definition is hashed by its syntax tree with
+docstrings removed (comments never reach the tree), so an edit that cannot change
+behaviour (a docstring, a comment, a blank line, a function no job calls) re-runs nothing,
+and an edit of ``lasso.homotopy`` re-runs exactly the jobs whose scripts reach it.
+
+Reachability is by name: ``io.read_split`` in a script reaches ``read_split`` of
+``sparsesens.io``; a name inside a reached definition reaches the definition of that name
+in its module, or the one it was imported from. A module used other than through an
+attribute (passed around, or with ``getattr``) counts as reached whole.
 """
 
 from __future__ import annotations
@@ -12,45 +20,141 @@ from __future__ import annotations
 import ast
 import hashlib
 import os
+from dataclasses import dataclass, field
 from pathlib import Path
 
 PACKAGE = "sparsesens"
+WHOLE = "*"  # stands for every definition of a module
 
 
-def imported_modules(source: str) -> set[str]:
-    """Names of the ``sparsesens`` modules a piece of Python source imports."""
-    found = set()
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.ImportFrom) and node.module:
-            if node.module == PACKAGE:
-                found.update(alias.name for alias in node.names)
-            elif node.module.startswith(PACKAGE + "."):
-                found.add(node.module.split(".")[1])
-        elif isinstance(node, ast.Import):
-            found.update(alias.name.split(".")[1] for alias in node.names
-                         if alias.name.startswith(PACKAGE + "."))
+@dataclass
+class _Module:
+    """One parsed source file: its definitions, its other top-level statements, and the
+    local names that refer to this package's modules or their definitions."""
+
+    definitions: dict[str, ast.AST] = field(default_factory=dict)
+    setup: list[ast.AST] = field(default_factory=list)
+    aliases: dict[str, tuple[str, str]] = field(default_factory=dict)  # -> (module, name)
+
+
+def _without_docstrings(tree: ast.AST) -> ast.AST:
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            body = node.body
+            if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
+                    and isinstance(body[0].value.value, str):
+                node.body = body[1:] or [ast.Pass()]
+    return tree
+
+
+def _package_aliases(node: ast.AST) -> dict[str, tuple[str, str]]:
+    """Local names bound by an import of this package: name -> (module, definition or WHOLE)."""
+    found = {}
+    if isinstance(node, ast.ImportFrom) and node.module:
+        if node.module == PACKAGE:
+            found.update({a.asname or a.name: (a.name, WHOLE) for a in node.names})
+        elif node.module.startswith(PACKAGE + "."):
+            module = node.module.split(".")[1]
+            found.update({a.asname or a.name: (module, a.name) for a in node.names})
+    elif isinstance(node, ast.Import):
+        for alias in node.names:
+            if alias.name.startswith(PACKAGE + ".") and alias.asname:
+                found[alias.asname] = (alias.name.split(".")[1], WHOLE)
     return found
 
 
-def module_closure(script: str | os.PathLike, package_dir: str | os.PathLike) -> list[str]:
-    """Every package module ``script`` needs, following imports between modules, sorted."""
-    package_dir = Path(package_dir)
-    todo = imported_modules(Path(script).read_text())
-    seen: set[str] = set()
-    while todo:
-        name = todo.pop()
-        path = package_dir / f"{name}.py"
-        if name in seen or not path.exists():
+def _parse(source: str) -> _Module:
+    module = _Module()
+    for node in _without_docstrings(ast.parse(source)).body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            module.definitions[node.name] = node
             continue
-        seen.add(name)
-        todo |= imported_modules(path.read_text()) - seen
-    return sorted(seen)
+        targets = (node.targets if isinstance(node, ast.Assign)
+                   else [node.target] if isinstance(node, ast.AnnAssign) else [])
+        names = [t.id for t in targets if isinstance(t, ast.Name)]
+        if names and len(names) == len(targets):
+            module.definitions.update(dict.fromkeys(names, node))
+            continue
+        module.aliases.update(_package_aliases(node))
+        module.setup.append(node)
+    return module
+
+
+def _references(tree: ast.AST, here: str, module: _Module) -> set[tuple[str, str]]:
+    """(module, name) pairs that the code in ``tree`` (from module ``here``) refers to."""
+    found, via_attribute = set(), set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            target = module.aliases.get(node.value.id)
+            if target and target[1] == WHOLE:
+                found.add((target[0], node.attr))
+                via_attribute.add(id(node.value))
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Name) or id(node) in via_attribute:
+            continue
+        if node.id in module.definitions:
+            found.add((here, node.id))
+        elif node.id in module.aliases:
+            found.add(module.aliases[node.id])
+    return found
+
+
+def _reached(script: Path, package_dir: Path) -> tuple[dict[str, _Module], set[tuple[str, str]]]:
+    """The parsed modules and every (module, name) the script reaches."""
+    modules: dict[str, _Module] = {}
+
+    def load(name: str) -> _Module | None:
+        if name not in modules:
+            path = package_dir / f"{name}.py"
+            modules[name] = _parse(path.read_text()) if path.exists() else None
+        return modules[name]
+
+    entry = _parse(script.read_text())
+    todo = _references(ast.Module(body=[*entry.setup, *entry.definitions.values()],
+                                  type_ignores=[]), "", entry)
+    todo = {ref for ref in todo if ref[0]}  # the script's own names are in its own file
+    reached: set[tuple[str, str]] = set()
+    while todo:
+        name, what = todo.pop()
+        module = load(name)
+        if module is None or (name, what) in reached:
+            continue
+        reached.add((name, what))
+        nodes = (list(module.definitions.values()) if what == WHOLE
+                 else [module.definitions[what]] if what in module.definitions else [])
+        for node in [*nodes, *module.setup]:
+            todo |= _references(node, name, module) - reached
+    return {k: v for k, v in modules.items() if v is not None}, reached
+
+
+def module_closure(script: str | os.PathLike, package_dir: str | os.PathLike) -> list[str]:
+    """Every package module some of whose code ``script`` reaches, sorted."""
+    modules, reached = _reached(Path(script), Path(package_dir))
+    return sorted({name for name, _ in reached if name in modules})
+
+
+def definitions_reached(script: str | os.PathLike, package_dir: str | os.PathLike) -> list[str]:
+    """``module.name`` of every package definition ``script`` reaches, sorted (``module.*``
+    where a module is reached whole)."""
+    modules, reached = _reached(Path(script), Path(package_dir))
+    return sorted(f"{name}.{what}" for name, what in reached if name in modules)
 
 
 def code_version(script: str | os.PathLike, package_dir: str | os.PathLike) -> str:
-    """SHA-256 (first 16 hex digits) over the sources of the modules ``script`` needs."""
+    """SHA-256 (first 16 hex digits) over the behaviour of the package code ``script``
+    reaches: the syntax trees, without docstrings, of the reached definitions and of the
+    import-time statements of their modules."""
+    modules, reached = _reached(Path(script), Path(package_dir))
+    parts = set()
+    for name, what in reached:
+        module = modules.get(name)
+        if module is None:
+            continue
+        names = module.definitions if what == WHOLE else [what]
+        parts |= {f"{name}.{n}:{ast.dump(module.definitions[n])}" for n in names
+                  if n in module.definitions}
+        parts |= {f"{name}:{ast.dump(node)}" for node in module.setup}
     digest = hashlib.sha256()
-    for name in module_closure(script, package_dir):
-        digest.update(name.encode() + b"\0")
-        digest.update((Path(package_dir) / f"{name}.py").read_bytes())
+    for part in sorted(parts):
+        digest.update(part.encode() + b"\0")
     return digest.hexdigest()[:16]

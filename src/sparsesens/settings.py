@@ -107,11 +107,35 @@ def dictionary_settings(config: Mapping[str, Any]) -> dict[str, Any]:
     return {key: section[key] for key in ("method", "n_atoms", *keys)}
 
 
-def encode_options(codes: Mapping[str, Any]) -> dict[str, Any]:
-    """The keyword arguments of ``lasso.encode`` from the ``codes`` section of the config."""
+# Keys that change only speed or memory, never a result beyond the certification
+# tolerance: rules leave them out of their params (scripts read them from the config), so
+# changing one re-runs nothing.
+SPEED_KEYS = {"codes": ("batch_size",), "random_net": ("chunk_size",),
+              "evaluation": ("knn_chunk_size",)}
+
+
+def result_settings(config: Mapping[str, Any], section: str, *unused: str) -> dict[str, Any]:
+    """A config section without its speed and memory knobs (:data:`SPEED_KEYS`) and without
+    the keys named in ``unused`` (those the rule's jobs do not read): a rule's params."""
+    drop = {*SPEED_KEYS.get(section, ()), *unused}
+    return {key: value for key, value in config[section].items() if key not in drop}
+
+
+def pick(config: Mapping[str, Any], section: str, *keys: str) -> dict[str, Any]:
+    """Just ``keys`` of a config section: the params of a rule that reads only those."""
+    return {key: config[section][key] for key in keys}
+
+
+# the settings of the elastic distortion (Section 2.2)
+ELASTIC_KEYS = ("elastic_grid", "elastic_sigma", "elastic_order")
+
+
+def encode_options(codes: Mapping[str, Any], batch_size: int) -> dict[str, Any]:
+    """The keyword arguments of ``lasso.encode``: the ``codes`` section's solver settings
+    and tolerances, and ``batch_size`` (``codes.batch_size``, a memory knob)."""
     keys = ("solver", "max_events", "fista_iter", "max_fista_iter", "polish_rounds",
-            "batch_size", "tol_inactive", "tol_active")
-    return {key: codes[key] for key in keys}
+            "tol_inactive", "tol_active")
+    return {**{key: codes[key] for key in keys}, "batch_size": batch_size}
 
 
 def stage_seed(config: Mapping[str, Any], stage: str) -> int:

@@ -28,8 +28,8 @@ rule analyse_digit:
     params:
         code=code_version("analyse_digit.py"),
         lam=config["analysis"]["lam"],
-        analysis=config["analysis"],
-        sensitivity=config["sensitivity"],
+        analysis=settings.pick(config, "analysis", "digit", "top_pairs"),
+        sensitivity=settings.pick(config, "sensitivity", *settings.ELASTIC_KEYS),
         seed=settings.stage_seed(config, "digit_perturbations"),
     log:
         out("logs/analyse_digit.log"),
@@ -58,7 +58,7 @@ rule eq5_check:
         code=code_version("eq5_check.py"),
         lam=config["analysis"]["lam"],
         analysis=config["analysis"],
-        codes=config["codes"],
+        codes=settings.result_settings(config, "codes", "shard_size"),
         seed=settings.stage_seed(config, "eq5_pairs"),
         device=config["device"],
     threads: ALL_CORES

@@ -11,7 +11,8 @@ rule encode:
         code=code_version("encode.py"),
         lam=lam_of,
         rows=lambda w: settings.shard_ranges(config, w.split)[int(w.shard)],
-        settings=config["codes"],
+        # the shard's rows name what its size decides
+        settings=settings.result_settings(config, "codes", "shard_size"),
         device=config["device"],
     threads: ALL_CORES
     resources:

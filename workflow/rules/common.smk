@@ -120,28 +120,3 @@ def representation_inputs(wildcards):
 def evaluation_runs():
     return expand(out("eval/runs/{rep}/seed_{seed}.tsv"), rep=REPRESENTATIONS,
                   seed=config["evaluation"]["seeds"])
-
-
-def machine_description():
-    """Where this run happens, for the benchmark tables: CPU count and GPU, if any."""
-    import os
-
-    import torch
-
-    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
-    return f"{os.cpu_count()} CPUs, {gpu}"
-
-
-def _remove_corrupt_outputs():
-    """Delete damaged dictionaries and code shards of this results root so they are rebuilt."""
-    for path in [*dictionary_files(), *code_shards()]:
-        why = ssio.remove_if_corrupt(path)
-        if why:
-            print(f"removed damaged {path} ({why}); it will be rebuilt", file=sys.stderr)
-
-
-def label_subset_files():
-    return expand(out("eval/labels/seed_{seed}.tsv"), seed=config["evaluation"]["seeds"])
-
-
-_remove_corrupt_outputs()

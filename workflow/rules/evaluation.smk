@@ -26,7 +26,7 @@ rule random_features:
         h5=out("random/features.h5"),
     params:
         code=code_version("random_features.py"),
-        settings=config["random_net"],
+        settings=settings.result_settings(config, "random_net"),
         seed=settings.stage_seed(config, "random_net"),
         device=config["device"],
     threads: ALL_CORES
@@ -52,7 +52,8 @@ rule evaluate:
         sweep=out("eval/sweeps/{rep}/seed_{seed}.tsv"),
     params:
         code=code_version("evaluate.py"),
-        settings=config["evaluation"],
+        # each job is one seed's (the wildcard)
+        settings=settings.result_settings(config, "evaluation", "seeds"),
         device=config["device"],
     # two evaluations at a time: each is short, and much of it is start-up
     threads: max(1, ALL_CORES // 2)

@@ -46,7 +46,7 @@ rule pipeline_benchmark:
     params:
         code=code_version("pipeline_benchmark.py"),
         benchmarks=lambda wildcards, output: str(Path(output.tsv).parent),
-        machine=machine_description(),
+        logs=out("logs"),
     log:
         out("logs/pipeline_benchmark.log"),
     conda:

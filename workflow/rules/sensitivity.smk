@@ -35,7 +35,7 @@ rule draw_perturbations:
         h5=out("sensitivity/perturbations.h5"),
     params:
         code=code_version("draw_perturbations.py"),
-        settings=config["sensitivity"],
+        settings=settings.pick(config, "sensitivity", "n_samples", *settings.ELASTIC_KEYS),
         seed=settings.stage_seed(config, "perturbations"),
     log:
         out("logs/draw_perturbations.log"),
@@ -58,7 +58,8 @@ rule code_sensitivity:
     params:
         code=code_version("code_sensitivity.py"),
         lam=lam_of,
-        codes=config["codes"],
+        # Eq. 9 tolerances: which sampled codes count as certified
+        codes=settings.pick(config, "codes", "tol_inactive", "tol_active"),
     log:
         out("logs/code_sensitivity/lam_{lam}.log"),
     benchmark:
@@ -97,7 +98,7 @@ rule finite_sensitivity:
     params:
         code=code_version("finite_sensitivity.py"),
         lam=lam_of,
-        codes=config["codes"],
+        codes=settings.result_settings(config, "codes", "shard_size"),
         n_samples=config["sensitivity"]["finite_samples"],
         eps=config["sensitivity"]["finite_eps"],
         device=config["device"],

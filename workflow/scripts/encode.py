@@ -30,7 +30,8 @@ def report(n):
 
 
 start = time.perf_counter()
-result = encode(X, D, lam, device=device, progress=report, **settings.encode_options(opts))
+options = settings.encode_options(opts, sm.config["codes"]["batch_size"])
+result = encode(X, D, lam, device=device, progress=report, **options)
 seconds = time.perf_counter() - start
 active = (result.codes != 0).sum(axis=1)
 objective = lasso_objective(X, D, result.codes, lam)

@@ -23,7 +23,8 @@ rng = np.random.default_rng(sm.params.seed)
 
 
 def exact_codes(images):
-    return encode(images, D, lam, device=device, **settings.encode_options(codes_opts))
+    options = settings.encode_options(codes_opts, sm.config["codes"]["batch_size"])
+    return encode(images, D, lam, device=device, **options)
 
 
 index = samples["image_index"][:opts["eq5_images"]]

@@ -53,7 +53,7 @@ subsets = {k: np.array([position[i] for i in group["image_index"]])
 start = time.perf_counter()
 nn_accuracy = {metric: nearest_neighbour_accuracy(
     train, y_train[pool], valid, y_valid, subsets, metric, device=device,
-    chunk_size=opts["knn_chunk_size"]) for metric in METRICS}
+    chunk_size=sm.config["evaluation"]["knn_chunk_size"]) for metric in METRICS}
 log.info("nearest neighbours: %.1f s", time.perf_counter() - start)
 
 sweep, chosen = [], []

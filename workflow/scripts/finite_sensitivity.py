@@ -29,7 +29,8 @@ last_certified = None
 def exact_codes(images):
     """Exact codes of ``images``; which of them pass Eq. 9 goes into the table."""
     global last_certified
-    result = encode(images, D, lam, device=device, **settings.encode_options(opts))
+    options = settings.encode_options(opts, sm.config["codes"]["batch_size"])
+    result = encode(images, D, lam, device=device, **options)
     last_certified = result.certified
     return result.codes
 

@@ -1,15 +1,26 @@
-"""Every job's Snakemake benchmark file in one table: wall time and peak memory per rule."""
+"""Every job's Snakemake benchmark file in one table: wall time, peak memory and the machine
+per job (from the first line of the job's own log), summed per rule."""
 
 from pathlib import Path
 
 import pandas as pd
 
 from sparsesens import io
-from sparsesens.logs import job_logger
+from sparsesens.logs import MACHINE_PREFIX, job_logger
 
 sm = snakemake  # noqa: F821
 log = job_logger(sm.log[0], "pipeline_benchmark")
-root = Path(sm.params.benchmarks)
+root, logs = Path(sm.params.benchmarks), Path(sm.params.logs)
+
+
+def machine_of(job: Path) -> str:
+    """The machine a job's log names (jobs mirror their benchmark path in logs/)."""
+    path = (logs / job).with_suffix(".log")
+    lines = path.read_text().splitlines() if path.exists() else []
+    said = [line.split(MACHINE_PREFIX, 1)[1] for line in lines[:3] if MACHINE_PREFIX in line]
+    return said[0] if said else "unknown"
+
+
 rows = []
 for path in sorted(root.rglob("*.tsv")):
     table = pd.read_csv(path, sep="\t")
@@ -19,14 +30,15 @@ for path in sorted(root.rglob("*.tsv")):
     job = path.relative_to(root).with_suffix("")
     record = table.iloc[-1]
     rows.append({"rule": job.parts[0], "job": str(job), "seconds": float(record["s"]),
-                 "max_rss_mib": float(record["max_rss"]), "cpu_seconds": float(record["cpu_time"])})
+                 "max_rss_mib": float(record["max_rss"]), "cpu_seconds": float(record["cpu_time"]),
+                 "machine": machine_of(job)})
 jobs = pd.DataFrame(rows)
 per_rule = (jobs.groupby("rule")
             .agg(jobs=("job", "count"), total_seconds=("seconds", "sum"),
                  max_seconds=("seconds", "max"), max_rss_mib=("max_rss_mib", "max"),
-                 cpu_seconds=("cpu_seconds", "sum"))
+                 cpu_seconds=("cpu_seconds", "sum"),
+                 machine=("machine", lambda m: "; ".join(sorted(set(m)))))
             .sort_values("total_seconds", ascending=False).reset_index())
-per_rule["machine"] = sm.params.machine
 log.info("\n%s", per_rule.to_string(index=False))
 for name, frame in (("tsv", per_rule), ("jobs", jobs)):
     with io.atomic_path(sm.output[name]) as tmp:

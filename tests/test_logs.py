@@ -1,0 +1,35 @@
+import logging
+import subprocess
+import sys
+import textwrap
+
+from sparsesens.logs import MACHINE_PREFIX, job_logger, machine_description
+
+
+def test_a_job_log_names_the_machine_and_keeps_warnings_and_tracebacks(tmp_path):
+    log = tmp_path / "logs/job.log"
+    script = tmp_path / "job.py"
+    script.write_text(textwrap.dedent(f"""
+        import warnings
+        from sparsesens.logs import job_logger
+        log = job_logger({str(log)!r}, "job")
+        log.info("working")
+        warnings.warn("a warning worth keeping")
+        raise RuntimeError("the job failed here")
+    """))
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True)
+    assert done.returncode != 0
+    lines = log.read_text().splitlines()
+    assert lines[0].endswith(MACHINE_PREFIX + machine_description())
+    text = "\n".join(lines)
+    assert "a warning worth keeping" in text
+    assert "Traceback" in text and "RuntimeError: the job failed here" in text
+
+
+def test_without_a_file_the_logger_writes_to_stderr_only(capsys, monkeypatch):
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # restored afterwards
+    try:
+        job_logger(None, "quiet").info("hello")
+    finally:
+        logging.captureWarnings(False)
+    assert "hello" in capsys.readouterr().err
