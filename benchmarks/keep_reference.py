@@ -9,15 +9,15 @@ Usage: python benchmarks/keep_reference.py RESULTS_ROOT NAME
 from __future__ import annotations
 
 import argparse
-import platform
 import shutil
 import sys
 from pathlib import Path
 
 import pandas as pd
-import torch
+import torch  # noqa: F401 - imported first, so that the machine line names a GPU
 
 from sparsesens import io
+from sparsesens.logs import machine_description
 
 REPO = Path(__file__).resolve().parents[1]
 TABLES = ("claims.tsv", "codes/summary.tsv", "analysis/digit_numbers.tsv",
@@ -58,17 +58,6 @@ def summary(root: Path) -> str:
             + _markdown(rules[["rule", "jobs", "total_seconds", "max_seconds", "max_rss_mib"]]))
 
 
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    for line in Path("/proc/cpuinfo").read_text().splitlines() if Path("/proc/cpuinfo").exists() \
-            else []:
-        if line.startswith("model name"):
-            cpu = line.split(":", 1)[1].strip()
-            break
-    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
-    return f"{torch.get_num_threads()} threads of {cpu}; {gpu}; Python {platform.python_version()}"
-
-
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("root", type=Path, help="results root of the finished run")
@@ -83,7 +72,7 @@ def main(argv: list[str]) -> None:
         shutil.copyfile(args.root / table, dest / table.replace("/", "_"))
     learner_curves(args.root).to_csv(dest / "learner_curves.tsv", sep="\t", index=False,
                                      float_format="%.6g")
-    (dest / "machine.txt").write_text(machine() + "\n")
+    (dest / "machine.txt").write_text(machine_description() + "\n")
     (dest / "summary.md").write_text(summary(args.root))
     print(f"kept {len(TABLES) + 3} files in {dest.relative_to(REPO)}")
 
