@@ -23,6 +23,23 @@ include: "workflow/rules/figures.smk"
 include: "workflow/rules/report.smk"
 
 
+# run by the submitting process, never sent to a cluster: the download needs the internet
+# (compute nodes often have none) and the rest only gather tables and draw figures
+localrules:
+    download_mnist,
+    label_subsets,
+    code_summary,
+    sensitivity_summary,
+    rip_summary,
+    evaluation_table,
+    fig1,
+    fig4,
+    fig5,
+    fig6,
+    claims,
+    pipeline_benchmark,
+
+
 rule all:
     input:
         rules.prepare_mnist.output,

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The GPU reference run (presets/gpu-reference.yaml) on the device machine, in one command.
-# Needs, carried into the repository root: .whl/ (bash ../shared/device/prepare-wheels.sh)
+# Needs, carried into the repository root: .whl/ (bash benchmarks/prepare_gpu_wheels.sh)
 # and resources/ (the MNIST wheel). Writes what comes back under $OUT (or ./gpu-out).
 # Usage: bash benchmarks/gpu_reference.sh [SNAKEMAKE_TIME_LIMIT_S]
 set -uo pipefail

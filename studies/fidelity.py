@@ -2,10 +2,11 @@
 
 With pixels in [0, 1] the paper's own algorithm gives the first training digit at lambda 0.3
 fewer active filters, a larger smallest singular value and a smaller gain spread than the
-paper reports (../shared/FACTS.md). Each candidate setting below is an overlay on a preset's
-configuration; the workflow runs the first digit's analysis (analysis/digit_numbers.tsv)
-once per candidate, each in its own results root, and the numbers of every candidate are
-collected side by side with the paper's in ``<root>/analysis/fidelity.tsv``.
+paper reports (README, Fidelity; docs/full-scale-run.md). Each candidate setting below is
+an overlay on a preset's configuration; the workflow runs the first digit's analysis
+(analysis/digit_numbers.tsv) once per candidate, each in its own results root, and the
+numbers of every candidate are collected side by side with the paper's in
+``<root>/analysis/fidelity.tsv``.
 
 The candidates are the settings the paper does not state: the pixel scaling and the length
 of dictionary training. A second seed of the baseline shows how much the numbers move by

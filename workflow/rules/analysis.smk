@@ -31,6 +31,9 @@ rule analyse_digit:
         analysis=settings.pick(config, "analysis", "digit", "top_pairs"),
         sensitivity=settings.pick(config, "sensitivity", *settings.ELASTIC_KEYS),
         seed=settings.stage_seed(config, "digit_perturbations"),
+    resources:
+        mem_mb=memory_mib("analyse_digit"),
+        runtime=minutes("analyse_digit"),
     log:
         out("logs/analyse_digit.log"),
     benchmark:
@@ -64,6 +67,8 @@ rule eq5_check:
     threads: ALL_CORES
     resources:
         gpu=1,
+        mem_mb=memory_mib("eq5_check"),
+        runtime=minutes("eq5_check"),
     log:
         out("logs/eq5_check.log"),
     benchmark:
@@ -84,8 +89,13 @@ rule rip:
         code=code_version("rip.py"),
         lam=lam_of,
         n_images=config["analysis"]["rip_images"],
+    resources:
+        mem_mb=memory_mib("rip"),
+        runtime=minutes("rip"),
     log:
         out("logs/rip/lam_{lam}.log"),
+    benchmark:
+        out("benchmarks/rip/lam_{lam}.tsv")
     conda:
         ENV
     script:

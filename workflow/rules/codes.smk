@@ -17,6 +17,8 @@ rule encode:
     threads: ALL_CORES
     resources:
         gpu=1,
+        mem_mb=memory_mib("encode"),
+        runtime=minutes("encode"),
     log:
         out("logs/encode/lam_{lam}/{split}_{shard}.log"),
     benchmark:

@@ -7,7 +7,7 @@ from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 sys.path.insert(0, str(Path(workflow.basedir) / "src"))
-from sparsesens import io as ssio, provenance, settings  # noqa: E402
+from sparsesens import io as ssio, provenance, resources as job_resources, settings  # noqa: E402
 
 SCHEMA = Path(workflow.basedir) / "workflow/schemas/config.schema.yaml"
 
@@ -60,6 +60,17 @@ def code_version(script):
     """Hash of the package modules a script imports (a param: edits re-run the rule)."""
     base = Path(workflow.basedir)
     return provenance.code_version(base / "workflow/scripts" / script, base / "src/sparsesens")
+
+
+def memory_mib(rule_name):
+    """mem_mb of one job: measured at paper scale, scaled to this configuration, and
+    multiplied by the attempt so that a retry after an out-of-memory kill asks for more."""
+    return lambda wildcards, attempt: job_resources.job_memory_mib(config, rule_name, attempt)
+
+
+def minutes(rule_name):
+    """runtime (minutes) of one job, like memory_mib: a retry after a time-out asks for more."""
+    return lambda wildcards, attempt: job_resources.job_minutes(config, rule_name, attempt)
 
 
 def out(path):

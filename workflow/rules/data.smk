@@ -24,8 +24,13 @@ rule prepare_mnist:
         code=code_version("prepare_mnist.py"),
         subset=config["data"]["subset"],
         scaling=config["data"]["scaling"],
+    resources:
+        mem_mb=memory_mib("prepare_mnist"),
+        runtime=minutes("prepare_mnist"),
     log:
         out("logs/prepare_mnist.log"),
+    benchmark:
+        out("benchmarks/prepare_mnist.tsv")
     conda:
         ENV
     script:

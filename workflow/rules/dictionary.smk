@@ -18,6 +18,8 @@ rule learn_dictionary:
     threads: ALL_CORES
     resources:
         gpu=1,
+        mem_mb=memory_mib("learn_dictionary"),
+        runtime=minutes("learn_dictionary"),
     log:
         out("logs/learn_dictionary/lam_{lam}.log"),
     benchmark:

@@ -32,6 +32,8 @@ rule random_features:
     threads: ALL_CORES
     resources:
         gpu=1,
+        mem_mb=memory_mib("random_features"),
+        runtime=minutes("random_features"),
     log:
         out("logs/random_features.log"),
     benchmark:
@@ -59,6 +61,8 @@ rule evaluate:
     threads: max(1, ALL_CORES // 2)
     resources:
         gpu=1,
+        mem_mb=memory_mib("evaluate"),
+        runtime=minutes("evaluate"),
     log:
         out("logs/evaluate/{rep}/seed_{seed}.log"),
     benchmark:

@@ -18,6 +18,8 @@ rule train_mlp:
     threads: ALL_CORES
     resources:
         gpu=1,
+        mem_mb=memory_mib("train_mlp"),
+        runtime=minutes("train_mlp"),
     log:
         out("logs/train_mlp.log"),
     benchmark:
@@ -37,6 +39,9 @@ rule draw_perturbations:
         code=code_version("draw_perturbations.py"),
         settings=settings.pick(config, "sensitivity", "n_samples", *settings.ELASTIC_KEYS),
         seed=settings.stage_seed(config, "perturbations"),
+    resources:
+        mem_mb=memory_mib("draw_perturbations"),
+        runtime=minutes("draw_perturbations"),
     log:
         out("logs/draw_perturbations.log"),
     benchmark:
@@ -60,6 +65,9 @@ rule code_sensitivity:
         lam=lam_of,
         # Eq. 9 tolerances: which sampled codes count as certified
         codes=settings.pick(config, "codes", "tol_inactive", "tol_active"),
+    resources:
+        mem_mb=memory_mib("code_sensitivity"),
+        runtime=minutes("code_sensitivity"),
     log:
         out("logs/code_sensitivity/lam_{lam}.log"),
     benchmark:
@@ -79,8 +87,13 @@ rule mlp_sensitivity:
         tsv=out("sensitivity/mlp.tsv"),
     params:
         code=code_version("mlp_sensitivity.py"),
+    resources:
+        mem_mb=memory_mib("mlp_sensitivity"),
+        runtime=minutes("mlp_sensitivity"),
     log:
         out("logs/mlp_sensitivity.log"),
+    benchmark:
+        out("benchmarks/mlp_sensitivity.tsv")
     conda:
         ENV
     script:
@@ -105,6 +118,8 @@ rule finite_sensitivity:
     threads: ALL_CORES
     resources:
         gpu=1,
+        mem_mb=memory_mib("finite_sensitivity"),
+        runtime=minutes("finite_sensitivity"),
     log:
         out("logs/finite_sensitivity/lam_{lam}.log"),
     benchmark:

@@ -1,0 +1,106 @@
+"""What one job of each heavy rule asks a scheduler for: memory (MiB) and wall time (min).
+
+The requests start from the largest job of each rule in the full-scale run on 2 CPU cores
+(2026-11-28; ``benchmarks/reference/full_cpu_2026-11-28/benchmarks_pipeline.tsv``), scale
+with the configured size that drives the rule, add a margin, and grow with each attempt,
+so that a retry after an out-of-memory or time-out kill asks for more.
+
+Local runs are not limited by these numbers unless ``--resources mem_mb=...`` is given; on
+a cluster they become the job's ``--mem`` and ``--time``.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from typing import Any, NamedTuple
+
+from .settings import n_images
+
+# resident memory of a job that only imports torch and reads its inputs
+BASE_MIB = 512
+# memory margin over the estimate: allocator peaks between the benchmark's samples
+MEMORY_MARGIN = 1.5
+# time margin over the 2-core measurement: machines here differ 2-3x in speed
+TIME_MARGIN = 3.0
+MIN_MINUTES = 10
+# the paper's learner: seconds per iteration on 5,000 images, 2 cores (7,093 iterations in
+# 900 s, docs/dictionary-learners.md); an iteration touches every image
+PAPER_SECONDS_PER_ITERATION_5K = 0.127
+
+
+class Measured(NamedTuple):
+    """The largest job of a rule at paper scale: peak resident memory and wall time."""
+    mib: float
+    seconds: float
+
+
+PAPER_SCALE = {
+    "learn_dictionary": Measured(1466, 3382),
+    "encode": Measured(1093, 44),
+    "draw_perturbations": Measured(517, 3),
+    "code_sensitivity": Measured(881, 14),
+    "train_mlp": Measured(969, 10),
+    "finite_sensitivity": Measured(965, 37),
+    "analyse_digit": Measured(651, 10),
+    "eq5_check": Measured(794, 8),
+    "random_features": Measured(2802, 49),
+    "evaluate": Measured(5101, 267),
+    # not benchmarked in that run: measured alone on its results, same machine and day
+    "prepare_mnist": Measured(896, 4.3),
+    "rip": Measured(257, 10.6),
+    "mlp_sensitivity": Measured(604, 3.5),
+}
+
+
+def _evaluate_size(config: Mapping[str, Any]) -> float:
+    # the widest representation over the labelled images and the validation split
+    labelled = 10 * max(config["evaluation"]["labels_per_class"]) + n_images(config, "valid")
+    width = max(config["random_net"]["width"], config["dictionary"]["n_atoms"], 784)
+    return labelled * width / ((30_000 + 10_000) * 7840)
+
+
+_SIZE: dict[str, Callable[[Mapping[str, Any]], float]] = {
+    "learn_dictionary": lambda c: n_images(c, "train") / 50_000,
+    "encode": lambda c: c["codes"]["shard_size"] / 10_000,
+    "draw_perturbations": lambda c: c["sensitivity"]["n_samples"] / 4000,
+    "code_sensitivity": lambda c: c["sensitivity"]["n_samples"] / 4000,
+    "train_mlp": lambda c: sum(stage["steps"] for stage in c["mlp"]["schedule"]) / 2000,
+    "finite_sensitivity": lambda c: (c["sensitivity"]["finite_samples"]
+                                     * len(c["sensitivity"]["finite_eps"]) / (200 * 7)),
+    "analyse_digit": lambda c: 1.0,
+    "eq5_check": lambda c: (c["analysis"]["eq5_images"]
+                            * c["analysis"]["eq5_pairs_per_image"] / 2000),
+    "random_features": lambda c: (c["random_net"]["width"] / 7840
+                                  * sum(n_images(c, s) for s in ("train", "valid", "test"))
+                                  / 70_000),
+    "evaluate": _evaluate_size,
+    "prepare_mnist": lambda c: sum(n_images(c, s) for s in ("train", "valid", "test")) / 70_000,
+    "rip": lambda c: c["analysis"]["rip_images"] / 2000,
+    "mlp_sensitivity": lambda c: c["sensitivity"]["n_samples"] / 4000,
+}
+
+
+def job_memory_mib(config: Mapping[str, Any], rule: str, attempt: int = 1) -> int:
+    """Memory (MiB) that one job of ``rule`` asks for on its ``attempt``-th try."""
+    measured = _measured(rule)
+    estimate = BASE_MIB + max(measured.mib - BASE_MIB, 0.0) * _SIZE[rule](config)
+    return attempt * 256 * math.ceil(MEMORY_MARGIN * estimate / 256)
+
+
+def job_minutes(config: Mapping[str, Any], rule: str, attempt: int = 1) -> int:
+    """Wall time (minutes) that one job of ``rule`` asks for on its ``attempt``-th try."""
+    seconds = _measured(rule).seconds * _SIZE[rule](config)
+    if rule == "learn_dictionary" and config["dictionary"]["method"] == "paper":
+        section = config["dictionary"]
+        iterations = max([section["max_iter"]]
+                         + [entry["max_iter"] for entry in section["max_iter_per_lambda"]])
+        seconds = (PAPER_SECONDS_PER_ITERATION_5K * iterations
+                   * n_images(config, "train") / 5000)
+    return attempt * max(MIN_MINUTES, math.ceil(TIME_MARGIN * seconds / 60))
+
+
+def _measured(rule: str) -> Measured:
+    if rule not in PAPER_SCALE:
+        raise ValueError(f"no measured resources for rule {rule!r}; "
+                         f"known: {', '.join(sorted(PAPER_SCALE))}")
+    return PAPER_SCALE[rule]
