@@ -9,8 +9,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 
-from sparsesens import io
+from sparsesens import io, settings
 
 REPO = Path(__file__).resolve().parents[1]
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
@@ -30,6 +31,12 @@ def mnist_wheel() -> Path:
 @pytest.fixture(scope="session")
 def mnist(mnist_wheel):
     return io.load_mnist(mnist_wheel)
+
+
+def load_config(*presets: str) -> dict:
+    """config.yaml with the named preset files laid over it, as Snakemake merges them."""
+    return settings.merge_config(*(yaml.safe_load((REPO / name).read_text())
+                                   for name in ("config.yaml", *presets)))
 
 
 def run_snakemake(workdir: Path, *args: str, timeout: float = 900,

@@ -2,15 +2,10 @@
 import re
 
 import pytest
-import yaml
 
 from sparsesens import resources, settings
 from tests.conftest import REPO
-
-
-def _config(*presets):
-    return settings.merge_config(*(yaml.safe_load((REPO / name).read_text())
-                                   for name in ("config.yaml", *presets)))
+from tests.conftest import load_config as _config
 
 
 def test_every_rule_that_asks_has_a_measurement():

@@ -7,10 +7,9 @@ import time
 
 import pandas as pd
 import pytest
-import yaml
 
-from sparsesens import io, resources, settings
-from tests.conftest import REPO, SNAKEMAKE, run_snakemake
+from sparsesens import io, resources
+from tests.conftest import REPO, SNAKEMAKE, load_config, run_snakemake
 
 SLURM_MISSING = shutil.which("slurmctld") is None or shutil.which("sbatch") is None
 SKIP_REASON = ("slurm-wlm is not installed (apt-get install slurm-wlm munge); .ci/run "
@@ -62,8 +61,7 @@ def test_sbatch_of_a_gpu_rule_asks_for_the_gpu(workdir, profile, asks_gpu):
     call = record.read_text()
     assert "--comment rule_learn_dictionary" in call
     # the rule's own requests, scaled to the smoke preset (the profiles name none)
-    config = settings.merge_config(*(yaml.safe_load((REPO / name).read_text())
-                                     for name in ("config.yaml", "presets/smoke.yaml")))
+    config = load_config("presets/smoke.yaml")
     assert f"--mem {resources.job_memory_mib(config, 'learn_dictionary')}" in call, call
     assert f"-t {resources.job_minutes(config, 'learn_dictionary')}" in call, call
     assert ("--gpus=1" in call) is asks_gpu, call[:500]

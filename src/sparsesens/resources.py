@@ -59,6 +59,10 @@ def _evaluate_size(config: Mapping[str, Any]) -> float:
     return labelled * width / ((30_000 + 10_000) * 7840)
 
 
+def _all_images(config: Mapping[str, Any]) -> int:
+    return sum(n_images(config, split) for split in ("train", "valid", "test"))
+
+
 _SIZE: dict[str, Callable[[Mapping[str, Any]], float]] = {
     "learn_dictionary": lambda c: n_images(c, "train") / 50_000,
     "encode": lambda c: c["codes"]["shard_size"] / 10_000,
@@ -70,11 +74,9 @@ _SIZE: dict[str, Callable[[Mapping[str, Any]], float]] = {
     "analyse_digit": lambda c: 1.0,
     "eq5_check": lambda c: (c["analysis"]["eq5_images"]
                             * c["analysis"]["eq5_pairs_per_image"] / 2000),
-    "random_features": lambda c: (c["random_net"]["width"] / 7840
-                                  * sum(n_images(c, s) for s in ("train", "valid", "test"))
-                                  / 70_000),
+    "random_features": lambda c: c["random_net"]["width"] / 7840 * _all_images(c) / 70_000,
     "evaluate": _evaluate_size,
-    "prepare_mnist": lambda c: sum(n_images(c, s) for s in ("train", "valid", "test")) / 70_000,
+    "prepare_mnist": lambda c: _all_images(c) / 70_000,
     "rip": lambda c: c["analysis"]["rip_images"] / 2000,
     "mlp_sensitivity": lambda c: c["sensitivity"]["n_samples"] / 4000,
 }
