@@ -10,7 +10,15 @@ numbers of every candidate are collected side by side with the paper's in
 
 The candidates are the settings the paper does not state: the pixel scaling and the length
 of dictionary training. A second seed of the baseline shows how much the numbers move by
-chance alone, which is the yardstick for every other difference.
+chance alone, which is the yardstick for every other difference. Multiplying every pixel
+by c at lambda poses the problem of the pixels as given at lambda / c (the codes scale by c,
+the dictionary does not change), so the `scale` candidates test whether the paper's pixels
+were larger than ours, for instance divided by MNIST's global standard deviation 0.3081.
+
+Each candidate runs the workflow at the analysis lambda only, and evaluates at the largest
+label count with the first evaluation seed only: enough for the numbers compared here.
+Besides the first training digit, the first validation and test digits are analysed as a
+robustness check (``<root>/analysis/fidelity_digits.tsv``).
 
 Usage: python studies/fidelity.py [--preset quick|smoke|full] [--candidates a,b] [--cores N]
 """
@@ -18,6 +26,7 @@ Usage: python studies/fidelity.py [--preset quick|smoke|full] [--candidates a,b]
 from __future__ import annotations
 
 import argparse
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -26,7 +35,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from sparsesens import io, settings
+from sparsesens import analysis, io, settings
 
 REPO = Path(__file__).resolve().parents[1]
 PRESETS = {"smoke": ["presets/smoke.yaml"], "quick": ["presets/quick.yaml"], "full": []}
@@ -34,6 +43,14 @@ PRESETS = {"smoke": ["presets/smoke.yaml"], "quick": ["presets/quick.yaml"], "fu
 QUANTITIES = ("n_active", "max_overlap", "normalised_mean_filters",
               "normalised_mean_differences", "smallest_singular_value", "largest_gain",
               "gain_spread", "max_coherence")
+# MNIST's global standard deviation as common PyTorch pipelines state it
+MNIST_STD = 0.3081
+SCALE_FACTORS = {"scale 2": 2.0, "scale 3.246": 1 / MNIST_STD, "scale 4": 4.0}
+# the paper's values of the other compared numbers (Section 2.3 and 6.2)
+PAPER_OTHER = {"mlp_train_accuracy": 0.987, "mlp_valid_accuracy": 0.977,
+               "pixels_knn_euclidean": 0.975}
+REPRESENTATIONS = ("pixels", "sparse", "mlp", "random")
+CLASSIFIERS = ("knn_euclidean", "knn_cosine", "logistic")
 
 
 def candidates(config: dict) -> dict[str, tuple[str, dict]]:
@@ -57,6 +74,11 @@ def candidates(config: dict) -> dict[str, tuple[str, dict]]:
                    {"data": {"scaling": "center"}}),
         "standardise": ("per-pixel z-score (training statistics)",
                         {"data": {"scaling": "standardise"}}),
+        **{name: (f"pixels times {factor:.4g}, the problem at lambda {lam / factor:.4g}",
+                  {"data": {"scaling": "scale", "scale_factor": factor}})
+           for name, factor in SCALE_FACTORS.items()},
+        "normalize": ("pixels minus their global training mean, over their global deviation",
+                      {"data": {"scaling": "normalize"}}),
         "half training": (f"dictionary learning stopped at {max(1, cap // 2)} {unit}",
                           length(max(1, cap // 2))),
         "double training": (f"dictionary learning run for {2 * cap} {unit}", length(2 * cap)),
@@ -67,21 +89,33 @@ def slug(name: str) -> str:
     return name.replace(" ", "_")
 
 
+def scope(base: dict) -> dict:
+    """The overlay every candidate shares: the analysis lambda only, and the evaluation at
+    the largest label count with the first seed only."""
+    evaluation = base["evaluation"]
+    return {"lambdas": [base["analysis"]["lam"]],
+            "evaluation": {"labels_per_class": [max(evaluation["labels_per_class"])],
+                           "seeds": evaluation["seeds"][:1]}}
+
+
 def run_candidate(name: str, overlay: dict, preset_files: list[Path], base: dict,
                   workdir: Path, cores: str) -> Path:
-    """Run the first digit's analysis for one candidate; returns its results root."""
+    """Run the workflow's compared outputs for one candidate; returns its results root."""
     root = Path(base["results"]) / "fidelity" / slug(name)   # relative to workdir
     (workdir / root).mkdir(parents=True, exist_ok=True)
     overlay_file = workdir / root / "candidate.yaml"
     with io.atomic_path(overlay_file) as tmp:
-        tmp.write_text(yaml.safe_dump(settings.merge_config(overlay, {"results": str(root)}),
-                                      sort_keys=False))
+        tmp.write_text(yaml.safe_dump(
+            settings.merge_config(scope(base), overlay, {"results": str(root)}),
+            sort_keys=False))
     lam = settings.lambda_tag(base["analysis"]["lam"])
-    targets = [f"{root}/analysis/digit_numbers.tsv", f"{root}/dictionaries/lam_{lam}.h5"]
+    outputs = ["analysis/digit_numbers.tsv", f"dictionaries/lam_{lam}.h5",
+               f"codes/lam_{lam}/valid_0.h5", f"codes/lam_{lam}/test_0.h5",
+               "sensitivity/summary.tsv", "mlp/metrics.json", "eval/summary.tsv"]
     # targets before --configfile, which takes every value after it
     cmd = [str(Path(sys.executable).with_name("snakemake")), "-s", str(REPO / "Snakefile"),
-           *targets, "--cores", cores, "-q", "--configfile", *map(str, preset_files),
-           str(overlay_file)]
+           *(f"{root}/{target}" for target in outputs), "--cores", cores, "-q",
+           "--configfile", *map(str, preset_files), str(overlay_file)]
     print(f"[fidelity] {name}: {' '.join(cmd[1:])}", flush=True)
     subprocess.run(cmd, cwd=workdir, check=True)
     return workdir / root
@@ -89,25 +123,74 @@ def run_candidate(name: str, overlay: dict, preset_files: list[Path], base: dict
 
 def candidate_row(name: str, what: str, root: Path, config: dict) -> dict:
     """The compared numbers of one finished candidate."""
-    lam = settings.lambda_tag(config["analysis"]["lam"])
+    lam = config["analysis"]["lam"]
     numbers = pd.read_csv(root / "analysis/digit_numbers.tsv", sep="\t")
     value = numbers.set_index("quantity")["value"]
-    _, loss, attrs = io.read_dictionary(root / f"dictionaries/lam_{lam}.h5")
-    shards = sorted((root / f"codes/lam_{lam}").glob("train_*.h5"))
-    codes = io.read_split_codes(shards)["codes"]
-    return {"candidate": name, "changes": what,
-            "scaling": config["data"]["scaling"], "seed": config["seed"],
+    _, loss, attrs = io.read_dictionary(root / f"dictionaries/lam_{settings.lambda_tag(lam)}.h5")
+    codes = _split_codes(root, lam, "train")
+    factor = config["data"]["scale_factor"] if config["data"]["scaling"] == "scale" else 1.0
+    return {"candidate": name, "changes": what, "scaling": config["data"]["scaling"],
+            "effective_lam": lam / factor, "seed": config["seed"],
             "iterations": int(attrs.get("iterations", attrs.get("epochs"))),
             "final_loss": float(loss[-1]),
             "mean_active_per_image": float(np.diff(codes.indptr).mean()),
-            **{q: float(value[q]) for q in QUANTITIES}}
+            **{q: float(value[q]) for q in QUANTITIES},
+            **_sensitivity_medians(root, lam), **_mlp_accuracies(root),
+            **_largest_label_accuracies(root, lam)}
 
 
-def paper_row(root: Path) -> dict:
-    numbers = pd.read_csv(root / "analysis/digit_numbers.tsv", sep="\t")
-    paper = numbers.set_index("quantity")["paper_value"]
-    return {"candidate": "paper", "changes": "Luther and Seung, Sections 3 and 4",
-            **{q: float(paper[q]) for q in QUANTITIES}}
+def digit_rows(name: str, root: Path, config: dict) -> list[dict]:
+    """The first digit of each split analysed alike: how much the numbers depend on the
+    digit chosen."""
+    lam = config["analysis"]["lam"]
+    D, _, _ = io.read_dictionary(root / f"dictionaries/lam_{settings.lambda_tag(lam)}.h5")
+    rows = []
+    for split in ("train", "valid", "test"):
+        code = _split_codes(root, lam, split)[[0]].toarray()[0]
+        numbers = analysis.digit_numbers(D, code, config["analysis"]["top_pairs"])
+        rows.append({"candidate": name, "digit": f"{split} 0", **numbers})
+    return rows
+
+
+def _split_codes(root: Path, lam: float, split: str):
+    shards = sorted((root / f"codes/lam_{settings.lambda_tag(lam)}").glob(f"{split}_*.h5"))
+    return io.read_split_codes(shards)["codes"]
+
+
+def _sensitivity_medians(root: Path, lam: float) -> dict[str, float]:
+    table = pd.read_csv(root / "sensitivity/summary.tsv", sep="\t")
+    chosen = (table["representation"] == "mlp") | np.isclose(table["lam"], lam)
+    return {f"{rep}_{kind}_median": float(median) for rep, kind, median in
+            table.loc[chosen, ["representation", "perturbation", "median"]].itertuples(False)}
+
+
+def _mlp_accuracies(root: Path) -> dict[str, float]:
+    metrics = json.loads((root / "mlp/metrics.json").read_text())
+    return {f"mlp_{split}_accuracy": float(metrics[f"{split}_accuracy"])
+            for split in ("train", "valid")}
+
+
+def _largest_label_accuracies(root: Path, lam: float) -> dict[str, float]:
+    table = pd.read_csv(root / "eval/summary.tsv", sep="\t")
+    table = table[(table["k"] == table["k"].max())
+                  & (table["representation"].ne("sparse") | np.isclose(table["lam"], lam))]
+    return {f"{rep}_{classifier}": float(accuracy) for rep, classifier, accuracy in
+            table[["representation", "classifier", "test_mean"]].itertuples(False)}
+
+
+def paper_row() -> dict:
+    return {"candidate": "paper", "changes": "Luther and Seung, Sections 2 to 6",
+            **{q: float(analysis.PAPER_DIGIT.get(q, np.nan)) for q in QUANTITIES},
+            "max_coherence": 0.9, **PAPER_OTHER}
+
+
+def write_tables(out_dir: Path, rows: list[dict], digits: list[dict]) -> None:
+    """Write what has finished so far: a long study keeps each candidate as it ends."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name, frame in (("fidelity.tsv", pd.DataFrame([*rows, paper_row()])),
+                        ("fidelity_digits.tsv", pd.DataFrame(digits))):
+        with io.atomic_path(out_dir / name) as tmp:
+            frame.to_csv(tmp, sep="\t", index=False, float_format="%.4g")
 
 
 def main(argv: list[str]) -> None:
@@ -128,19 +211,18 @@ def main(argv: list[str]) -> None:
     unknown = [name for name in chosen if name not in every]
     if unknown:
         raise SystemExit(f"unknown candidates {unknown}; allowed: {', '.join(every)}")
-    rows = []
+    out_dir = workdir / base["results"] / "analysis"
+    rows, digits = [], []
     for name in chosen:
         what, overlay = every[name]
+        config = settings.merge_config(base, overlay)
         root = run_candidate(name, overlay, preset_files, base, workdir, args.cores)
-        rows.append(candidate_row(name, what, root, settings.merge_config(base, overlay)))
-    table = pd.DataFrame([*rows, paper_row(root)])
-    out = workdir / base["results"] / "analysis/fidelity.tsv"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with io.atomic_path(out) as tmp:
-        table.to_csv(tmp, sep="\t", index=False, float_format="%.4g")
-    with pd.option_context("display.width", 250, "display.max_columns", 30):
-        print(table.drop(columns="changes").to_string(index=False))
-    print(f"written to {out}")
+        rows.append(candidate_row(name, what, root, config))
+        digits.extend(digit_rows(name, root, config))
+        write_tables(out_dir, rows, digits)
+    with pd.option_context("display.width", 250, "display.max_columns", 40):
+        print(pd.DataFrame([*rows, paper_row()]).drop(columns="changes").to_string(index=False))
+    print(f"written to {out_dir / 'fidelity.tsv'} and {out_dir / 'fidelity_digits.tsv'}")
 
 
 if __name__ == "__main__":

@@ -27,7 +27,8 @@ def test_every_candidate_is_a_valid_configuration(preset):
         *(yaml.safe_load((REPO / f).read_text()) for f in fidelity.PRESETS[preset]))
     cap = base["dictionary"]["online"]["max_epochs"]  # the default learner's length
     every = fidelity.candidates(base)
-    assert {"baseline", "center", "standardise", "half training", "double training"} <= set(every)
+    assert {"baseline", "center", "standardise", "half training", "double training",
+            "scale 2", "scale 3.246", "scale 4", "normalize"} <= set(every)
     for name, (_, overlay) in every.items():
         config = settings.merge_config(base, overlay)
         assert settings.config_errors(config, SCHEMA) == [], name
@@ -39,6 +40,16 @@ def test_every_candidate_is_a_valid_configuration(preset):
 
     assert epochs("double training") == 2 * cap and epochs("half training") == cap // 2
     assert settings.merge_config(base, every["standardise"][1])["data"]["scaling"] == "standardise"
+    data = settings.merge_config(base, every["scale 3.246"][1])["data"]
+    assert data["scaling"] == "scale" and abs(data["scale_factor"] - 1 / 0.3081) < 1e-12
+
+
+def test_every_candidate_runs_only_the_analysis_lambda_and_the_largest_label_count():
+    base = settings.merge_config(yaml.safe_load((REPO / "config.yaml").read_text()))
+    scoped = settings.merge_config(base, fidelity.scope(base))
+    assert settings.config_errors(scoped, SCHEMA) == []
+    assert scoped["lambdas"] == [0.3] and scoped["evaluation"]["labels_per_class"] == [3000]
+    assert scoped["evaluation"]["seeds"] == [0]
 
 
 def test_with_the_papers_learner_the_length_candidates_change_its_iterations():
@@ -56,18 +67,28 @@ def test_with_the_papers_learner_the_length_candidates_change_its_iterations():
 @pytest.mark.slow
 def test_fidelity_study_runs_each_candidate_through_the_workflow(workdir):
     cmd = [sys.executable, str(REPO / "studies/fidelity.py"), "--preset", "smoke",
-           "--candidates", "baseline,center", "--cores", "2", "--workdir", str(workdir)]
+           "--candidates", "baseline,scale 2", "--cores", "2", "--workdir", str(workdir)]
     run = subprocess.run(cmd, capture_output=True, text=True, timeout=900, check=False)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     table = pd.read_csv(workdir / "results/smoke/analysis/fidelity.tsv", sep="\t")
-    assert table["candidate"].tolist() == ["baseline", "center", "paper"]
-    assert table.set_index("candidate").loc["paper", "n_active"] == 122
-    measured = table[table.candidate != "paper"]
+    assert table["candidate"].tolist() == ["baseline", "scale 2", "paper"]
+    paper = table.set_index("candidate").loc["paper"]
+    assert paper["n_active"] == 122 and paper["mlp_train_accuracy"] == 0.987
+    measured = table[table.candidate != "paper"].set_index("candidate")
+    compared = [*fidelity.QUANTITIES, "mean_active_per_image", "sparse_noise_median",
+                "mlp_distortion_median", "mlp_valid_accuracy", "pixels_knn_euclidean",
+                "sparse_logistic", "random_logistic"]
+    assert measured[compared].notna().all().all()
     assert (measured["n_active"] > 0).all() and (measured["iterations"] > 0).all()
-    assert measured[list(fidelity.QUANTITIES)].notna().all().all()
+    assert measured["effective_lam"].tolist() == pytest.approx([0.3, 0.15])
     # each candidate ran in its own root with its own setting
-    for name, scaling in [("baseline", "none"), ("center", "center")]:
+    for name, scaling in [("baseline", "none"), ("scale_2", "scale")]:
         with h5py.File(workdir / f"results/smoke/fidelity/{name}/data/mnist.h5") as h5:
             assert h5.attrs["scaling"] == scaling
     # a different input gives a different dictionary, hence different numbers
     assert measured["final_loss"].nunique() == 2
+    # the Euclidean neighbours of pixels do not see a common factor
+    assert measured["pixels_knn_euclidean"].nunique() == 1
+    digits = pd.read_csv(workdir / "results/smoke/analysis/fidelity_digits.tsv", sep="\t")
+    assert digits.groupby("candidate")["digit"].apply(list).to_dict() == {
+        name: ["train 0", "valid 0", "test 0"] for name in ("baseline", "scale 2")}

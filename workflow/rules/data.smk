@@ -24,6 +24,7 @@ rule prepare_mnist:
         code=code_version("prepare_mnist.py"),
         subset=config["data"]["subset"],
         scaling=config["data"]["scaling"],
+        scale_factor=config["data"]["scale_factor"],
     resources:
         mem_mb=memory_mib("prepare_mnist"),
         runtime=minutes("prepare_mnist"),
