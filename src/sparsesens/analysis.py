@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 
 @dataclass
@@ -55,6 +56,31 @@ def pair_overlaps(D: np.ndarray, active: np.ndarray) -> tuple[np.ndarray, np.nda
     overlaps = (Dp.T @ Dp)[i, j]
     order = np.argsort(-overlaps, kind="stable")
     return np.stack([active[i], active[j]], axis=1)[order], overlaps[order]
+
+
+def sample_active_pairs(D: np.ndarray, codes: np.ndarray, pairs_per_image: int,
+                        rng: np.random.Generator) -> pd.DataFrame:
+    """Pairs of active atoms per image on which to check Eq. 5.
+
+    Half of each image's pairs are its most overlapping ones (where the code is most
+    sensitive), half are drawn at random among all its active pairs; an image with fewer
+    pairs gives them all, one with a single active atom none.
+
+    Returns:
+        one row per pair: ``sample`` (row of ``codes``), ``atom_a``, ``atom_b``, ``overlap``.
+    """
+    rows = []
+    for sample, code in enumerate(np.asarray(codes)):
+        pairs, overlaps = pair_overlaps(D, np.flatnonzero(code))
+        if len(pairs) == 0:
+            continue
+        n_top = min(pairs_per_image // 2, len(pairs))
+        n_random = min(pairs_per_image - pairs_per_image // 2, len(pairs))
+        chosen = np.unique(np.concatenate(
+            [np.arange(n_top), rng.choice(len(pairs), n_random, replace=False)]))
+        rows += [{"sample": sample, "atom_a": a, "atom_b": b, "overlap": overlap}
+                 for (a, b), overlap in zip(pairs[chosen], overlaps[chosen], strict=True)]
+    return pd.DataFrame(rows, columns=["sample", "atom_a", "atom_b", "overlap"])
 
 
 def normalised_mean(vectors: np.ndarray) -> np.ndarray:
@@ -175,9 +201,3 @@ def spectra_by_kind(D: np.ndarray, codes: np.ndarray, perturbations: Mapping[str
     for kind in out:
         out[kind]["null_power"] = np.asarray(out[kind]["null_power"])
     return out, gains
-
-
-# What the paper reports for its first training digit at lambda = 0.3 (Sections 4.2, 5.1).
-PAPER_DIGIT = {"n_active": 122, "max_overlap": 0.6, "normalised_mean_filters": 0.66,
-               "normalised_mean_differences": 0.09, "smallest_singular_value": 0.158,
-               "largest_gain": 6.33, "gain_spread": 20.0}

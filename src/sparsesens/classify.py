@@ -206,6 +206,23 @@ def logistic_path(X: np.ndarray, y: np.ndarray, weight_decays: Iterable[float], 
     return models
 
 
+def logistic_sweep(train: np.ndarray, train_labels: np.ndarray, test: np.ndarray,
+                   test_labels: np.ndarray, weight_decays: Iterable[float], **kwargs
+                   ) -> tuple[list[dict], dict]:
+    """Fit :func:`logistic_path` and pick the weight decay by held-out accuracy.
+
+    Ties go to the larger weight decay, the simpler model.
+
+    Returns:
+        ``(sweep, best)``: one dict per weight decay with ``weight_decay``, ``train_acc``
+        and ``test_acc``, and the chosen one.
+    """
+    models = logistic_path(train, train_labels, weight_decays, **kwargs)
+    sweep = [{"weight_decay": decay, "train_acc": model.accuracy(train, train_labels),
+              "test_acc": model.accuracy(test, test_labels)} for decay, model in models.items()]
+    return sweep, max(sweep, key=lambda row: (row["test_acc"], row["weight_decay"]))
+
+
 def evaluation_rows(representation: str, lam: float | None, seed: int,
                     nn_accuracy: Mapping[str, Mapping[int, float]],
                     logistic: Sequence[Mapping[str, float]]) -> list[dict]:

@@ -1,18 +1,44 @@
-"""Figures: one function per figure, tidy data in, a matplotlib Figure out."""
+"""Figures: one function per figure, tidy data in, a matplotlib Figure out.
+
+Every figure is drawn in one seaborn theme (:func:`themed`), with one colour per kind of
+perturbation and one palette for the lambdas and the representations, so that the report
+reads as one piece.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+from collections.abc import Callable, Mapping
 
-import matplotlib
+import matplotlib.pyplot as plt
+import matplotlib.ticker
+import numpy as np
+import pandas as pd
+import seaborn as sns
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+from sparsesens.io import IMAGE_SIDE
+
+_COLOURS = sns.color_palette("colorblind")
+PERTURBATION_COLOURS = {"noise": (0.55, 0.55, 0.55), "swap": _COLOURS[0],
+                        "distortion": _COLOURS[3]}
 
 
-def tile_images(vectors: np.ndarray, n_cols: int, side: int = 28) -> np.ndarray:
+def themed(draw: Callable[..., plt.Figure]) -> Callable[..., plt.Figure]:
+    """Draw a figure in the report's theme, without changing matplotlib's global state."""
+    @functools.wraps(draw)
+    def in_theme(*args, **kwargs):
+        with sns.axes_style("whitegrid"), sns.plotting_context("notebook", font_scale=0.8):
+            return draw(*args, **kwargs)
+    return in_theme
+
+
+def lambda_palette(lams) -> dict[float, tuple]:
+    """One colour per lambda, dark to light as lambda grows."""
+    lams = sorted(lams)
+    return dict(zip(lams, sns.color_palette("viridis", len(lams)), strict=True))
+
+
+def tile_images(vectors: np.ndarray, n_cols: int, side: int = IMAGE_SIDE) -> np.ndarray:
     """Tile rows of ``vectors`` (k, side*side) into one image, each scaled to [-1, 1].
 
     Each tile is divided by its largest absolute value so that atoms of different
@@ -29,6 +55,7 @@ def tile_images(vectors: np.ndarray, n_cols: int, side: int = 28) -> np.ndarray:
     return canvas
 
 
+@themed
 def atom_grids(dictionaries: Mapping[float, np.ndarray], n_show: int = 64) -> plt.Figure:
     """Fig. 5 (top): the first ``n_show`` atoms of each lambda's dictionary as 28 x 28 tiles."""
     lams = sorted(dictionaries)
@@ -43,6 +70,7 @@ def atom_grids(dictionaries: Mapping[float, np.ndarray], n_show: int = 64) -> pl
     return fig
 
 
+@themed
 def active_fraction(summary: pd.DataFrame, split: str = "train") -> plt.Figure:
     """Fig. 5 (bottom): fraction of active units per lambda over one split's exact codes."""
     rows = summary[summary["split"] == split].sort_values("lam")
@@ -60,13 +88,14 @@ def active_fraction(summary: pd.DataFrame, split: str = "train") -> plt.Figure:
     return fig
 
 
+@themed
 def loss_curves(losses: Mapping[float, np.ndarray], step: str = "iteration") -> plt.Figure:
     """Per-image loss of Eq. 1 against the learner's ``step`` (iteration or epoch), one line
     per lambda."""
     fig, ax = plt.subplots(figsize=(5, 3.5))
-    for lam in sorted(losses):
+    for lam, colour in lambda_palette(losses).items():
         loss = np.asarray(losses[lam])
-        ax.plot(np.arange(1, len(loss) + 1), loss, label=f"λ = {lam:g}")
+        ax.plot(np.arange(1, len(loss) + 1), loss, color=colour, label=f"λ = {lam:g}")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel(step)
@@ -77,29 +106,25 @@ def loss_curves(losses: Mapping[float, np.ndarray], step: str = "iteration") -> 
     return fig
 
 
-PERTURBATION_COLOURS = {"noise": "tab:gray", "swap": "tab:blue", "distortion": "tab:red"}
-
-
 def ratio_histogram(ax: plt.Axes, table: pd.DataFrame, title: str) -> None:
-    """Histograms of ``||J dx|| / ||dx||`` per perturbation kind on a log axis."""
-    ratios = table["ratio"].to_numpy()
-    ratios = ratios[np.isfinite(ratios) & (ratios > 0)]
-    bins = np.geomspace(ratios.min() / 1.1, ratios.max() * 1.1, 50) if ratios.size else 10
-    for kind, group in table.groupby("perturbation", sort=False):
-        values = group["ratio"].to_numpy()
-        label = f"{kind} (median {np.median(values):.2f})"
-        ax.hist(values[np.isfinite(values)], bins=bins, histtype="step", lw=1.5,
-                color=PERTURBATION_COLOURS.get(kind), label=label)
-    ax.axvline(1.0, color="k", ls=":", lw=1, label="pixels (= 1)")
-    ax.set_xscale("log")
-    ax.set_xlabel("||Δr|| / ||Δx||")
+    """Histograms of ``||J dx|| / ||dx||`` on a log axis, the perturbation as hue."""
+    table = table[np.isfinite(table["ratio"]) & (table["ratio"] > 0)]
+    medians = table.groupby("perturbation", sort=False)["ratio"].median()
+    label = {kind: f"{kind} (median {median:.2f})" for kind, median in medians.items()}
+    sns.histplot(table.assign(perturbation=table["perturbation"].map(label)), x="ratio",
+                 hue="perturbation", log_scale=True, bins=50, element="step", fill=False,
+                 palette={label[k]: PERTURBATION_COLOURS.get(k) for k in label}, ax=ax)
+    ax.axvline(1.0, color="k", ls=":", lw=1)
+    ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+    ax.set_xlabel("||Δr|| / ||Δx||   (pixels: 1, dotted)")
     ax.set_ylabel("samples")
     ax.set_title(title)
-    ax.legend(fontsize=7)
+    if ax.get_legend() is not None:
+        ax.get_legend().set_title(None)
 
 
 def _show_image(ax: plt.Axes, vector: np.ndarray, title: str, signed: bool) -> None:
-    image = np.asarray(vector).reshape(28, 28)
+    image = np.asarray(vector).reshape(IMAGE_SIDE, IMAGE_SIDE)
     if signed:
         limit = np.abs(image).max() or 1.0
         ax.imshow(image, cmap="RdBu_r", vmin=-limit, vmax=limit)
@@ -109,6 +134,7 @@ def _show_image(ax: plt.Axes, vector: np.ndarray, title: str, signed: bool) -> N
     ax.axis("off")
 
 
+@themed
 def sensitivity_overview(image: np.ndarray, perturbations: Mapping[str, np.ndarray],
                          sparse: pd.DataFrame, mlp: pd.DataFrame, lam: float) -> plt.Figure:
     """Fig. 1: an image and one perturbation of each kind (top); the distribution of
@@ -126,6 +152,7 @@ def sensitivity_overview(image: np.ndarray, perturbations: Mapping[str, np.ndarr
     return fig
 
 
+@themed
 def sensitivity_per_lambda(tables: Mapping[float, pd.DataFrame]) -> plt.Figure:
     """Fig. 6: the histograms of Fig. 1 for the sparse code of every lambda."""
     lams = sorted(tables)
@@ -140,6 +167,7 @@ def sensitivity_per_lambda(tables: Mapping[float, pd.DataFrame]) -> plt.Figure:
     return fig
 
 
+@themed
 def finite_perturbations(tables: Mapping[float, pd.DataFrame]) -> plt.Figure:
     """Median (and quartiles) of the finite ratio against eps, per kind and lambda, with the
     median directional derivative of the same samples as a dashed line."""
@@ -157,47 +185,53 @@ def finite_perturbations(tables: Mapping[float, pd.DataFrame]) -> plt.Figure:
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel("ε = ||Δx||")
+        ax.set_ylabel("||r(x+Δx) − r(x)|| / ||Δx||")
         ax.set_title(f"λ = {lam:g}")
         ax.grid(True, which="both", alpha=0.3)
-    axes[0, 0].set_ylabel("||r(x+Δx) − r(x)|| / ||Δx||")
     axes[0, 0].legend(fontsize=7)
     fig.suptitle("Finite perturbations (dashed: directional derivative)")
     fig.tight_layout()
     return fig
 
 
-EVALUATION_PANELS = (("knn_euclidean", "test_mean", "test_std", "1-NN, Euclidean"),
-                     ("knn_cosine", "test_mean", "test_std", "1-NN, cosine"),
-                     ("logistic", "train_mean", "train_std", "linear, train"),
-                     ("logistic", "test_mean", "test_std", "linear, test"))
+EVALUATION_PANELS = (("knn_euclidean", "test_acc", "1-NN, Euclidean"),
+                     ("knn_cosine", "test_acc", "1-NN, cosine"),
+                     ("logistic", "train_acc", "linear, train"),
+                     ("logistic", "test_acc", "linear, test"))
 
 
+@themed
 def evaluation_curves(curves: Mapping[str, pd.DataFrame], title: str) -> plt.Figure:
-    """Fig. 4 / Fig. 7: accuracy against labels per class, mean and spread over seeds.
+    """Fig. 4 / Fig. 7: accuracy against labels per class, the mean over seeds with a band
+    of one standard deviation.
 
     Args:
-        curves: legend label -> one representation's rows of the evaluation summary
-            (columns classifier, k, train_mean, train_std, test_mean, test_std).
+        curves: legend label -> one representation's rows of the evaluation table, one per
+            seed (columns classifier, k, seed, train_acc, test_acc).
         title: the figure's title.
     """
+    rows = pd.concat([frame.assign(curve=label) for label, frame in curves.items()],
+                     ignore_index=True)
+    # blue, green, purple and grey first: the four curves of Fig. 4 apart at a glance
+    colours = [_COLOURS[i] for i in (0, 2, 4, 7, 1, 3, 5, 6, 8, 9)]
+    palette = dict(zip(curves, colours, strict=False))
     fig, axes = plt.subplots(1, len(EVALUATION_PANELS), figsize=(16, 3.8), sharex=True)
-    for ax, (classifier, mean, std, name) in zip(axes, EVALUATION_PANELS, strict=True):
-        for label, rows in curves.items():
-            rows = rows[rows["classifier"] == classifier].sort_values("k")
-            line, = ax.plot(rows["k"], rows[mean], "o-", ms=3, label=label)
-            ax.fill_between(rows["k"], rows[mean] - rows[std].fillna(0),
-                            rows[mean] + rows[std].fillna(0), color=line.get_color(), alpha=0.2)
+    for ax, (classifier, column, name) in zip(axes, EVALUATION_PANELS, strict=True):
+        sns.lineplot(rows[rows["classifier"] == classifier], x="k", y=column, hue="curve",
+                     palette=palette, errorbar="sd", marker="o", markersize=4, ax=ax,
+                     legend=ax is axes[0])
         ax.set_xscale("log")
         ax.set_xlabel("labelled images per class")
+        ax.set_ylabel("accuracy")
         ax.set_title(name)
-        ax.grid(True, which="both", alpha=0.3)
-    axes[0].set_ylabel("accuracy")
-    axes[0].legend(fontsize=8)
+    if axes[0].get_legend() is not None:
+        axes[0].get_legend().set_title(None)
     fig.suptitle(title)
     fig.tight_layout()
     return fig
 
 
+@themed
 def digit_overlaps(x: np.ndarray, D: np.ndarray, code: np.ndarray, pairs: np.ndarray,
                    overlaps: np.ndarray, numbers: Mapping[str, float], n_show: int = 5,
                    n_pairs: int = 10) -> plt.Figure:
@@ -230,48 +264,61 @@ def digit_overlaps(x: np.ndarray, D: np.ndarray, code: np.ndarray, pairs: np.nda
     return fig
 
 
+@themed
 def singular_vectors(x: np.ndarray, U: np.ndarray, gains: np.ndarray,
                      examples: Mapping[str, np.ndarray], spectrum: pd.DataFrame) -> plt.Figure:
     """Fig. 3: the image-space singular vectors of ``D_+`` by decreasing gain (a), the digit
     (b), one perturbation of each kind (c), their overlaps with the singular vectors and the
     gains (d), and the RMS amplitude spectrum over the sensitivity samples (e)."""
-    fig = plt.figure(figsize=(14, 8))
-    grid = fig.add_gridspec(2, 3 + len(examples), width_ratios=[3, 1, *[1] * len(examples), 3])
-    ax = fig.add_subplot(grid[:, 0])
+    fig = plt.figure(figsize=(13, 11))
+    grid = fig.add_gridspec(2, 2, height_ratios=[1.5, 1], width_ratios=[1.6, 1])
+    ax = fig.add_subplot(grid[0, 0])
     n_cols = int(np.ceil(np.sqrt(U.shape[1])))
     ax.imshow(tile_images(U.T, n_cols), cmap="RdBu_r", vmin=-1, vmax=1)
-    ax.set_title(f"{U.shape[1]} singular vectors, decreasing gain", fontsize=9)
+    ax.set_title(f"(a) the {U.shape[1]} singular vectors of D₊, by decreasing gain "
+                 "(row by row)")
     ax.axis("off")
-    _show_image(fig.add_subplot(grid[0, 1]), x, "digit", signed=False)
-    for i, (kind, dx) in enumerate(examples.items()):
-        _show_image(fig.add_subplot(grid[0, 2 + i]), dx, kind, signed=True)
-    ax = fig.add_subplot(grid[1, 1:-1])
-    rank = np.arange(1, U.shape[1] + 1)
-    for kind, dx in examples.items():
-        unit = dx / np.linalg.norm(dx)
-        ax.plot(rank, np.abs(U.T @ unit), color=PERTURBATION_COLOURS.get(kind), lw=1, label=kind)
-    twin = ax.twinx()
-    twin.plot(rank, gains, "k--", lw=1, label="gain 1/σ")
-    twin.set_ylabel("gain 1/σ")
-    ax.set_xlabel("singular vector (decreasing gain)")
-    ax.set_ylabel("|overlap| with the unit perturbation")
-    ax.legend(fontsize=7, loc="upper right")
-    ax = fig.add_subplot(grid[:, -1])
+    images = grid[0, 1].subgridspec(2, 2)
+    _show_image(fig.add_subplot(images[0, 0]), x, "(b) digit", signed=False)
+    for cell, (kind, dx) in zip(list(images)[1:], examples.items(), strict=False):
+        _show_image(fig.add_subplot(cell), dx, f"(c) {kind} Δx", signed=True)
+    _overlaps_and_gains(fig.add_subplot(grid[1, 0]), U, gains, examples)
+    ax = fig.add_subplot(grid[1, 1])
     for kind in ("noise", "swap", "distortion"):
         ax.plot(spectrum["rank"], spectrum[f"rms_{kind}"], color=PERTURBATION_COLOURS[kind],
                 label=kind)
     twin = ax.twinx()
     twin.plot(spectrum["rank"], spectrum["mean_gain"], "k--", lw=1)
     twin.set_ylabel("mean gain 1/σ (dashed)")
+    twin.grid(False)
     ax.set_xlabel("singular vector rank (decreasing gain)")
     ax.set_ylabel("RMS overlap over the samples")
-    ax.set_title("amplitude spectrum", fontsize=9)
-    ax.legend(fontsize=7)
-    fig.suptitle(f"SVD of the active dictionary: gains from {gains.min():.2f} to {gains.max():.2f}")
+    ax.set_title("(e) amplitude spectrum over the sensitivity samples")
+    ax.legend(fontsize=8)
+    fig.suptitle(f"SVD of the active dictionary: gains from {gains.min():.2f} to "
+                 f"{gains.max():.2f}")
     fig.tight_layout()
     return fig
 
 
+def _overlaps_and_gains(ax: plt.Axes, U: np.ndarray, gains: np.ndarray,
+                        examples: Mapping[str, np.ndarray]) -> None:
+    """Fig. 3d: |overlap| of each unit perturbation with each singular vector, and the gains."""
+    rank = np.arange(1, U.shape[1] + 1)
+    for kind, dx in examples.items():
+        unit = dx / np.linalg.norm(dx)
+        ax.plot(rank, np.abs(U.T @ unit), color=PERTURBATION_COLOURS.get(kind), lw=1, label=kind)
+    twin = ax.twinx()
+    twin.plot(rank, gains, "k--", lw=1)
+    twin.set_ylabel("gain 1/σ (dashed)")
+    twin.grid(False)
+    ax.set_xlabel("singular vector (decreasing gain)")
+    ax.set_ylabel("|overlap| with the unit perturbation")
+    ax.set_title("(d) the example perturbations on the singular vectors")
+    ax.legend(fontsize=8, loc="upper left")
+
+
+@themed
 def eq5_scatter(table: pd.DataFrame) -> plt.Figure:
     """Measured directional derivative along d_1 - d_2 (and along d_1) against Eq. 5."""
     fig, ax = plt.subplots(figsize=(5, 4.2))
@@ -289,20 +336,20 @@ def eq5_scatter(table: pd.DataFrame) -> plt.Figure:
     return fig
 
 
+@themed
 def rip_distributions(tables: Mapping[float, pd.DataFrame]) -> plt.Figure:
     """Per lambda, the smallest and largest singular values of each image's ``D_+``."""
-    lams = sorted(tables)
+    rows = pd.concat([table.assign(lam=lam) for lam, table in tables.items()],
+                     ignore_index=True)
+    rows["λ"] = rows["lam"].map("{:g}".format)
+    palette = {f"{lam:g}": colour for lam, colour in lambda_palette(tables).items()}
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
-    for lam in lams:
-        for ax, column in zip(axes, ("s_min", "s_max"), strict=True):
-            values = tables[lam][column].dropna()
-            ax.hist(values, bins=40, histtype="step", lw=1.5, label=f"λ = {lam:g}")
-    axes[0].set_xlabel("smallest singular value of D₊")
-    axes[1].set_xlabel("largest singular value of D₊")
-    for ax in axes:
+    for ax, column, name in zip(axes, ("s_min", "s_max"), ("smallest", "largest"), strict=True):
+        sns.histplot(rows.dropna(subset=[column]), x=column, hue="λ", palette=palette, bins=40,
+                     element="step", fill=False, ax=ax)
         ax.axvline(1.0, color="k", ls=":", lw=1)
+        ax.set_xlabel(f"{name} singular value of D₊")
         ax.set_ylabel("images")
-        ax.legend(fontsize=7)
-    fig.suptitle("Restricted isometry: an isometry would put both at 1")
+    fig.suptitle("Restricted isometry: an isometry would put both at 1 (dotted)")
     fig.tight_layout()
     return fig

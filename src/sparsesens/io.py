@@ -35,7 +35,8 @@ MNIST_MEMBER = "mnist/data/mnist.pkl.gz"
 MNIST_SHA256 = "f11bb9e41d6c1b6c124aa38fd605497bdcfe2ee08cf7c2bb5a41ab5d759e1416"
 SPLITS = ("train", "valid", "test")
 SPLIT_SIZES = {"train": 50_000, "valid": 10_000, "test": 10_000}
-N_PIXELS = 784
+IMAGE_SIDE = 28
+N_PIXELS = IMAGE_SIDE * IMAGE_SIDE
 
 
 class ChecksumError(ValueError):

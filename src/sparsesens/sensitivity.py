@@ -18,16 +18,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import elasticdeform
 import numpy as np
 import pandas as pd
 import torch
 
-from sparsesens.lasso import solve_on_support
+from sparsesens.lasso import encode, solve_on_support
 
 PERTURBATIONS = ("noise", "swap", "distortion")
-SIDE = 28
 
 
 @dataclass
@@ -197,6 +197,31 @@ def finite_difference_ratio(encoder: Callable[[np.ndarray], np.ndarray], X: np.n
     unit = dX / np.linalg.norm(dX, axis=1, keepdims=True)
     moved = encoder(np.asarray(X, dtype=np.float64) + eps * unit)
     return np.linalg.norm(moved - codes, axis=1) / eps
+
+
+class ExactEncoder:
+    """Exact lasso codes under one dictionary and lambda, for finite-difference checks.
+
+    Calling it maps (S, m) images to their (S, n) codes (:func:`sparsesens.lasso.encode`,
+    certified by Eq. 9) and keeps which of them passed in ``certified``, so that a table
+    can mark the rows that rest on a code failing Eq. 9.
+
+    Args:
+        D: (m, n) dictionary with unit-norm columns.
+        lam: sparsity weight of Eq. 1.
+        options: keyword arguments of ``encode`` (``settings.encode_options``).
+        device: where the solver runs.
+    """
+
+    def __init__(self, D: np.ndarray, lam: float, options: Mapping[str, Any],
+                 device: torch.device | str = "cpu") -> None:
+        self.D, self.lam, self.options, self.device = D, lam, dict(options), device
+        self.certified: np.ndarray | None = None
+
+    def __call__(self, images: np.ndarray) -> np.ndarray:
+        result = encode(images, self.D, self.lam, device=self.device, **self.options)
+        self.certified = result.certified
+        return result.codes
 
 
 def summarise(ratios: np.ndarray) -> dict[str, float]:

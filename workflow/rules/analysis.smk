@@ -5,7 +5,7 @@
 rule analyse_digit:
     input:
         data=rules.prepare_mnist.output.h5,
-        dictionary=out(f"dictionaries/lam_{ANALYSIS_LAM}.h5"),
+        dictionary=dictionary_file(ANALYSIS_LAM),
         shards=shard_files(ANALYSIS_LAM, "train"),
         perturbations=rules.draw_perturbations.output.h5,
     output:
@@ -47,7 +47,7 @@ rule analyse_digit:
 rule eq5_check:
     input:
         data=rules.prepare_mnist.output.h5,
-        dictionary=out(f"dictionaries/lam_{ANALYSIS_LAM}.h5"),
+        dictionary=dictionary_file(ANALYSIS_LAM),
         perturbations=rules.draw_perturbations.output.h5,
     output:
         tsv=out("analysis/eq5.tsv"),
@@ -104,7 +104,7 @@ rule rip:
 
 rule rip_summary:
     input:
-        tables=expand(out("analysis/rip/lam_{lam}.tsv"), lam=LAMBDAS),
+        tables=expand(rules.rip.output.tsv, lam=LAMBDAS),
     output:
         tsv=out("analysis/rip.tsv"),
         png=report(
@@ -115,6 +115,7 @@ rule rip_summary:
         ),
     params:
         code=code_version("rip_summary.py"),
+        lams=config["lambdas"],  # of the tables, in their order
     log:
         out("logs/rip_summary.log"),
     conda:

@@ -83,13 +83,25 @@ def lam_of(wildcards):
     return settings.config_lambda(config, wildcards.lam)
 
 
+def lam_of_tag(tag):
+    return settings.config_lambda(config, tag)
+
+
+# The helpers below are called once every rule file is read, so they name the rules'
+# outputs instead of repeating their paths.
+
+
+def dictionary_file(lam):
+    return expand(rules.learn_dictionary.output.h5, lam=lam)[0]
+
+
 def dictionary_files():
-    return expand(out("dictionaries/lam_{lam}.h5"), lam=LAMBDAS)
+    return expand(rules.learn_dictionary.output.h5, lam=LAMBDAS)
 
 
 def shard_files(lam, split):
     n = len(settings.shard_ranges(config, split))
-    return [out(f"codes/lam_{lam}/{split}_{shard}.h5") for shard in range(n)]
+    return expand(rules.encode.output.h5, lam=lam, split=split, shard=range(n))
 
 
 def train_shards(wildcards):
@@ -101,13 +113,13 @@ def code_shards():
     return [f for lam in LAMBDAS for split in SPLITS for f in shard_files(lam, split)]
 
 
-def sensitivity_tables():
-    """Per-sample sensitivity tables: one per lambda, then the MLP's."""
-    return expand(out("sensitivity/lam_{lam}.tsv"), lam=LAMBDAS) + [out("sensitivity/mlp.tsv")]
+def code_sensitivity_tables():
+    """Per-sample sensitivity tables of the sparse codes, one per lambda."""
+    return expand(rules.code_sensitivity.output.tsv, lam=LAMBDAS)
 
 
 def finite_tables():
-    return expand(out("sensitivity/finite/lam_{lam}.tsv"), lam=LAMBDAS)
+    return expand(rules.finite_sensitivity.output.tsv, lam=LAMBDAS)
 
 
 # Representations evaluated in Section 6: pixels, the sparse code of each lambda, the MLP
@@ -121,13 +133,13 @@ def representation_inputs(wildcards):
     if rep == "pixels":
         return {}
     if rep == "mlp":
-        return {"features": out("mlp/hidden.h5")}
+        return {"features": rules.train_mlp.output.hidden}
     if rep == "random":
-        return {"features": out("random/features.h5")}
+        return {"features": rules.random_features.output.h5}
     lam = rep.removeprefix("lam_")
     return {"train_shards": shard_files(lam, "train"), "valid_shards": shard_files(lam, "valid")}
 
 
 def evaluation_runs():
-    return expand(out("eval/runs/{rep}/seed_{seed}.tsv"), rep=REPRESENTATIONS,
+    return expand(rules.evaluate.output.tsv, rep=REPRESENTATIONS,
                   seed=config["evaluation"]["seeds"])

@@ -48,12 +48,14 @@ rule evaluate:
     input:
         unpack(representation_inputs),
         data=rules.prepare_mnist.output.h5,
-        labels=out("eval/labels/seed_{seed}.tsv"),
+        labels=rules.label_subsets.output.tsv,
     output:
         tsv=out("eval/runs/{rep}/seed_{seed}.tsv"),
         sweep=out("eval/sweeps/{rep}/seed_{seed}.tsv"),
     params:
         code=code_version("evaluate.py"),
+        representation=lambda w: "sparse" if w.rep.startswith("lam_") else w.rep,
+        lam=lambda w: lam_of_tag(w.rep.removeprefix("lam_")) if w.rep.startswith("lam_") else None,
         # each job is one seed's (the wildcard)
         settings=settings.result_settings(config, "evaluation", "seeds"),
         device=config["device"],

@@ -38,7 +38,7 @@ rule fig1:
     input:
         data=rules.prepare_mnist.output.h5,
         perturbations=rules.draw_perturbations.output.h5,
-        sparse=out(f"sensitivity/lam_{ANALYSIS_LAM}.tsv"),
+        sparse=expand(rules.code_sensitivity.output.tsv, lam=ANALYSIS_LAM)[0],
         mlp=rules.mlp_sensitivity.output.tsv,
     output:
         png=report(
@@ -60,7 +60,7 @@ rule fig1:
 
 rule fig6:
     input:
-        tables=expand(out("sensitivity/lam_{lam}.tsv"), lam=LAMBDAS),
+        tables=code_sensitivity_tables(),
         finite=finite_tables(),
     output:
         histograms=report(
@@ -77,6 +77,7 @@ rule fig6:
         ),
     params:
         code=code_version("fig6.py"),
+        lams=config["lambdas"],  # of both lists of tables, in their order
     log:
         out("logs/fig6.log"),
     conda:
@@ -87,7 +88,7 @@ rule fig6:
 
 rule fig4:
     input:
-        summary=rules.evaluation_table.output.summary,
+        runs=rules.evaluation_table.output.tsv,
     output:
         fig4=report(
             out("figures/fig4_evaluation.png"),

@@ -132,11 +132,13 @@ rule finite_sensitivity:
 
 rule sensitivity_summary:
     input:
-        tables=sensitivity_tables(),
+        sparse=code_sensitivity_tables(),
+        mlp=rules.mlp_sensitivity.output.tsv,
     output:
         tsv=out("sensitivity/summary.tsv"),
     params:
         code=code_version("sensitivity_summary.py"),
+        lams=config["lambdas"],  # of the sparse tables, in their order
     log:
         out("logs/sensitivity_summary.log"),
     conda:

@@ -4,12 +4,13 @@ dictionary, and the RMS amplitude spectrum over the sensitivity samples."""
 import numpy as np
 import pandas as pd
 
-from sparsesens import analysis, figures, io
-from sparsesens.logs import job_logger
+from sparsesens import analysis, figures, io, paper
+from sparsesens.job import Job
 from sparsesens.sensitivity import PERTURBATIONS, perturb_image
 
 sm = snakemake  # noqa: F821
-log = job_logger(sm.log[0], "analyse_digit")
+job = Job(sm)
+log = job.log
 opts, sens = sm.params.analysis, sm.params.sensitivity
 D, _, dict_attrs = io.read_dictionary(sm.input.dictionary)
 X, _ = io.read_split(sm.input.data, "train")
@@ -43,18 +44,15 @@ for kind in PERTURBATIONS:
     numbers[f"mean_null_power_{kind}"] = float(spectra[kind]["null_power"].mean())
 
 table = pd.DataFrame({"quantity": list(numbers), "value": list(numbers.values())})
-table["paper_value"] = table["quantity"].map({**analysis.PAPER_DIGIT, "max_coherence": 0.9})
+table["paper_value"] = table["quantity"].map(paper.DIGIT)
 table.insert(0, "lam", sm.params.lam)
 table.insert(1, "digit", digit)
 log.info("\n%s", table.to_string(index=False))
 for name, frame in (("numbers", table), ("gains", gains), ("spectrum", spectrum),
                     ("overlaps", pd.DataFrame({"atom_a": pairs[:, 0], "atom_b": pairs[:, 1],
                                                "overlap": overlaps}))):
-    with io.atomic_path(sm.output[name]) as tmp:
-        frame.to_csv(tmp, sep="\t", index=False)
+    job.write_table(frame, sm.output[name])
 for name, fig in (("fig2", figures.digit_overlaps(x, D, code, pairs, overlaps, numbers,
                                                   n_pairs=opts["top_pairs"])),
                   ("fig3", figures.singular_vectors(x, part.U, part.gains, examples, spectrum))):
-    with io.atomic_path(sm.output[name]) as tmp:
-        fig.savefig(tmp, dpi=120, bbox_inches="tight")
-    log.info("wrote %s", sm.output[name])
+    job.write_figure(fig, sm.output[name])

@@ -3,12 +3,13 @@
 import numpy as np
 
 from sparsesens import io
+from sparsesens.job import Job
 from sparsesens.lasso import passes_eq9
-from sparsesens.logs import job_logger
 from sparsesens.sensitivity import PERTURBATIONS, code_directional_derivative, ratio_table
 
 sm = snakemake  # noqa: F821
-log = job_logger(sm.log[0], "code_sensitivity")
+job = Job(sm)
+log = job.log
 tol = sm.params.codes
 D, _, dict_attrs = io.read_dictionary(sm.input.dictionary)
 samples, _ = io.read_arrays(sm.input.perturbations, io.PERTURBATION_DATASETS)
@@ -23,5 +24,4 @@ if not certified.all():
 ratios = {kind: code_directional_derivative(D, R, samples[f"dx/{kind}"]) for kind in PERTURBATIONS}
 for kind, values in ratios.items():
     log.info("lam=%g %-10s median ratio %.4f", sm.params.lam, kind, float(np.median(values)))
-with io.atomic_path(sm.output.tsv) as tmp:
-    ratio_table(index, ratios, certified).to_csv(tmp, sep="\t", index=False)
+job.write_table(ratio_table(index, ratios, certified), sm.output.tsv)

@@ -5,10 +5,11 @@ number by which dictionaries are compared)."""
 import pandas as pd
 
 from sparsesens import io
-from sparsesens.logs import job_logger
+from sparsesens.job import Job
 
 sm = snakemake  # noqa: F821
-log = job_logger(sm.log[0], "code_summary")
+job = Job(sm)
+log = job.log
 rows = []
 for path in sm.input.shards:
     shard = io.read_code_shard(path)
@@ -29,6 +30,5 @@ table["mean_active"] = table["active_sum"] / table["n_images"]
 table["active_fraction"] = table["mean_active"] / table["n_atoms"]
 table["certified_objective"] = table["objective_sum"] / table["n_images"]
 table = table.drop(columns=["active_sum", "objective_sum"])
-with io.atomic_path(sm.output.tsv) as tmp:
-    table.to_csv(tmp, sep="\t", index=False)
+job.write_table(table, sm.output.tsv)
 log.info("\n%s", table.to_string(index=False))

@@ -3,11 +3,12 @@
 import numpy as np
 
 from sparsesens import io
-from sparsesens.logs import job_logger
+from sparsesens.job import Job
 from sparsesens.sensitivity import PERTURBATIONS, draw_perturbations
 
 sm = snakemake  # noqa: F821
-log = job_logger(sm.log[0], "draw_perturbations")
+job = Job(sm)
+log = job.log
 opts = sm.params.settings
 X, _ = io.read_split(sm.input.data, "train")
 drawn = draw_perturbations(X, opts["n_samples"], sm.params.seed, grid=opts["elastic_grid"],

@@ -3,17 +3,15 @@
 import time
 
 import numpy as np
-import torch
 
 from sparsesens import io, settings
-from sparsesens.device import resolve_device
+from sparsesens.job import Job
 from sparsesens.lasso import encode, lasso_objective
-from sparsesens.logs import job_logger
 
 sm = snakemake  # noqa: F821
-log = job_logger(sm.log[0], "encode")
-torch.set_num_threads(sm.threads)
-device = resolve_device(sm.params.device)
+job = Job(sm)
+log = job.log
+device = job.device
 opts, lam = sm.params.settings, sm.params.lam
 first, stop = sm.params.rows
 X, _ = io.read_split(sm.input.data, sm.wildcards.split)

@@ -4,23 +4,21 @@ import time
 
 import numpy as np
 import pandas as pd
-import torch
 
 from sparsesens import io
 from sparsesens.classify import (
     METRICS,
     evaluation_rows,
-    logistic_path,
+    logistic_sweep,
     nearest_neighbour_accuracy,
     rms_scale,
 )
-from sparsesens.device import resolve_device
-from sparsesens.logs import job_logger
+from sparsesens.job import Job
 
 sm = snakemake  # noqa: F821
-log = job_logger(sm.log[0], "evaluate")
-torch.set_num_threads(sm.threads)
-device = resolve_device(sm.params.device)
+job = Job(sm)
+log = job.log
+device = job.device
 opts, rep, seed = sm.params.settings, sm.wildcards.rep, int(sm.wildcards.seed)
 labels = pd.read_csv(sm.input.labels, sep="\t")
 # every labelled image of this seed (the largest subset holds all smaller ones)
@@ -59,24 +57,18 @@ log.info("nearest neighbours: %.1f s", time.perf_counter() - start)
 sweep, chosen = [], []
 for k, rows in subsets.items():
     start = time.perf_counter()
-    models = logistic_path(train[rows], y_train[pool][rows], opts["weight_decays"],
-                           device=device, max_iter=opts["logistic_max_iter"])
-    scores = [{"k": k, "weight_decay": decay,
-               "train_acc": m.accuracy(train[rows], y_train[pool][rows]),
-               "test_acc": m.accuracy(valid, y_valid)} for decay, m in models.items()]
-    sweep += scores
-    best = max(scores, key=lambda row: (row["test_acc"], row["weight_decay"]))
-    chosen.append(best)
+    scores, best = logistic_sweep(train[rows], y_train[pool][rows], valid, y_valid,
+                                  opts["weight_decays"], device=device,
+                                  max_iter=opts["logistic_max_iter"])
+    sweep += [{"k": k, **row} for row in scores]
+    chosen.append({"k": k, **best})
     log.info("k=%5d  1-NN euclidean %.4f cosine %.4f  logistic train %.4f test %.4f "
              "(decay %g, %.1f s)", k, nn_accuracy["euclidean"][k], nn_accuracy["cosine"][k],
              best["train_acc"], best["test_acc"], best["weight_decay"],
              time.perf_counter() - start)
 
-representation, lam = (("sparse", float(rep.removeprefix("lam_"))) if rep.startswith("lam_")
-                       else (rep, None))
+representation, lam = sm.params.representation, sm.params.lam
 table = pd.DataFrame(evaluation_rows(representation, lam, seed, nn_accuracy, chosen))
-with io.atomic_path(sm.output.sweep) as tmp:
-    pd.DataFrame(sweep).assign(representation=representation, lam=lam, seed=seed).to_csv(
-        tmp, sep="\t", index=False)
-with io.atomic_path(sm.output.tsv) as tmp:
-    table.to_csv(tmp, sep="\t", index=False)
+job.write_table(pd.DataFrame(sweep).assign(representation=representation, lam=lam, seed=seed),
+                sm.output.sweep)
+job.write_table(table, sm.output.tsv)

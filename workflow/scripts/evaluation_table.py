@@ -2,11 +2,11 @@
 
 import pandas as pd
 
-from sparsesens import io
-from sparsesens.logs import job_logger
+from sparsesens.job import Job
 
 sm = snakemake  # noqa: F821
-log = job_logger(sm.log[0], "evaluation_table")
+job = Job(sm)
+log = job.log
 table = pd.concat([pd.read_csv(path, sep="\t") for path in sm.input.runs], ignore_index=True)
 keys = ["representation", "lam", "classifier", "k"]
 summary = (table.groupby(keys, dropna=False)
@@ -17,5 +17,4 @@ summary = (table.groupby(keys, dropna=False)
 log.info("%d rows from %d runs\n%s", len(table), len(sm.input.runs),
          summary.to_string(index=False))
 for name, frame in (("tsv", table), ("summary", summary)):
-    with io.atomic_path(sm.output[name]) as tmp:
-        frame.to_csv(tmp, sep="\t", index=False)
+    job.write_table(frame, sm.output[name])

@@ -1,16 +1,17 @@
-"""Fig. 4 (four representations) and Fig. 7 (the sparse code of every lambda)."""
+"""Fig. 4 (four representations) and Fig. 7 (the sparse code of every lambda), each curve
+the mean over the labelled-subset seeds with a band of one standard deviation."""
 
 import pandas as pd
 
-from sparsesens import figures, io
-from sparsesens.logs import job_logger
+from sparsesens import figures
+from sparsesens.job import Job
 
 sm = snakemake  # noqa: F821
-log = job_logger(sm.log[0], "fig4")
-summary = pd.read_csv(sm.input.summary, sep="\t")
+job = Job(sm)
+runs = pd.read_csv(sm.input.runs, sep="\t")
 lam = sm.params.lam
-sparse = summary[summary.representation == "sparse"]
-by_name = {name: summary[summary.representation == name] for name in ("pixels", "mlp", "random")}
+sparse = runs[runs.representation == "sparse"]
+by_name = {name: runs[runs.representation == name] for name in ("pixels", "mlp", "random")}
 fig4 = figures.evaluation_curves(
     {"pixels": by_name["pixels"], f"sparse λ = {lam:g}": sparse[sparse.lam == lam],
      "MLP hidden layer": by_name["mlp"], "random net": by_name["random"]},
@@ -19,7 +20,5 @@ fig7 = figures.evaluation_curves(
     {"pixels": by_name["pixels"],
      **{f"sparse λ = {value:g}": rows for value, rows in sparse.groupby("lam")}},
     "Supervised evaluation of the sparse code of every λ")
-for name, fig in (("fig4", fig4), ("fig7", fig7)):
-    with io.atomic_path(sm.output[name]) as tmp:
-        fig.savefig(tmp, dpi=120, bbox_inches="tight")
-    log.info("wrote %s", sm.output[name])
+job.write_figure(fig4, sm.output.fig4)
+job.write_figure(fig7, sm.output.fig7)

@@ -3,10 +3,11 @@
 import pandas as pd
 
 from sparsesens import figures, io
-from sparsesens.logs import job_logger
+from sparsesens.job import Job
 
 sm = snakemake  # noqa: F821
-log = job_logger(sm.log[0], "fig5")
+job = Job(sm)
+log = job.log
 dictionaries, steps = {}, set()
 for path in sm.input.dictionaries:
     D, loss, attrs = io.read_dictionary(path)
@@ -17,6 +18,4 @@ for name, fig in [("atoms", figures.atom_grids({k: v[0] for k, v in dictionaries
                   ("active", figures.active_fraction(summary)),
                   ("loss", figures.loss_curves({k: v[1] for k, v in dictionaries.items()},
                                              " or ".join(sorted(steps))))]:
-    with io.atomic_path(sm.output[name]) as tmp:
-        fig.savefig(tmp, dpi=120, bbox_inches="tight")
-    log.info("wrote %s", sm.output[name])
+    job.write_figure(fig, sm.output[name])

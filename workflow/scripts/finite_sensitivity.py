@@ -2,44 +2,33 @@
 
 import numpy as np
 import pandas as pd
-import torch
 
 from sparsesens import io, settings
-from sparsesens.device import resolve_device
-from sparsesens.lasso import encode
-from sparsesens.logs import job_logger
+from sparsesens.job import Job
 from sparsesens.sensitivity import (
     PERTURBATIONS,
+    ExactEncoder,
     code_directional_derivative,
     finite_difference_ratio,
 )
 
 sm = snakemake  # noqa: F821
-log = job_logger(sm.log[0], "finite_sensitivity")
-torch.set_num_threads(sm.threads)
-device = resolve_device(sm.params.device)
+job = Job(sm)
+log = job.log
+device = job.device
 lam, opts, n = sm.params.lam, sm.params.codes, sm.params.n_samples
 D, _, _ = io.read_dictionary(sm.input.dictionary)
 X, _ = io.read_split(sm.input.data, "train")
 samples, _ = io.read_arrays(sm.input.perturbations, io.PERTURBATION_DATASETS)
 index = samples["image_index"][:n]
-last_certified = None
-
-
-def exact_codes(images):
-    """Exact codes of ``images``; which of them pass Eq. 9 goes into the table."""
-    global last_certified
-    options = settings.encode_options(opts, sm.config["codes"]["batch_size"])
-    result = encode(images, D, lam, device=device, **options)
-    last_certified = result.certified
-    return result.codes
-
-
+# codes.batch_size comes from the config, not a param: it bounds memory, not results
+exact_codes = ExactEncoder(D, lam, settings.encode_options(
+    opts, sm.config["codes"]["batch_size"]), device)
 # the base codes come from the same solver as the perturbed ones, so both sides of the
 # difference carry the same (closed-form) rounding
 x = X[index].astype(np.float64)
 base = exact_codes(x)
-base_certified = last_certified
+base_certified = exact_codes.certified
 frames = []
 for kind in PERTURBATIONS:
     dx = samples[f"dx/{kind}"][:n]
@@ -51,9 +40,8 @@ for kind in PERTURBATIONS:
         frames.append(pd.DataFrame({"sample": np.arange(n), "image_index": index,
                                     "perturbation": kind, "eps": eps, "ratio": ratio,
                                     "jacobian_ratio": jacobian,
-                                    "certified": base_certified & last_certified}))
+                                    "certified": base_certified & exact_codes.certified}))
 table = pd.concat(frames, ignore_index=True)
 if not table["certified"].all():
     log.warning("%d rows rest on a code that fails Eq. 9 (marked)", (~table["certified"]).sum())
-with io.atomic_path(sm.output.tsv) as tmp:
-    table.to_csv(tmp, sep="\t", index=False)
+job.write_table(table, sm.output.tsv)

@@ -3,18 +3,15 @@ objective curve (per iteration or epoch, with wall times)."""
 
 import time
 
-import torch
-
 from sparsesens import io
-from sparsesens.device import resolve_device
 from sparsesens.dictionary import learn_dictionary, max_coherence
 from sparsesens.dictionary_online import learn_dictionary_online
-from sparsesens.logs import job_logger
+from sparsesens.job import Job
 
 sm = snakemake  # noqa: F821
-log = job_logger(sm.log[0], "learn_dictionary")
-torch.set_num_threads(sm.threads)
-device = resolve_device(sm.params.device)
+job = Job(sm)
+log = job.log
+device = job.device
 opts, lam, method = sm.params.settings, sm.params.lam, sm.params.settings["method"]
 X, _ = io.read_split(sm.input.data, "train")
 start = time.perf_counter()

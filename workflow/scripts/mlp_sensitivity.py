@@ -4,12 +4,13 @@ import numpy as np
 import torch
 
 from sparsesens import io
-from sparsesens.logs import job_logger
+from sparsesens.job import Job
 from sparsesens.mlp import first_layer, from_state_dict
 from sparsesens.sensitivity import PERTURBATIONS, mlp_directional_derivative, ratio_table
 
 sm = snakemake  # noqa: F821
-log = job_logger(sm.log[0], "mlp_sensitivity")
+job = Job(sm)
+log = job.log
 model = from_state_dict(torch.load(sm.input.model, map_location="cpu", weights_only=True))
 W1, b1 = first_layer(model)
 X, _ = io.read_split(sm.input.data, "train")
@@ -19,5 +20,4 @@ ratios = {kind: mlp_directional_derivative(W1, b1, X[index], samples[f"dx/{kind}
           for kind in PERTURBATIONS}
 for kind, values in ratios.items():
     log.info("mlp %-10s median ratio %.4f", kind, float(np.median(values)))
-with io.atomic_path(sm.output.tsv) as tmp:
-    ratio_table(index, ratios).to_csv(tmp, sep="\t", index=False)
+job.write_table(ratio_table(index, ratios), sm.output.tsv)

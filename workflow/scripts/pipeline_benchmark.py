@@ -5,17 +5,18 @@ from pathlib import Path
 
 import pandas as pd
 
-from sparsesens import io
-from sparsesens.logs import MACHINE_PREFIX, job_logger
+from sparsesens.job import Job
+from sparsesens.logs import MACHINE_PREFIX
 
 sm = snakemake  # noqa: F821
-log = job_logger(sm.log[0], "pipeline_benchmark")
+job = Job(sm)
+log = job.log
 root, logs = Path(sm.params.benchmarks), Path(sm.params.logs)
 
 
-def machine_of(job: Path) -> str:
+def machine_of(job_path: Path) -> str:
     """The machine a job's log names (jobs mirror their benchmark path in logs/)."""
-    path = (logs / job).with_suffix(".log")
+    path = (logs / job_path).with_suffix(".log")
     lines = path.read_text().splitlines() if path.exists() else []
     said = [line.split(MACHINE_PREFIX, 1)[1] for line in lines[:3] if MACHINE_PREFIX in line]
     return said[0] if said else "unknown"
@@ -27,11 +28,11 @@ for path in sorted(root.rglob("*.tsv")):
     # only Snakemake's benchmark files (our own tables and make bench's live here too)
     if list(table.columns[:2]) != ["s", "h:m:s"] or table.empty:
         continue
-    job = path.relative_to(root).with_suffix("")
+    job_path = path.relative_to(root).with_suffix("")
     record = table.iloc[-1]
-    rows.append({"rule": job.parts[0], "job": str(job), "seconds": float(record["s"]),
+    rows.append({"rule": job_path.parts[0], "job": str(job_path), "seconds": float(record["s"]),
                  "max_rss_mib": float(record["max_rss"]), "cpu_seconds": float(record["cpu_time"]),
-                 "machine": machine_of(job)})
+                 "machine": machine_of(job_path)})
 jobs = pd.DataFrame(rows)
 per_rule = (jobs.groupby("rule")
             .agg(jobs=("job", "count"), total_seconds=("seconds", "sum"),
@@ -41,5 +42,4 @@ per_rule = (jobs.groupby("rule")
             .sort_values("total_seconds", ascending=False).reset_index())
 log.info("\n%s", per_rule.to_string(index=False))
 for name, frame in (("tsv", per_rule), ("jobs", jobs)):
-    with io.atomic_path(sm.output[name]) as tmp:
-        frame.to_csv(tmp, sep="\t", index=False, float_format="%.4g")
+    job.write_table(frame, sm.output[name], float_format="%.4g")

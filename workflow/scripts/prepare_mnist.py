@@ -2,11 +2,12 @@
 applying the configured pixel scaling (statistics of the kept training images)."""
 
 from sparsesens import io
-from sparsesens.logs import job_logger
+from sparsesens.job import Job
 from sparsesens.preprocess import scale_pixels
 
 sm = snakemake  # noqa: F821
-log = job_logger(sm.log[0], "prepare_mnist")
+job = Job(sm)
+log = job.log
 splits = io.load_mnist(sm.input.wheel)
 kept = {}
 for name, (x, y) in splits.items():

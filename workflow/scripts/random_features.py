@@ -2,19 +2,16 @@
 
 import time
 
-import torch
-
 from sparsesens import io
 from sparsesens.classify import random_features, random_net_weights
-from sparsesens.device import resolve_device
-from sparsesens.logs import job_logger
+from sparsesens.job import Job
 
 sm = snakemake  # noqa: F821
-log = job_logger(sm.log[0], "random_features")
-torch.set_num_threads(sm.threads)
-device = resolve_device(sm.params.device)
+job = Job(sm)
+log = job.log
+device = job.device
 opts = sm.params.settings
-W1, W2 = random_net_weights(784, opts["width"], sm.params.seed)
+W1, W2 = random_net_weights(io.N_PIXELS, opts["width"], sm.params.seed)
 features = {}
 start = time.perf_counter()
 for split in io.SPLITS:

@@ -3,10 +3,11 @@
 import pandas as pd
 
 from sparsesens import analysis, io
-from sparsesens.logs import job_logger
+from sparsesens.job import Job
 
 sm = snakemake  # noqa: F821
-log = job_logger(sm.log[0], "rip")
+job = Job(sm)
+log = job.log
 D, _, dict_attrs = io.read_dictionary(sm.input.dictionary)
 codes = io.read_split_codes(sm.input.shards, dict_attrs["sha256"])["codes"]
 n = min(sm.params.n_images, codes.shape[0])
@@ -14,5 +15,4 @@ table = pd.DataFrame(analysis.restricted_isometry(D, codes[:n].toarray()))
 table.insert(0, "image_index", range(n))
 log.info("lam=%g: median s_min %.3f, s_max %.3f, delta %.3f over %d images", sm.params.lam,
          table["s_min"].median(), table["s_max"].median(), table["delta"].median(), n)
-with io.atomic_path(sm.output.tsv) as tmp:
-    table.to_csv(tmp, sep="\t", index=False)
+job.write_table(table, sm.output.tsv)

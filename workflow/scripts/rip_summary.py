@@ -1,17 +1,14 @@
 """The RIP distributions of every lambda: a summary table and a figure."""
 
-import re
-from pathlib import Path
-
 import pandas as pd
 
-from sparsesens import figures, io
-from sparsesens.logs import job_logger
+from sparsesens import figures
+from sparsesens.job import Job, read_table
 
 sm = snakemake  # noqa: F821
-log = job_logger(sm.log[0], "rip_summary")
-tables = {float(re.fullmatch(r"lam_(.+)", Path(p).stem).group(1)): pd.read_csv(p, sep="\t")
-          for p in sm.input.tables}
+job = Job(sm)
+log = job.log
+tables = {lam: read_table(path) for lam, path in zip(sm.params.lams, sm.input.tables, strict=True)}
 rows = []
 for lam, table in sorted(tables.items()):
     row = {"lam": lam, "n_images": len(table), "median_active": table["n_active"].median()}
@@ -23,7 +20,5 @@ for lam, table in sorted(tables.items()):
     rows.append(row)
 summary = pd.DataFrame(rows)
 log.info("\n%s", summary.to_string(index=False))
-with io.atomic_path(sm.output.tsv) as tmp:
-    summary.to_csv(tmp, sep="\t", index=False)
-with io.atomic_path(sm.output.png) as tmp:
-    figures.rip_distributions(tables).savefig(tmp, dpi=120, bbox_inches="tight")
+job.write_table(summary, sm.output.tsv)
+job.write_figure(figures.rip_distributions(tables), sm.output.png)

@@ -1,26 +1,18 @@
 """Median and quartiles of the directional derivative per representation and perturbation."""
 
-import re
-from pathlib import Path
-
 import pandas as pd
 
-from sparsesens import io
-from sparsesens.logs import job_logger
+from sparsesens.job import Job, read_table
 from sparsesens.sensitivity import summarise
 
 sm = snakemake  # noqa: F821
-log = job_logger(sm.log[0], "sensitivity_summary")
+job = Job(sm)
+tables = [("sparse", lam, path) for lam, path in zip(sm.params.lams, sm.input.sparse, strict=True)]
 rows = []
-for path in sm.input.tables:
-    stem = Path(path).stem
-    match = re.fullmatch(r"lam_(.+)", stem)
-    rep, lam = ("sparse", float(match.group(1))) if match else (stem, None)
-    table = pd.read_csv(path, sep="\t")
-    for kind, group in table.groupby("perturbation", sort=False):
+for rep, lam, path in [*tables, ("mlp", None, sm.input.mlp)]:
+    for kind, group in read_table(path).groupby("perturbation", sort=False):
         rows.append({"representation": rep, "lam": lam, "perturbation": kind,
                      **summarise(group["ratio"].to_numpy())})
 summary = pd.DataFrame(rows)
-log.info("\n%s", summary.to_string(index=False))
-with io.atomic_path(sm.output.tsv) as tmp:
-    summary.to_csv(tmp, sep="\t", index=False)
+job.log.info("\n%s", summary.to_string(index=False))
+job.write_table(summary, sm.output.tsv)

@@ -1,20 +1,18 @@
 """Train the supervised baseline (Section 2.3); write the model, its accuracies and the
 hidden-layer representation of every split."""
 
-import json
 import time
 
 import torch
 
 from sparsesens import io
-from sparsesens.device import resolve_device
-from sparsesens.logs import job_logger
+from sparsesens.job import Job
 from sparsesens.mlp import accuracy, hidden_layer, train_mlp
 
 sm = snakemake  # noqa: F821
-log = job_logger(sm.log[0], "train_mlp")
-torch.set_num_threads(sm.threads)
-device = resolve_device(sm.params.device)
+job = Job(sm)
+log = job.log
+device = job.device
 opts = sm.params.settings
 splits = {split: io.read_split(sm.input.data, split) for split in io.SPLITS}
 X, y = splits["train"]
@@ -36,5 +34,4 @@ with io.atomic_path(sm.output.model) as tmp:
 io.write_arrays(sm.output.hidden,
                 {split: hidden_layer(result.model, splits[split][0]) for split in io.SPLITS},
                 {"representation": "mlp", "seed": sm.params.seed})
-with io.atomic_path(sm.output.metrics) as tmp:
-    tmp.write_text(json.dumps(metrics, indent=2) + "\n")
+job.write_json(metrics, sm.output.metrics)
