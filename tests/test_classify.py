@@ -115,3 +115,20 @@ def test_chunk_sizes_are_speed_knobs_only():
                                                 chunk_size=3)
             == classify.nearest_neighbour_accuracy(train, y_train, test, y_test, subsets,
                                                    chunk_size=1000))
+
+
+def test_logistic_sweep_picks_the_best_held_out_decay_and_the_larger_on_ties():
+    rng = np.random.default_rng(6)
+    X, y = rng.standard_normal((150, 8)), rng.integers(0, 3, 150)
+    sweep, best = classify.logistic_sweep(X[:100], y[:100], X[100:], y[100:],
+                                          [1e-3, 1e-1, 10.0], n_classes=3)
+    assert [row["weight_decay"] for row in sweep] == [10.0, 1e-1, 1e-3]
+    top = max(row["test_acc"] for row in sweep)
+    assert best["test_acc"] == top
+    assert best["weight_decay"] == max(r["weight_decay"] for r in sweep if r["test_acc"] == top)
+    # separable classes: every decay is perfect on them, and the largest is chosen
+    separable = np.repeat(np.eye(3), 20, axis=0) * 5
+    labels = np.repeat(np.arange(3), 20)
+    sweep, tied = classify.logistic_sweep(separable, labels, separable, labels,
+                                          [1e-3, 1e-2], n_classes=3)
+    assert [row["test_acc"] for row in sweep] == [1.0, 1.0] and tied["weight_decay"] == 1e-2
