@@ -21,7 +21,8 @@ def passing_inputs() -> Inputs:
                ("mlp", None): (0.5, 1.0, 0.7)}
     sensitivity = pd.DataFrame(
         [{"representation": rep, "lam": lam, "perturbation": kind, "median": value}
-         for (rep, lam), values in medians.items() for kind, value in zip(KINDS, values)])
+         for (rep, lam), values in medians.items()
+         for kind, value in zip(KINDS, values, strict=True)])
     digit = {**paper.DIGIT, "mean_null_power_noise": 0.9, "mean_null_power_swap": 0.3,
              "mean_null_power_distortion": 0.4}
     predicted = np.array([1.2, 1.5, 2.0])
@@ -46,7 +47,7 @@ def passing_inputs() -> Inputs:
         [{"representation": rep, "lam": lam, "classifier": classifier, "k": k,
           "test_mean": value}
          for (rep, lam, classifier), values in curves.items()
-         for k, value in zip(LABELS, values)])
+         for k, value in zip(LABELS, values, strict=True)])
     return Inputs(sensitivity=sensitivity,
                   mlp_metrics={"train_accuracy": paper.MLP_TRAIN_ACCURACY,
                                "valid_accuracy": paper.MLP_VALID_ACCURACY},

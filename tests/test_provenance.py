@@ -7,14 +7,16 @@ SCRIPTS, PACKAGE = REPO / "workflow/scripts", REPO / "src/sparsesens"
 
 
 def names(script: str) -> set[str]:
-    return {Path(p).stem for p in provenance.module_closure(SCRIPTS / script, PACKAGE)}
+    return set(provenance.module_closure(SCRIPTS / script, PACKAGE))
 
 
 def test_dictionary_stage_depends_on_both_learners_and_nothing_downstream():
     # the online learner steps its codes with the encoder's FISTA and polish, so an edit
-    # of lasso.py re-learns the dictionaries; the later stages' modules must not
+    # of those re-learns the dictionaries; the later stages' modules must not
     closure = names("learn_dictionary.py")
-    assert {"dictionary", "dictionary_online", "lasso", "shrinkage"} <= closure
+    assert {"dictionary", "dictionary_online", "lasso", "lasso.fista", "lasso.polish",
+            "shrinkage"} <= closure
+    assert "lasso.homotopy" not in closure
     assert closure.isdisjoint({"sensitivity", "analysis", "classify", "mlp", "claims",
                                "figures"})
 
@@ -27,8 +29,8 @@ def test_the_encoder_reaches_the_homotopy_and_the_learner_does_not():
     # an edit of the homotopy solver re-runs the codes, not the dictionaries
     encode = provenance.definitions_reached(SCRIPTS / "encode.py", PACKAGE)
     learner = provenance.definitions_reached(SCRIPTS / "learn_dictionary.py", PACKAGE)
-    assert "lasso.homotopy" in encode and "lasso.polish" in encode
-    assert "lasso.polish" in learner and "lasso.homotopy" not in learner
+    assert "lasso.homotopy.homotopy" in encode and "lasso.polish.polish" in encode
+    assert "lasso.polish.polish" in learner and "lasso.homotopy.homotopy" not in learner
     # the MNIST download and unpickler are not the shard readers' business
     assert "io.download_mnist_wheel" not in encode and "io.read_code_shard" not in encode
 
@@ -71,4 +73,21 @@ def test_a_module_used_whole_counts_whole(tmp_path):
     script.write_text("from sparsesens import c\nprint(getattr(c, 'g')())\n")
     before = provenance.code_version(script, package)
     (package / "c.py").write_text((package / "c.py").read_text().replace("return 2", "return 3"))
+    assert provenance.code_version(script, package) != before
+
+
+def test_a_subpackage_re_export_leads_to_the_module_that_defines_it(tmp_path):
+    package = _package(tmp_path, other="def unrelated():\n    return 0\n")
+    (package / "solvers").mkdir()
+    (package / "solvers/__init__.py").write_text(
+        "from sparsesens.solvers.fast import solve\nfrom sparsesens.solvers.slow import crawl\n")
+    (package / "solvers/fast.py").write_text("def solve(x):\n    return x + 1\n")
+    (package / "solvers/slow.py").write_text("def crawl(x):\n    return x - 1\n")
+    script = tmp_path / "s.py"
+    script.write_text("from sparsesens.solvers import solve\nprint(solve(1))\n")
+    assert provenance.module_closure(script, package) == ["solvers", "solvers.fast"]
+    before = provenance.code_version(script, package)
+    (package / "solvers/slow.py").write_text("def crawl(x):\n    return x - 2\n")
+    assert provenance.code_version(script, package) == before   # not reached
+    (package / "solvers/fast.py").write_text("def solve(x):\n    return x + 2\n")
     assert provenance.code_version(script, package) != before

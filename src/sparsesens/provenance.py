@@ -11,8 +11,10 @@ and an edit of ``lasso.homotopy`` re-runs exactly the jobs whose scripts reach i
 
 Reachability is by name: ``io.read_split`` in a script reaches ``read_split`` of
 ``sparsesens.io``; a name inside a reached definition reaches the definition of that name
-in its module, or the one it was imported from. A module used other than through an
-attribute (passed around, or with ``getattr``) counts as reached whole.
+in its module, or the one it was imported from. Modules are named by their dotted path
+below the package (``lasso.fista``); a subpackage's ``__init__`` that re-exports a name
+passes it on to the module it comes from. A module used other than through an attribute
+(passed around, or with ``getattr``) counts as reached whole, with every name it imports.
 """
 
 from __future__ import annotations
@@ -54,12 +56,12 @@ def _package_aliases(node: ast.AST) -> dict[str, tuple[str, str]]:
         if node.module == PACKAGE:
             found.update({a.asname or a.name: (a.name, WHOLE) for a in node.names})
         elif node.module.startswith(PACKAGE + "."):
-            module = node.module.split(".")[1]
+            module = node.module.removeprefix(PACKAGE + ".")
             found.update({a.asname or a.name: (module, a.name) for a in node.names})
     elif isinstance(node, ast.Import):
         for alias in node.names:
             if alias.name.startswith(PACKAGE + ".") and alias.asname:
-                found[alias.asname] = (alias.name.split(".")[1], WHOLE)
+                found[alias.asname] = (alias.name.removeprefix(PACKAGE + "."), WHOLE)
     return found
 
 
@@ -105,7 +107,9 @@ def _reached(script: Path, package_dir: Path) -> tuple[dict[str, _Module], set[t
 
     def load(name: str) -> _Module | None:
         if name not in modules:
-            path = package_dir / f"{name}.py"
+            base = package_dir.joinpath(*name.split("."))
+            path = base.with_suffix(".py")
+            path = path if path.exists() else base / "__init__.py"
             modules[name] = _parse(path.read_text()) if path.exists() else None
         return modules[name]
 
@@ -124,6 +128,10 @@ def _reached(script: Path, package_dir: Path) -> tuple[dict[str, _Module], set[t
                  else [module.definitions[what]] if what in module.definitions else [])
         for node in [*nodes, *module.setup]:
             todo |= _references(node, name, module) - reached
+        # a name the module only imports (a re-export) reaches its own module's definition
+        imported = (set(module.aliases.values()) if what == WHOLE
+                    else {module.aliases[what]} if what in module.aliases else set())
+        todo |= imported - reached
     return {k: v for k, v in modules.items() if v is not None}, reached
 
 
