@@ -2,7 +2,7 @@
 
 With pixels in [0, 1] the paper's own algorithm gives the first training digit at lambda 0.3
 fewer active filters, a larger smallest singular value and a smaller gain spread than the
-paper reports (README, Fidelity; docs/full-scale-run.md). Each candidate setting below is
+paper reports (docs/fidelity.md, docs/full-scale-run.md). Each candidate setting below is
 an overlay on a preset's configuration; the workflow runs the first digit's analysis
 (analysis/digit_numbers.tsv) once per candidate, each in its own results root, and the
 numbers of every candidate are collected side by side with the paper's in

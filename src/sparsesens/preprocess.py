@@ -2,7 +2,7 @@
 
 The paper gives its images no preprocessing we could find; the default keeps the pixels
 as given, in [0, 1). The alternatives are here so that their effect on the learned codes
-can be measured (the fidelity study of the README), never applied silently.
+can be measured (the fidelity study, docs/fidelity.md), never applied silently.
 """
 
 from __future__ import annotations
