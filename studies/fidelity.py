@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from sparsesens import analysis, io, paper, settings
+from sparsesens import analysis, claims, io, paper, settings
 
 REPO = Path(__file__).resolve().parents[1]
 PRESETS = {"smoke": ["presets/smoke.yaml"], "quick": ["presets/quick.yaml"], "full": []}
@@ -46,8 +46,18 @@ QUANTITIES = ("n_active", "max_overlap", "normalised_mean_filters",
 # MNIST's global standard deviation as common PyTorch pipelines state it
 MNIST_STD = 0.3081
 SCALE_FACTORS = {"scale 2": 2.0, "scale 3.246": 1 / MNIST_STD, "scale 4": 4.0}
-REPRESENTATIONS = ("pixels", "sparse", "mlp", "random")
-CLASSIFIERS = ("knn_euclidean", "knn_cosine", "logistic")
+# The claims of the claims table that a candidate's own run can test, each by its own
+# criterion (sparsesens.claims). Left out: the fitted number (active filters), the claims
+# that need several lambdas or label counts, and Eq. 5 and the RIP, which a candidate does
+# not compute.
+PREDICTIONS = ("digit_max_overlap", "normalised_mean_filters", "normalised_mean_differences",
+               "smallest_singular_value", "largest_gain", "gain_spread", "max_atom_coherence",
+               "mlp_train_accuracy", "mlp_valid_accuracy", "mlp_distortion_below_swap",
+               "mlp_noise_lowest", "knn_euclidean_sparse_below_pixels",
+               "knn_euclidean_mlp_above_pixels", "knn_cosine_sparse_below_pixels",
+               "knn_cosine_mlp_above_pixels", "knn_random_equals_pixels",
+               "linear_sparse_above_pixels_many_labels", "linear_sparse_never_above_random",
+               "linear_mlp_above_all", "pixels_knn_accuracy")
 
 
 def candidates(config: dict) -> dict[str, tuple[str, dict]]:
@@ -136,6 +146,23 @@ def candidate_row(name: str, what: str, root: Path, config: dict) -> dict:
             **_largest_label_accuracies(root, lam)}
 
 
+def candidate_claims(name: str, root: Path, config: dict) -> pd.DataFrame:
+    """The claims table's verdicts on one candidate's numbers, for the ``PREDICTIONS``
+    and the ordering of the sensitivities at the analysis lambda."""
+    lam = config["analysis"]["lam"]
+    inputs = claims.Inputs(
+        sensitivity=pd.read_csv(root / "sensitivity/summary.tsv", sep="\t"),
+        mlp_metrics=json.loads((root / "mlp/metrics.json").read_text()),
+        digit=pd.read_csv(root / "analysis/digit_numbers.tsv", sep="\t"),
+        eq5=pd.DataFrame(columns=["predicted", "finite_ratio", "single_finite_ratio"]),
+        rip=pd.DataFrame(columns=["lam", "delta_median", "s_min_median"]),
+        evaluation=pd.read_csv(root / "eval/summary.tsv", sep="\t"), analysis_lam=lam)
+    table = claims.build_claims(inputs)
+    table = table[table["id"].isin([*PREDICTIONS, f"sensitivity_order_lam_{lam:g}"])]
+    return table.assign(candidate=name)[["candidate", "id", "paper_value", "our_value",
+                                         "criterion", "status"]]
+
+
 def digit_rows(name: str, root: Path, config: dict) -> list[dict]:
     """The first digit of each split analysed alike: how much the numbers depend on the
     digit chosen."""
@@ -183,11 +210,13 @@ def paper_row() -> dict:
             "pixels_knn_euclidean": paper.PIXELS_KNN_ACCURACY}
 
 
-def write_tables(out_dir: Path, rows: list[dict], digits: list[dict]) -> None:
+def write_tables(out_dir: Path, rows: list[dict], digits: list[dict],
+                 verdicts: list[pd.DataFrame]) -> None:
     """Write what has finished so far: a long study keeps each candidate as it ends."""
     out_dir.mkdir(parents=True, exist_ok=True)
     for name, frame in (("fidelity.tsv", pd.DataFrame([*rows, paper_row()])),
-                        ("fidelity_digits.tsv", pd.DataFrame(digits))):
+                        ("fidelity_digits.tsv", pd.DataFrame(digits)),
+                        ("fidelity_claims.tsv", pd.concat(verdicts, ignore_index=True))):
         with io.atomic_path(out_dir / name) as tmp:
             frame.to_csv(tmp, sep="\t", index=False, float_format="%.4g")
 
@@ -200,6 +229,8 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--cores", default="all")
     parser.add_argument("--workdir", type=Path, default=REPO,
                         help="where the workflow runs (holds config.yaml and resources/)")
+    parser.add_argument("--collect", action="store_true",
+                        help="only collect the tables of candidates that already ran")
     args = parser.parse_args(argv)
     workdir = args.workdir.resolve()
     preset_files = [REPO / f for f in PRESETS[args.preset]]
@@ -211,14 +242,19 @@ def main(argv: list[str]) -> None:
     if unknown:
         raise SystemExit(f"unknown candidates {unknown}; allowed: {', '.join(every)}")
     out_dir = workdir / base["results"] / "analysis"
-    rows, digits = [], []
+    rows, digits, verdicts = [], [], []
     for name in chosen:
         what, overlay = every[name]
         config = settings.merge_config(base, overlay)
-        root = run_candidate(name, overlay, preset_files, base, workdir, args.cores)
+        root = (workdir / base["results"] / "fidelity" / slug(name) if args.collect
+                else run_candidate(name, overlay, preset_files, base, workdir, args.cores))
         rows.append(candidate_row(name, what, root, config))
         digits.extend(digit_rows(name, root, config))
-        write_tables(out_dir, rows, digits)
+        verdicts.append(candidate_claims(name, root, config))
+        verdict = verdicts[-1]
+        rows[-1]["predictions_passed"] = int(
+            (verdict["id"].isin(PREDICTIONS) & (verdict["status"] == "PASS")).sum())
+        write_tables(out_dir, rows, digits, verdicts)
     with pd.option_context("display.width", 250, "display.max_columns", 40):
         print(pd.DataFrame([*rows, paper_row()]).drop(columns="changes").to_string(index=False))
     print(f"written to {out_dir / 'fidelity.tsv'} and {out_dir / 'fidelity_digits.tsv'}")

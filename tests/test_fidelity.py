@@ -89,6 +89,13 @@ def test_fidelity_study_runs_each_candidate_through_the_workflow(workdir):
     assert measured["final_loss"].nunique() == 2
     # the Euclidean neighbours of pixels do not see a common factor
     assert measured["pixels_knn_euclidean"].nunique() == 1
+    # every prediction judged by the claims table's own criterion, for each candidate
+    verdicts = pd.read_csv(workdir / "results/smoke/analysis/fidelity_claims.tsv", sep="\t")
+    for name, rows in verdicts.groupby("candidate"):
+        assert set(fidelity.PREDICTIONS) <= set(rows["id"])
+        assert set(rows["status"]) <= {"PASS", "FAIL"}
+        passed = rows[rows.id.isin(fidelity.PREDICTIONS) & (rows.status == "PASS")]
+        assert measured.loc[name, "predictions_passed"] == len(passed)
     digits = pd.read_csv(workdir / "results/smoke/analysis/fidelity_digits.tsv", sep="\t")
     assert digits.groupby("candidate")["digit"].apply(list).to_dict() == {
         name: ["train 0", "valid 0", "test 0"] for name in ("baseline", "scale 2")}

@@ -297,16 +297,16 @@ def check_reruns(workdir, snakefile, smoke):
     assert {"encode", "code_sensitivity", "evaluate", "draw_perturbations"}.isdisjoint(jobs), jobs
     # comments and docstrings of every module change no behaviour
     package = workdir / "src/sparsesens"
-    for module in package.glob("*.py"):
+    for module in package.rglob("*.py"):
         module.write_text("# an edit\n" + module.read_text().replace('"""', '"""Edited. ', 1))
     assert _plan(workdir, snakefile, smoke)[0] == {}
     # an edit of the homotopy solver re-runs the codes and what reads them, no dictionary
-    solver = (package / "lasso.py").read_text()
-    _edit_body(package / "lasso.py", "Exact lasso codes by following a solution path")
+    solver = (package / "lasso/homotopy.py").read_text()
+    _edit_body(package / "lasso/homotopy.py", "Exact lasso codes by following a solution path")
     jobs, _ = _plan(workdir, snakefile, smoke)
     assert jobs["encode"] == 2 * 4 and jobs["code_sensitivity"] == 2, jobs
     assert {"learn_dictionary", "train_mlp", "random_features"}.isdisjoint(jobs), jobs
-    (package / "lasso.py").write_text(solver)
+    (package / "lasso/homotopy.py").write_text(solver)
     # an edit of the logistic fit re-runs the evaluation and what reads it, nothing upstream
     _edit_body(package / "classify.py", "Multinomial logistic regression by full-batch")
     jobs, _ = _plan(workdir, snakefile, smoke)

@@ -87,7 +87,7 @@ def lam_of_tag(tag):
     return settings.config_lambda(config, tag)
 
 
-# The helpers below are called once every rule file is read, so they name the rules'
+# The helpers below are called once every .smk file is read, so they name the rules'
 # outputs instead of repeating their paths.
 
 
