@@ -42,3 +42,28 @@ def test_bad_shapes_are_refused():
         mlp.train_mlp(X, y, batch_size=51)
     with pytest.raises(ValueError, match="need X"):
         mlp.train_mlp(X, y[:10])
+
+
+def test_momentum_is_torchs_sgd_momentum_and_checked():
+    X, y = separable(200)
+    schedule = [(30, 0.05)]
+    plain = mlp.train_mlp(X, y, hidden=8, batch_size=20, schedule=schedule, seed=2)
+    heavy = mlp.train_mlp(X, y, hidden=8, batch_size=20, schedule=schedule, seed=2,
+                          momentum=0.9)
+    # the same start and minibatches, so only the momentum sets them apart
+    # (the first step is the same: heavy ball starts with v = g)
+    assert plain.loss[1] == heavy.loss[1] and plain.loss[2] != heavy.loss[2]
+    # one step of heavy ball by hand: v = g, w = w - lr v (then v = 0.9 v + g, ...)
+    one = mlp.train_mlp(X, y, hidden=8, batch_size=20, schedule=[(1, 0.05)], seed=2,
+                        momentum=0.9)
+    start = mlp.build_mlp(20, 8, 3, seed=2)
+    rng = np.random.default_rng(2)
+    batch = torch.as_tensor(rng.permutation(200)[:20])
+    loss = torch.nn.functional.cross_entropy(start(torch.as_tensor(X)[batch]),
+                                             torch.as_tensor(y)[batch])
+    loss.backward()
+    expected = start[0].weight.detach() - 0.05 * start[0].weight.grad
+    torch.testing.assert_close(one.model[0].weight, expected)
+    for bad in (-0.1, 1.0):
+        with pytest.raises(ValueError, match="momentum must be in"):
+            mlp.train_mlp(X, y, momentum=bad, schedule=schedule)

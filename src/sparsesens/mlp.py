@@ -41,7 +41,7 @@ def from_state_dict(state: Mapping[str, torch.Tensor]) -> nn.Sequential:
 
 def train_mlp(X: np.ndarray, y: np.ndarray, *, hidden: int = 784, batch_size: int = 64,
               schedule: Sequence[tuple[int, float]] = ((1000, 0.1), (1000, 0.01)),
-              seed: int = 0, device: torch.device | str = "cpu",
+              momentum: float = 0.0, seed: int = 0, device: torch.device | str = "cpu",
               progress: Callable[[int, float], None] | None = None) -> MLPResult:
     """Train the net of Section 2.3 with SGD on cross-entropy, no augmentation.
 
@@ -54,6 +54,8 @@ def train_mlp(X: np.ndarray, y: np.ndarray, *, hidden: int = 784, batch_size: in
         hidden: hidden units.
         batch_size: images per SGD step.
         schedule: (steps, learning rate) phases, run in order.
+        momentum: SGD momentum, in [0, 1); each phase starts its momentum afresh. The paper
+            states none (plain SGD, 0).
         seed: seeds the initialisation and the minibatch order.
         device: where training runs.
         progress: called as ``progress(step, loss)`` every 100 steps.
@@ -67,6 +69,8 @@ def train_mlp(X: np.ndarray, y: np.ndarray, *, hidden: int = 784, batch_size: in
         raise ValueError(f"need X (N, m) and y (N,), got {X.shape} and {y.shape}")
     if batch_size < 1 or batch_size > X.shape[0]:
         raise ValueError(f"batch_size must be in 1..{X.shape[0]}, got {batch_size}")
+    if not 0 <= momentum < 1:
+        raise ValueError(f"momentum must be in [0, 1), got {momentum}")
     n_classes = int(y.max()) + 1
     model = build_mlp(X.shape[1], hidden, n_classes, seed).to(device)
     X_t = torch.as_tensor(X, device=device)
@@ -76,7 +80,7 @@ def train_mlp(X: np.ndarray, y: np.ndarray, *, hidden: int = 784, batch_size: in
     losses = []
     step = 0
     for n_steps, lr in schedule:
-        optimiser = torch.optim.SGD(model.parameters(), lr=lr)
+        optimiser = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
         for _ in range(n_steps):
             if cursor + batch_size > len(order):
                 order, cursor = rng.permutation(X.shape[0]), 0

@@ -21,7 +21,8 @@ log.info("training %d-%d-10 on %d images on %s, schedule %s", X.shape[1], opts["
          len(X), device, schedule)
 start = time.perf_counter()
 result = train_mlp(X, y, hidden=opts["hidden"], batch_size=opts["batch_size"],
-                   schedule=schedule, seed=sm.params.seed, device=device,
+                   schedule=schedule, momentum=opts["momentum"], seed=sm.params.seed,
+                   device=device,
                    progress=lambda step, loss: log.info("step %5d  loss %.4f", step, loss))
 seconds = time.perf_counter() - start
 metrics = {f"{split}_accuracy": accuracy(result.model, *splits[split]) for split in io.SPLITS}
