@@ -223,6 +223,35 @@ def logistic_sweep(train: np.ndarray, train_labels: np.ndarray, test: np.ndarray
     return sweep, max(sweep, key=lambda row: (row["test_acc"], row["weight_decay"]))
 
 
+def evaluate_subsets(train: np.ndarray, train_labels: np.ndarray, test: np.ndarray,
+                     test_labels: np.ndarray, subsets: Mapping[int, np.ndarray],
+                     weight_decays: Iterable[float], *, device: torch.device | str = "cpu",
+                     max_iter: int = 500, chunk_size: int = 1000,
+                     progress: Callable[[int, dict, dict], None] | None = None
+                     ) -> tuple[dict[str, dict[int, float]], list[dict], list[dict]]:
+    """1-NN (every metric) and the logistic sweep of one representation for several
+    labelled subsets of ``train``, each evaluated on all of ``test``.
+
+    Returns:
+        ``(nn_accuracy, sweep, chosen)``: metric -> key -> accuracy; one row per key and
+        weight decay; the chosen row per key (:func:`logistic_sweep`). ``progress`` is
+        called with each key, its 1-NN accuracies and its chosen row.
+    """
+    nn_accuracy = {metric: nearest_neighbour_accuracy(
+        train, train_labels, test, test_labels, subsets, metric, device=device,
+        chunk_size=chunk_size) for metric in METRICS}
+    sweep, chosen = [], []
+    for key, rows in subsets.items():
+        scores, best = logistic_sweep(train[rows], train_labels[rows], test, test_labels,
+                                      weight_decays, device=device, max_iter=max_iter)
+        sweep += [{"k": key, **row} for row in scores]
+        chosen.append({"k": key, **best})
+        if progress is not None:
+            progress(key, {metric: by_key[key] for metric, by_key in nn_accuracy.items()},
+                     chosen[-1])
+    return nn_accuracy, sweep, chosen
+
+
 def evaluation_rows(representation: str, lam: float | None, seed: int,
                     nn_accuracy: Mapping[str, Mapping[int, float]],
                     logistic: Sequence[Mapping[str, float]]) -> list[dict]:

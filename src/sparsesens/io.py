@@ -405,3 +405,20 @@ def remove_if_corrupt(path: str | os.PathLike) -> str | None:
         path.unlink()
         return str(err)
     return None
+
+
+def read_representation(split: str, data: str | os.PathLike,
+                        features: str | os.PathLike | None = None,
+                        shards: Sequence[str | os.PathLike] | None = None,
+                        rows: np.ndarray | None = None) -> np.ndarray:
+    """One representation of a split's images (``rows`` of them, all when None), float32:
+    the codes in ``shards`` when given, else the vectors of a ``features`` file (the MLP's
+    hidden layer, the random net), else the pixels of ``data`` (mnist.h5)."""
+    if shards is not None:
+        codes = read_split_codes(shards)["codes"]
+        return (codes if rows is None else codes[rows]).toarray().astype(np.float32)
+    if features is not None:
+        X = read_arrays(features, [split])[0][split]
+    else:
+        X, _ = read_split(data, split)
+    return np.asarray(X if rows is None else X[rows], dtype=np.float32)
