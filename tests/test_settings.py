@@ -30,7 +30,7 @@ def test_default_config_is_the_papers(config):
     assert config["evaluation"]["weight_decays"] == [1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0]
 
 
-@pytest.mark.parametrize("preset", ["smoke", "quick"])
+@pytest.mark.parametrize("preset", ["smoke", "quick", "fashion-mnist"])
 def test_presets_merge_into_valid_configs(config, preset):
     override = yaml.safe_load((REPO / f"presets/{preset}.yaml").read_text())
     merged = settings.merge_config(config, override)
@@ -137,3 +137,23 @@ def test_rules_params_leave_out_speed_knobs(config):
     assert set(evaluation) == {"labels_per_class", "weight_decays", "logistic_max_iter"}
     options = settings.encode_options(config["codes"], 123)
     assert options["batch_size"] == 123 and options["solver"] == config["codes"]["solver"]
+
+
+def test_a_data_source_names_its_files_and_hashes(config):
+    assert settings.data_files(config) == ({}, {})   # MNIST comes from its wheel
+    fashion = settings.merge_config(config, {"data": {"source": "fashion-mnist",
+                                                      "fashion_mnist_dir": "/data/fm"}})
+    paths, digests = settings.data_files(fashion)
+    assert paths["train_images"] == "/data/fm/train-images-idx3-ubyte.gz"
+    assert set(digests) == set(paths) and all(len(d) == 64 for d in digests.values())
+    own = {name: {"path": f"/mine/{name}", "sha256": "ab" * 32}
+           for name in ("train_images", "train_labels", "test_images", "test_labels")}
+    mine = settings.merge_config(config, {"data": {"source": "idx", "idx": own}})
+    assert settings.config_errors(mine, SCHEMA) == []
+    assert settings.data_files(mine)[0]["test_labels"] == "/mine/test_labels"
+    # source idx without its files, or with a hash that is not one, is refused by name
+    unnamed = settings.merge_config(config, {"data": {"source": "idx"}})
+    assert any("`data.idx`" in p for p in settings.config_errors(unnamed, SCHEMA))
+    own["test_labels"]["sha256"] = "xyz"
+    bad = settings.merge_config(config, {"data": {"source": "idx", "idx": own}})
+    assert any("data.idx" in p for p in settings.config_errors(bad, SCHEMA))

@@ -5,6 +5,7 @@ import re
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import h5py
 import numpy as np
@@ -364,3 +365,28 @@ def check_kill_and_resume(workdir, snakefile, smoke):
     D_full, loss_full, _ = io.read_dictionary(workdir / target)
     np.testing.assert_array_equal(D_resumed, D_full)
     np.testing.assert_array_equal(loss_resumed, loss_full)
+
+
+FASHION = "/usr/share/datasets/fashion-mnist"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path(FASHION, "train-images-idx3-ubyte.gz").is_file(),
+                    reason=f"no Fashion-MNIST in {FASHION} (apt-get install "
+                           "dataset-fashion-mnist; .ci/run installs it)")
+def test_fashion_mnist_preset_runs_end_to_end_at_smoke_scale(workdir):
+    done = run_snakemake(workdir, "--cores", "2", "--configfile",
+                         str(REPO / "presets/smoke.yaml"), str(REPO / "presets/fashion-mnist.yaml"),
+                         "--config", "results=results/fashion-smoke", timeout=1200)
+    assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
+    root = workdir / "results/fashion-smoke"
+    with h5py.File(root / "data/mnist.h5") as h5:
+        assert h5.attrs["data_source"] == "fashion-mnist" and FASHION in h5.attrs["source"]
+        # Fashion-MNIST's first training image is an ankle boot (class 9), MNIST's a 5
+        assert h5["train/y"][0] == 9 and h5["train/x"].shape == (1000, 784)
+    summary = pd.read_csv(root / "codes/summary.tsv", sep="\t")
+    assert (summary["n_failed"] == 0).all()
+    claims = pd.read_csv(root / "claims.tsv", sep="\t")
+    assert claims["id"].is_unique and not claims["our_value"].str.contains("missing").any()
+    # the MNIST wheel was not needed for this source
+    assert "download_mnist" not in done.stderr

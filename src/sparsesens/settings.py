@@ -194,6 +194,10 @@ def config_errors(config: Mapping[str, Any], schema: Mapping[str, Any]) -> list[
         problems.append(
             f"config key `evaluation.labels_per_class`: {most} labels per class need at least "
             f"{most * 12} training images, but data.subset.train gives {n_images(config, 'train')}")
+    if config["data"]["source"] == "idx" and config["data"]["idx"] is None:
+        problems.append("config key `data.idx`: source idx needs the four IDX files "
+                        "(train_images, train_labels, test_images, test_labels), each with "
+                        "path and sha256")
     tags = [lambda_tag(lam) for lam in lambdas]
     if len(set(tags)) != len(tags):
         problems.append(f"config key `lambdas`: two values share a file name tag: {tags}")
@@ -202,3 +206,18 @@ def config_errors(config: Mapping[str, Any], schema: Mapping[str, Any]) -> list[
 
 def _dotted(path) -> str:
     return ".".join(str(part) for part in path)
+
+
+def data_files(config: Mapping[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
+    """The IDX files of the configured data source and their expected SHA-256, by name
+    (train_images, ...); empty for source mnist, which comes from its wheel."""
+    data = config["data"]
+    if data["source"] == "fashion-mnist":
+        from sparsesens.idx import fashion_mnist_files
+
+        paths, digests = fashion_mnist_files(data["fashion_mnist_dir"])
+        return {name: str(path) for name, path in paths.items()}, digests
+    if data["source"] == "idx":
+        return ({name: entry["path"] for name, entry in data["idx"].items()},
+                {name: entry["sha256"] for name, entry in data["idx"].items()})
+    return {}, {}

@@ -83,6 +83,13 @@ def lam_of(wildcards):
     return settings.config_lambda(config, wildcards.lam)
 
 
+def data_source_files(wildcards):
+    """The files the data set is read from: the MNIST wheel, or four IDX files."""
+    if config["data"]["source"] == "mnist":
+        return {"wheel": MNIST_WHEEL}
+    return settings.data_files(config)[0]
+
+
 def lam_of_tag(tag):
     return settings.config_lambda(config, tag)
 

