@@ -18,13 +18,12 @@ X, _ = io.read_split(sm.input.data, sm.wildcards.split)
 X = X[first:stop]
 D, _, dict_attrs = io.read_dictionary(sm.input.dictionary)
 log.info("lam=%g %s images %d..%d on %s", lam, sm.wildcards.split, first, stop - 1, device)
-done = 0
+done = [0]  # images finished so far, counted by the encoder's progress calls
 
 
 def report(n):
-    global done
-    done += n
-    log.info("%d/%d images", done, len(X))
+    done[0] += n
+    log.info("%d/%d images", done[0], len(X))
 
 
 start = time.perf_counter()
