@@ -103,12 +103,14 @@ def test_the_online_learner_is_the_default_and_the_paper_learner_one_preset_away
 
 def test_dictionary_settings_name_only_what_the_chosen_learner_reads(config):
     online = copy.deepcopy(settings.dictionary_settings(config))
-    assert online == {"method": "online", "n_atoms": 784, "online": config["dictionary"]["online"]}
+    assert online == {"method": "online", "n_atoms": 784, "orthogonality": 0.0,
+                      "online": config["dictionary"]["online"]}
     config["dictionary"]["lr_codes"] = 0.5  # a key of the paper's learner
     assert settings.dictionary_settings(config) == online
     config["dictionary"]["method"] = "paper"
     paper = copy.deepcopy(settings.dictionary_settings(config))
     assert "online" not in paper and paper["lr_codes"] == 0.5 and paper["window"] == 200
+    assert paper["orthogonality"] == 0.0  # both learners read the remedy
     config["dictionary"]["online"]["code_steps"] += 1  # a key of the online learner
     assert settings.dictionary_settings(config) == paper
 

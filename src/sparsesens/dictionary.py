@@ -76,6 +76,21 @@ def sparse_coding_loss(X: torch.Tensor, D: torch.Tensor, R: torch.Tensor, lam: f
     return float(0.5 * squared + lam * R.abs().sum(dtype=torch.float64))
 
 
+def overlap_penalty(D: torch.Tensor, mu: float) -> float:
+    """The paper's proposed remedy, per image: ``mu/2`` times the sum over pairs of atoms of
+    their squared overlap, ``mu/2 sum_{i<j} (d_i . d_j)^2`` (0 when ``mu`` is 0)."""
+    if mu == 0:
+        return 0.0
+    G = D.double().T @ D.double()
+    return float(mu / 4 * ((G ** 2).sum() - (torch.diagonal(G) ** 2).sum()))
+
+
+def overlap_gradient(D: torch.Tensor, mu: float) -> torch.Tensor:
+    """The gradient of :func:`overlap_penalty` in ``D``: ``mu (D G - D diag(G))``."""
+    G = D.T @ D
+    return mu * (D @ G - D * torch.diagonal(G))
+
+
 def initial_dictionary(n_pixels: int, n_atoms: int, generator: torch.Generator
                        ) -> torch.Tensor:
     """The seeded starting dictionary of both learners: unit-normal entries (float64, drawn
@@ -110,6 +125,7 @@ def learn_dictionary(X: np.ndarray, lam: float, *, n_atoms: int = 784, max_iter:
                      lr_increase: float = 1.1, lr_decrease: float = 0.5,
                      rel_tol: float = 1e-5, window: int = 200,
                      max_seconds: float | None = None, seed: int = 0,
+                     orthogonality: float = 0.0,
                      device: torch.device | str = "cpu", dtype: str = "float32",
                      progress: Callable[[int, float], None] | None = None,
                      callback: Callable[[int, float, torch.Tensor], None] | None = None
@@ -129,6 +145,8 @@ def learn_dictionary(X: np.ndarray, lam: float, *, n_atoms: int = 784, max_iter:
             no limit); benchmarks use it to give every learner the same budget.
         seed: seeds the unit-normal initialisation (drawn on the CPU, so every device starts
             from the same numbers).
+        orthogonality: ``mu`` of the remedy the paper proposes, :func:`overlap_penalty`
+            added to the per-image loss (0: Eq. 1 alone, the paper's algorithm).
         device: where the arithmetic runs.
         dtype: ``float32`` or ``float64``.
         progress: called as ``progress(iteration, loss_per_image)`` after every iteration.
@@ -142,6 +160,8 @@ def learn_dictionary(X: np.ndarray, lam: float, *, n_atoms: int = 784, max_iter:
         raise ValueError(f"unknown dtype {dtype!r}; allowed: {', '.join(_DTYPES)}")
     if not lam > 0:
         raise ValueError(f"lam must be > 0, got {lam}")
+    if not orthogonality >= 0:
+        raise ValueError(f"orthogonality must be >= 0, got {orthogonality}")
     X_np = np.asarray(X)
     if X_np.ndim != 2 or X_np.shape[0] == 0:
         raise ValueError(f"X must be a non-empty (N, m) array, got shape {X_np.shape}")
@@ -158,7 +178,10 @@ def learn_dictionary(X: np.ndarray, lam: float, *, n_atoms: int = 784, max_iter:
     rate_r = LearningRate(lr_codes, lr_increase, lr_decrease)
     rate_d = LearningRate(lr_dictionary, lr_increase, lr_decrease)
     E = R @ D.T - X_t
-    loss = sparse_coding_loss(X_t, D, R, lam, E)
+    # the penalty is per image, as Eq. 1 is: over all images it weighs n_images times
+    weight = n_images * orthogonality
+    penalty = n_images * overlap_penalty(D, orthogonality)
+    loss = sparse_coding_loss(X_t, D, R, lam, E) + penalty
     history: list[float] = []
     seconds: list[float] = []
     converged = False
@@ -166,15 +189,17 @@ def learn_dictionary(X: np.ndarray, lam: float, *, n_atoms: int = 784, max_iter:
         # ISTA step on the codes
         R_new = soft_threshold(R - rate_r.value * (E @ D), rate_r.value * lam)
         E_new = R_new @ D.T - X_t
-        loss_new = sparse_coding_loss(X_t, D, R_new, lam, E_new)
+        loss_new = sparse_coding_loss(X_t, D, R_new, lam, E_new) + penalty
         if rate_r.update(loss_new < loss):
             R, E, loss = R_new, E_new, loss_new
         # gradient step on the dictionary, then unit-norm atoms
-        D_new = normalise_columns(D - rate_d.value * (E.T @ R))
+        step = E.T @ R if weight == 0 else E.T @ R + overlap_gradient(D, weight)
+        D_new = normalise_columns(D - rate_d.value * step)
         E_new = R @ D_new.T - X_t
-        loss_new = sparse_coding_loss(X_t, D_new, R, lam, E_new)
+        penalty_new = n_images * overlap_penalty(D_new, orthogonality)
+        loss_new = sparse_coding_loss(X_t, D_new, R, lam, E_new) + penalty_new
         if rate_d.update(loss_new < loss):
-            D, E, loss = D_new, E_new, loss_new
+            D, E, loss, penalty = D_new, E_new, loss_new, penalty_new
         history.append(loss / n_images)
         seconds.append(time.perf_counter() - start)
         if progress is not None:

@@ -51,7 +51,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from sparsesens.dictionary import initial_dictionary, normalise_columns
+from sparsesens.dictionary import initial_dictionary, normalise_columns, overlap_penalty
 from sparsesens.lasso import FistaState, fista_steps, gram_majorizer, polish
 
 # The polish adds an atom once its correlation exceeds lam by this much (as the encoder
@@ -104,11 +104,14 @@ class _Statistics:
     def of(cls, X: torch.Tensor, R: torch.Tensor) -> _Statistics:
         return cls((R.T @ R).double(), (X.T @ R).double(), float(R.abs().sum(dtype=torch.float64)))
 
-    def objective(self, D: torch.Tensor, half_sq_norm: float, lam: float) -> float:
-        """F(D, R) summed over images."""
+    def objective(self, D: torch.Tensor, half_sq_norm: float, lam: float,
+                  weight: float = 0.0) -> float:
+        """F(D, R) summed over images, plus ``weight`` times the overlap penalty
+        (:func:`sparsesens.dictionary.overlap_penalty` with ``mu`` 1)."""
         D = D.double()
         fit = -float((D * self.B).sum()) + 0.5 * float(((D.T @ D) * self.A).sum())
-        return half_sq_norm + fit + lam * self.l1
+        penalty = weight * overlap_penalty(D, 1.0) if weight else 0.0
+        return half_sq_norm + fit + lam * self.l1 + penalty
 
 
 def learn_dictionary_online(X: np.ndarray, lam: float, *, n_atoms: int = 784,
@@ -116,6 +119,7 @@ def learn_dictionary_online(X: np.ndarray, lam: float, *, n_atoms: int = 784,
                             polish_rounds: int = 3,
                             max_epochs: int = 200, rel_tol: float = 2e-6,
                             max_seconds: float | None = None, seed: int = 0,
+                            orthogonality: float = 0.0,
                             device: torch.device | str = "cpu",
                             progress: Callable[[int, float, float], None] | None = None,
                             on_resample: Callable[[int, int], None] | None = None,
@@ -137,6 +141,8 @@ def learn_dictionary_online(X: np.ndarray, lam: float, *, n_atoms: int = 784,
             limit); benchmarks use it to give every learner the same budget.
         seed: seeds the initial dictionary (the same draw as the paper's learner), the
             order of the images and the resampling.
+        orthogonality: ``mu`` of the remedy the paper proposes: F gains
+            :func:`sparsesens.dictionary.overlap_penalty` per image (0: Eq. 1 alone).
         device: where the arithmetic runs (float32 products, float64 statistics).
         progress: called as ``progress(epoch, objective_per_image, seconds)`` after each
             epoch.
@@ -161,6 +167,8 @@ def learn_dictionary_online(X: np.ndarray, lam: float, *, n_atoms: int = 784,
         raise ValueError(f"polish_rounds must be >= 0, got {polish_rounds}")
     if rel_tol < 0:
         raise ValueError(f"rel_tol must be >= 0, got {rel_tol}")
+    if not orthogonality >= 0:
+        raise ValueError(f"orthogonality must be >= 0, got {orthogonality}")
 
     start = time.perf_counter()
     device = torch.device(device)
@@ -169,8 +177,10 @@ def learn_dictionary_online(X: np.ndarray, lam: float, *, n_atoms: int = 784,
     X_t = torch.as_tensor(X_np, dtype=torch.float32, device=device)
     R = torch.zeros((X_t.shape[0], n_atoms), dtype=torch.float32, device=device)
     half_sq_norm = 0.5 * float((X_t.double() ** 2).sum())
+    # the penalty is per image, as Eq. 1 is: summed over the images it weighs N times
+    weight = X_t.shape[0] * orthogonality
     stats = _Statistics.of(X_t, R)
-    extrapolation = _Extrapolation()
+    extrapolation = _Extrapolation(weight=weight)
     curve, seconds = [], []
     n_resampled = 0
     converged = False
@@ -179,7 +189,8 @@ def learn_dictionary_online(X: np.ndarray, lam: float, *, n_atoms: int = 784,
         order = torch.randperm(X_t.shape[0], generator=generator).to(device)
         for first in range(0, len(order), batch_size):
             rows = order[first:first + batch_size]
-            D = _minibatch_step(X_t, R, rows, D, stats, lam, code_steps, polish_rounds)
+            D = _minibatch_step(X_t, R, rows, D, stats, lam, code_steps, polish_rounds,
+                                weight)
         stats = _Statistics.of(X_t, R)  # exact again: the running updates drift in float32
         unused = torch.nonzero(torch.diagonal(stats.A) == 0).squeeze(1)
         if len(unused):
@@ -187,7 +198,7 @@ def learn_dictionary_online(X: np.ndarray, lam: float, *, n_atoms: int = 784,
             n_resampled += len(unused)
             if on_resample is not None:
                 on_resample(epoch, len(unused))
-        value = stats.objective(D, half_sq_norm, lam)
+        value = stats.objective(D, half_sq_norm, lam, weight)
         D, R, stats, value = extrapolation.try_step(X_t, D, R, stats, value, half_sq_norm, lam)
         curve.append(value / X_t.shape[0])
         seconds.append(time.perf_counter() - start)
@@ -216,8 +227,8 @@ def _code_objective(C: torch.Tensor, G: torch.Tensor, R: torch.Tensor, lam: floa
 
 
 def _minibatch_step(X: torch.Tensor, R: torch.Tensor, rows: torch.Tensor, D: torch.Tensor,
-                    stats: _Statistics, lam: float, code_steps: int, polish_rounds: int
-                    ) -> torch.Tensor:
+                    stats: _Statistics, lam: float, code_steps: int, polish_rounds: int,
+                    weight: float = 0.0) -> torch.Tensor:
     """Codes of ``rows`` (stored in ``R``), their statistics (in ``stats``), then one
     dictionary sweep; returns the new dictionary."""
     X_b, old = X[rows], R[rows]
@@ -228,7 +239,7 @@ def _minibatch_step(X: torch.Tensor, R: torch.Tensor, rows: torch.Tensor, D: tor
     stats.B += (X_b.T @ (new - old)).double()
     stats.l1 += float(new.abs().sum(dtype=torch.float64) - old.abs().sum(dtype=torch.float64))
     R[rows] = new
-    return _atom_sweep(D, stats.A.float(), stats.B.float())
+    return _atom_sweep(D, stats.A.float(), stats.B.float(), weight)
 
 
 def _visit_codes(C: torch.Tensor, G: torch.Tensor, old: torch.Tensor, lam: float,
@@ -274,18 +285,32 @@ def _polish_rows(C: torch.Tensor, G: torch.Tensor, R: torch.Tensor, todo: torch.
     return torch.cat([tried[~settled], skipped])
 
 
-def _atom_sweep(D: torch.Tensor, A: torch.Tensor, B: torch.Tensor) -> torch.Tensor:
+def _atom_sweep(D: torch.Tensor, A: torch.Tensor, B: torch.Tensor, weight: float = 0.0
+                ) -> torch.Tensor:
     """One pass of exact unit-norm block-coordinate steps over the atoms (Gauss-Seidel).
 
-    An atom no code uses (``A_jj = 0``) has no say in F and is left as it is.
+    An atom no code uses (``A_jj = 0``) has no say in F and is left as it is. With the
+    overlap penalty (``weight`` > 0) the step majorises the penalty's quadratic
+    ``weight/2 d' Q d``, ``Q = sum_{i != j} d_i d_i'``, by its tangent plus
+    ``weight L / 2 ||d - d_j||^2`` with ``L`` above the largest eigenvalue of ``Q``; on the
+    unit sphere that bound is linear in ``d``, so the step stays a normalised vector.
     """
     atoms, targets = D.T.contiguous(), B.T.contiguous()  # rows are contiguous
     usage = torch.diagonal(A).tolist()
+    bound = 0.0
+    if weight > 0:
+        # the largest eigenvalue of D D' bounds every Q's; the margin covers the atoms that
+        # move during the sweep
+        bound = 1.05 * float(torch.linalg.eigvalsh((atoms @ atoms.T).double())[-1])
     for j, a_jj in enumerate(usage):
         if a_jj <= 0:
             continue
         u = targets[j] - A[j] @ atoms
         u += a_jj * atoms[j]
+        if weight > 0:
+            overlaps = atoms @ atoms[j]
+            Qd = overlaps @ atoms - overlaps[j] * atoms[j]
+            u += weight * (bound * atoms[j] - Qd)
         norm = torch.linalg.vector_norm(u)
         if norm > 0:
             atoms[j] = u / norm
@@ -309,6 +334,7 @@ def _resample(X: torch.Tensor, R: torch.Tensor, D: torch.Tensor, unused: torch.T
 class _Extrapolation:
     """Extrapolation between epochs with the step rule of Ang and Gillis (2019)."""
 
+    weight: float = 0.0  # of the overlap penalty in F
     beta: float = _BETA_START
     ceiling: float = 1.0
     kept: int = 0
@@ -322,7 +348,7 @@ class _Extrapolation:
         previous, self.previous = self.previous, (D.clone(), R.clone())
         if previous is None:
             return D, R, stats, value
-        trial = _extrapolate(X, D, R, previous, self.beta, half_sq_norm, lam)
+        trial = _extrapolate(X, D, R, previous, self.beta, half_sq_norm, lam, self.weight)
         if trial is not None and trial[3] < value:
             self.kept += 1
             self.ceiling = min(1.0, _CEILING_GROWTH * self.ceiling)
@@ -334,7 +360,7 @@ class _Extrapolation:
 
 def _extrapolate(X: torch.Tensor, D: torch.Tensor, R: torch.Tensor,
                  previous: tuple[torch.Tensor, torch.Tensor], beta: float,
-                 half_sq_norm: float, lam: float
+                 half_sq_norm: float, lam: float, weight: float = 0.0
                  ) -> tuple[torch.Tensor, torch.Tensor, _Statistics, float] | None:
     """The point ``(D, R) + beta ((D, R) - previous)`` with unit-norm atoms, its
     statistics and F; None when the atoms degenerate.
@@ -351,4 +377,4 @@ def _extrapolate(X: torch.Tensor, D: torch.Tensor, R: torch.Tensor,
     R_new = R + beta * (R - R_old) * (R != 0)
     R_new = torch.where(torch.sign(R_new) == torch.sign(R), R_new, 0.0)
     stats = _Statistics.of(X, R_new)
-    return D_new, R_new, stats, stats.objective(D_new, half_sq_norm, lam)
+    return D_new, R_new, stats, stats.objective(D_new, half_sq_norm, lam, weight)

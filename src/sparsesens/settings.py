@@ -104,7 +104,7 @@ def dictionary_settings(config: Mapping[str, Any]) -> dict[str, Any]:
     nothing."""
     section = config["dictionary"]
     keys = ("online",) if section["method"] == "online" else _PAPER_LEARNER_KEYS
-    return {key: section[key] for key in ("method", "n_atoms", *keys)}
+    return {key: section[key] for key in ("method", "n_atoms", "orthogonality", *keys)}
 
 
 # Keys that change only speed or memory, never a result beyond the certification

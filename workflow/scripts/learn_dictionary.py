@@ -23,7 +23,8 @@ if method == "online":
         X, lam, n_atoms=opts["n_atoms"], batch_size=online["batch_size"],
         code_steps=online["code_steps"], polish_rounds=online["polish_rounds"],
         max_epochs=online["max_epochs"],
-        rel_tol=online["rel_tol"], seed=sm.params.seed, device=device,
+        rel_tol=online["rel_tol"], seed=sm.params.seed,
+        orthogonality=opts["orthogonality"], device=device,
         progress=lambda e, f, s: log.info("epoch %4d  objective per image %.6g  (%.0f s)",
                                           e, f, s),
         on_resample=lambda e, n: log.warning("epoch %d: %d unused atoms resampled", e, n))
@@ -46,7 +47,8 @@ else:
         X, lam, n_atoms=opts["n_atoms"], max_iter=max_iter, lr_codes=opts["lr_codes"],
         lr_dictionary=opts["lr_dictionary"], lr_increase=opts["lr_increase"],
         lr_decrease=opts["lr_decrease"], rel_tol=opts["rel_tol"], window=opts["window"],
-        seed=sm.params.seed, device=device, dtype=opts["dtype"], progress=report)
+        seed=sm.params.seed, orthogonality=opts["orthogonality"], device=device,
+        dtype=opts["dtype"], progress=report)
     curve = result.loss
     attrs = {"iterations": result.iterations, "dtype": opts["dtype"],
              "accepted_codes": result.lr_codes.accepted,
@@ -59,5 +61,6 @@ log.info("done in %.1f s: objective per image %.6g, converged=%s, max coherence 
          seconds, curve[-1], result.converged, coherence)
 io.write_dictionary(sm.output.h5, result.D, curve, {
     "method": method, "lam": lam, "converged": result.converged, "seed": sm.params.seed,
+    "orthogonality": opts["orthogonality"],
     "max_coherence": coherence, "n_images": len(X), "device": str(device),
     "seconds": seconds, **attrs}, seconds=result.seconds)

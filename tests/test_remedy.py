@@ -1,0 +1,77 @@
+"""The paper's proposed remedy: a penalty on the atoms' overlaps, in both learners."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from sparsesens.dictionary import (
+    learn_dictionary,
+    max_coherence,
+    overlap_gradient,
+    overlap_penalty,
+)
+from sparsesens.dictionary_online import learn_dictionary_online
+from tests.test_dictionary_online import _images
+
+
+def mean_squared_overlap(D: np.ndarray) -> float:
+    G = D.T @ D
+    return float((G[np.triu_indices(len(G), 1)] ** 2).mean())
+
+
+def test_the_penalty_is_half_mu_times_the_squared_overlaps_of_all_pairs():
+    D = torch.nn.functional.normalize(torch.randn(10, 6, dtype=torch.float64), dim=0)
+    pairs = [(i, j) for i in range(6) for j in range(i + 1, 6)]
+    explicit = 0.7 / 2 * sum(float(D[:, i] @ D[:, j]) ** 2 for i, j in pairs)
+    assert overlap_penalty(D, 0.7) == pytest.approx(explicit, rel=1e-12)
+    assert overlap_penalty(D, 0.0) == 0.0
+    # its gradient, by autograd
+    leaf = D.clone().requires_grad_(True)
+    G = leaf.T @ leaf
+    (0.7 / 4 * ((G ** 2).sum() - (torch.diagonal(G) ** 2).sum())).backward()
+    torch.testing.assert_close(overlap_gradient(D, 0.7), leaf.grad)
+
+
+@pytest.mark.parametrize("bad", [-0.1, float("nan")])
+def test_a_negative_weight_is_refused_by_both_learners(bad):
+    X = _images(n=50)
+    with pytest.raises(ValueError, match="orthogonality must be >= 0"):
+        learn_dictionary_online(X, 0.1, n_atoms=8, orthogonality=bad)
+    with pytest.raises(ValueError, match="orthogonality must be >= 0"):
+        learn_dictionary(X, 0.1, n_atoms=8, orthogonality=bad)
+
+
+def test_the_online_learner_with_the_penalty_makes_the_atoms_more_orthogonal():
+    X = _images()
+    resampled = {}
+    runs = {mu: learn_dictionary_online(
+        X, 0.1, n_atoms=24, batch_size=64, max_epochs=25, rel_tol=0, orthogonality=mu,
+        on_resample=lambda epoch, n, mu=mu: resampled.setdefault(mu, set()).add(epoch))
+        for mu in (0.0, 0.05, 0.5)}
+    overlap = {mu: mean_squared_overlap(run.D) for mu, run in runs.items()}
+    assert overlap[0.5] < overlap[0.05] < overlap[0.0]
+    assert max_coherence(runs[0.5].D) < max_coherence(runs[0.0].D)
+    # the penalised objective falls as the unpenalised one does (float32 rounding aside),
+    # except where an atom no code used was replaced by a residual (which may overlap)
+    curve = runs[0.5].objective
+    steady = [epoch for epoch in range(2, len(curve) + 1)
+              if epoch not in resampled.get(0.5, set())]
+    rises = [curve[e - 1] - curve[e - 2] for e in steady]
+    assert max(rises) <= 1e-4 * curve[-1] and curve[-1] < 0.6 * curve[0]
+    # mu = 0 is the learner as it was
+    plain = learn_dictionary_online(X, 0.1, n_atoms=24, batch_size=64, max_epochs=25,
+                                    rel_tol=0)
+    np.testing.assert_array_equal(plain.D, runs[0.0].D)
+
+
+def test_the_papers_learner_with_the_penalty_makes_the_atoms_more_orthogonal():
+    X = _images(n=200)
+    runs = {mu: learn_dictionary(X, 0.1, n_atoms=24, max_iter=300, rel_tol=0,
+                                 lr_codes=1e-2, lr_dictionary=1e-3, orthogonality=mu)
+            for mu in (0.0, 0.5)}
+    assert mean_squared_overlap(runs[0.5].D) < mean_squared_overlap(runs[0.0].D)
+    plain = learn_dictionary(X, 0.1, n_atoms=24, max_iter=300, rel_tol=0, lr_codes=1e-2,
+                             lr_dictionary=1e-3)
+    np.testing.assert_array_equal(plain.D, runs[0.0].D)
