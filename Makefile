@@ -7,7 +7,7 @@ CORES  ?= all
 # the results root that `make repair` checks
 RESULTS ?= results
 
-.PHONY: install reproduce quick smoke repair report test lint bench bench-dictionary fidelity clean
+.PHONY: install reproduce quick smoke repair report test lint bench bench-dictionary fidelity remedy clean
 
 install: $(STAMP)
 
@@ -64,6 +64,9 @@ bench-dictionary: install
 PRESET ?= quick
 fidelity: install
 	$(PY) studies/fidelity.py --preset $(PRESET) --cores $(CORES)
+
+remedy: install
+	$(PY) studies/remedy.py --preset $(PRESET) --cores $(CORES)
 
 clean:
 	rm -rf results .snakemake

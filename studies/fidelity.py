@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 from pathlib import Path
 
@@ -36,6 +35,7 @@ import pandas as pd
 import yaml
 
 from sparsesens import analysis, claims, io, paper, settings
+from sparsesens import candidates as candidates_io
 
 REPO = Path(__file__).resolve().parents[1]
 PRESETS = {"smoke": ["presets/smoke.yaml"], "quick": ["presets/quick.yaml"], "full": []}
@@ -92,10 +92,6 @@ def candidates(config: dict) -> dict[str, tuple[str, dict]]:
     }
 
 
-def slug(name: str) -> str:
-    return name.replace(" ", "_")
-
-
 def scope(base: dict) -> dict:
     """The overlay every candidate shares: the analysis lambda only, and the evaluation at
     the largest label count with the first seed only."""
@@ -105,27 +101,9 @@ def scope(base: dict) -> dict:
                            "seeds": evaluation["seeds"][:1]}}
 
 
-def run_candidate(name: str, overlay: dict, preset_files: list[Path], base: dict,
-                  workdir: Path, cores: str) -> Path:
-    """Run the workflow's compared outputs for one candidate; returns its results root."""
-    root = Path(base["results"]) / "fidelity" / slug(name)   # relative to workdir
-    (workdir / root).mkdir(parents=True, exist_ok=True)
-    overlay_file = workdir / root / "candidate.yaml"
-    with io.atomic_path(overlay_file) as tmp:
-        tmp.write_text(yaml.safe_dump(
-            settings.merge_config(scope(base), overlay, {"results": str(root)}),
-            sort_keys=False))
-    lam = settings.lambda_tag(base["analysis"]["lam"])
-    outputs = ["analysis/digit_numbers.tsv", f"dictionaries/lam_{lam}.h5",
-               f"codes/lam_{lam}/valid_0.h5", f"codes/lam_{lam}/test_0.h5",
-               "sensitivity/summary.tsv", "mlp/metrics.json", "eval/summary.tsv"]
-    # targets before --configfile, which takes every value after it
-    cmd = [str(Path(sys.executable).with_name("snakemake")), "-s", str(REPO / "Snakefile"),
-           *(f"{root}/{target}" for target in outputs), "--cores", cores, "-q",
-           "--configfile", *map(str, preset_files), str(overlay_file)]
-    print(f"[fidelity] {name}: {' '.join(cmd[1:])}", flush=True)
-    subprocess.run(cmd, cwd=workdir, check=True)
-    return workdir / root
+OUTPUTS = ("analysis/digit_numbers.tsv", "dictionaries/lam_{lam}.h5", "codes/lam_{lam}/valid_0.h5",
+           "codes/lam_{lam}/test_0.h5", "sensitivity/summary.tsv", "mlp/metrics.json",
+           "eval/summary.tsv")
 
 
 def candidate_row(name: str, what: str, root: Path, config: dict) -> dict:
@@ -246,8 +224,12 @@ def main(argv: list[str]) -> None:
     for name in chosen:
         what, overlay = every[name]
         config = settings.merge_config(base, overlay)
-        root = (workdir / base["results"] / "fidelity" / slug(name) if args.collect
-                else run_candidate(name, overlay, preset_files, base, workdir, args.cores))
+        lam = settings.lambda_tag(base["analysis"]["lam"])
+        root = (workdir / candidates_io.candidate_root(base, "fidelity", name) if args.collect
+                else candidates_io.run_candidate(
+                    "fidelity", name, settings.merge_config(scope(base), overlay),
+                    preset_files, base, workdir, args.cores,
+                    [out.format(lam=lam) for out in OUTPUTS]))
         rows.append(candidate_row(name, what, root, config))
         digits.extend(digit_rows(name, root, config))
         verdicts.append(candidate_claims(name, root, config))

@@ -150,3 +150,29 @@ def test_a_missing_number_is_a_fail_not_a_pass():
     assert status["largest_gain"] == "FAIL" and status["pixels_knn_accuracy"] == "FAIL"
     row = build_claims(inputs).set_index("id").loc["largest_gain"]
     assert row["our_value"] == "missing" and row["paper_value"] == "6.33"
+
+
+def remedy_table(**changes):
+    table = pd.DataFrame({"mu": [0.0, 1e-4, 1e-2], "distortion_median": [1.1, 1.0, 0.8],
+                          "max_coherence": [0.84, 0.7, 0.3], "reconstruction": [2.0, 2.05, 2.1],
+                          "mean_active": [27.0, 27.5, 28.0]})
+    for column, values in changes.items():
+        table[column] = values
+    return table
+
+
+def test_the_remedys_claims_pass_and_fail_by_their_criteria():
+    from sparsesens.claims import remedy_claims
+
+    passing = remedy_claims(remedy_table()).set_index("id")["status"]
+    assert (passing == "PASS").all() and len(passing) == 4
+    breaks = {"remedy_lowers_coherence": {"max_coherence": [0.84, 0.8, 0.9]},
+              "remedy_lowers_distortion_sensitivity": {"distortion_median": [1.1, 1.2, 0.9]},
+              "remedy_keeps_reconstruction": {"reconstruction": [2.0, 2.1, 2.3]},
+              "remedy_keeps_sparsity": {"mean_active": [27.0, 28.0, 31.0]}}
+    for claim, change in breaks.items():
+        status = remedy_claims(remedy_table(**change)).set_index("id")["status"]
+        assert status[claim] == "FAIL", claim
+        assert (status.drop(claim) == "PASS").all(), claim
+    with pytest.raises(ValueError, match="need mu = 0"):
+        remedy_claims(remedy_table().iloc[1:])

@@ -88,12 +88,18 @@ def draw(name: str) -> plt.Figure:
         return figures.rip_distributions(
             {lam: pd.DataFrame({"s_min": RNG.uniform(0.1, 1, 50),
                                 "s_max": RNG.uniform(1, 3, 50)}) for lam in LAMS})
+    if name == "remedy_curves":
+        mu = np.array([0.0, 1e-4, 1e-3, 1e-2])
+        columns = [c for columns, _ in figures.REMEDY_PANELS for c in columns]
+        return figures.remedy_curves(pd.DataFrame(
+            {"mu": mu, **{c: RNG.uniform(0.1, 1, len(mu)) for c in columns}}))
     raise KeyError(name)
 
 
 FIGURES = ("atom_grids", "active_fraction", "loss_curves", "sensitivity_overview",
            "sensitivity_per_lambda", "finite_perturbations", "evaluation_curves",
-           "digit_overlaps", "singular_vectors", "eq5_scatter", "rip_distributions")
+           "digit_overlaps", "singular_vectors", "eq5_scatter", "rip_distributions",
+           "remedy_curves")
 
 
 def test_every_figure_function_is_tested():

@@ -353,3 +353,34 @@ def rip_distributions(tables: Mapping[float, pd.DataFrame]) -> plt.Figure:
     fig.suptitle("Restricted isometry: an isometry would put both at 1 (dotted)")
     fig.tight_layout()
     return fig
+
+
+REMEDY_PANELS = ((("noise_median", "swap_median", "distortion_median"), "median ||Δr|| / ||Δx||"),
+                 (("max_coherence", "mean_squared_overlap"), "atom overlaps"),
+                 (("smallest_singular_value", "rip_delta_median"), "first digit's σ_min; RIP δ"),
+                 (("reconstruction",), "reconstruction error per image"),
+                 (("mean_active",), "active atoms per image"),
+                 (("knn_euclidean", "logistic"), "accuracy, most labels"))
+
+
+@themed
+def remedy_curves(table: pd.DataFrame) -> plt.Figure:
+    """The remedy against its weight ``mu``: sensitivities, overlaps, conditioning, the
+    cost in reconstruction and sparsity, and accuracy, one panel each (``mu`` = 0 at the
+    left of a symmetric-log axis)."""
+    table = table.sort_values("mu")
+    positive = table.loc[table["mu"] > 0, "mu"]
+    fig, axes = plt.subplots(2, 3, figsize=(13, 7))
+    for ax, (columns, label) in zip(axes.flat, REMEDY_PANELS, strict=True):
+        for column in columns:
+            colour = PERTURBATION_COLOURS.get(column.removesuffix("_median"))
+            ax.plot(table["mu"], table[column], "o-", color=colour, label=column)
+        if len(positive):
+            ax.set_xscale("symlog", linthresh=float(positive.min()))
+        ax.set_xlabel("μ (overlap penalty)")
+        ax.set_ylabel(label)
+        if len(columns) > 1:
+            ax.legend(fontsize=7)
+    fig.suptitle("The remedy the paper proposes: a penalty on the atoms' overlaps")
+    fig.tight_layout()
+    return fig
