@@ -195,7 +195,8 @@ def encode_benchmark() -> None:
             rows.append({"method": "spams lasso (LARS)", "lam": lam, "images_per_s": np.nan,
                          "fraction_passing": np.nan, "worst_inactive": np.nan,
                          "worst_active": np.nan, "note": "spams-bin did not install here"})
-        print(f"lam={lam}: dictionary of {attrs['iterations']} iterations", flush=True)
+        length = attrs.get("epochs", attrs.get("iterations"))
+        print(f"lam={lam}: dictionary of {length} epochs or iterations", flush=True)
     table = pd.DataFrame(rows)
     ref = table[table.method == "sklearn lasso_cd"].set_index("lam")["images_per_s"]
     table["speed_vs_lasso_cd"] = table["images_per_s"] / table["lam"].map(ref)
