@@ -92,6 +92,29 @@ def _close(id_, where, claim, paper, ours, tolerance, relative=False, digits=3):
     return _row(id_, where, claim, _fmt(paper, digits), _fmt(ours, digits), criterion, ok)
 
 
+# The first digit's numbers (Fig. 2 and 3, Sections 2.1, 4 and 5): claim id, where, the
+# claim with {paper} for the paper's value, the quantity of analysis/digit_numbers.tsv, and
+# the tolerance (relative when the last field is True).
+DIGIT_CLAIMS = (
+    ("digit_active_filters", "Fig. 2", "The first digit uses {paper:g} active filters "
+     "(lambda {lam:g}).", "n_active", 0.25, True),
+    ("digit_max_overlap", "Fig. 2b, Section 5.1", "The largest overlap among the first "
+     "digit's active filters is about {paper:g}.", "max_overlap", 0.15, False),
+    ("normalised_mean_filters", "Section 4.2", "Filters of the 10 most overlapping pairs "
+     "have normalised mean {paper:g}.", "normalised_mean_filters", 0.15, False),
+    ("normalised_mean_differences", "Section 4.2", "Their differences have normalised mean "
+     "{paper:g}.", "normalised_mean_differences", 0.15, False),
+    ("smallest_singular_value", "Section 5.1", "The smallest singular value of the first "
+     "digit's D+ is {paper:g}.", "smallest_singular_value", 0.25, True),
+    ("largest_gain", "Section 5.1", "The largest gain 1/sigma is {paper:g}.", "largest_gain",
+     0.25, True),
+    ("gain_spread", "Fig. 3d", "Nonzero gains span about {paper:g}x.", "gain_spread", 0.5,
+     True),
+    ("max_atom_coherence", "Section 2.1", "The largest cosine similarity between two atoms "
+     "is about {paper:g}.", "max_coherence", 0.05, False),
+)
+
+
 def number_claims(inputs: Inputs) -> list[dict]:
     """The quantitative claims of Sections 2.3, 4 and 5 about the MLP and the first digit."""
     digit = inputs.digit.set_index("quantity")["value"]
@@ -100,7 +123,7 @@ def number_claims(inputs: Inputs) -> list[dict]:
     def value(name):
         return float(digit.get(name, np.nan))
 
-    mlp, ref = inputs.mlp_metrics, paper.DIGIT
+    mlp = inputs.mlp_metrics
     rows = [
         _close("mlp_train_accuracy", "Section 2.3",
                f"The MLP reaches {paper.MLP_TRAIN_ACCURACY:.1%} training accuracy.",
@@ -108,31 +131,11 @@ def number_claims(inputs: Inputs) -> list[dict]:
         _close("mlp_valid_accuracy", "Section 2.3",
                f"The MLP reaches {paper.MLP_VALID_ACCURACY:.1%} validation accuracy.",
                paper.MLP_VALID_ACCURACY, float(mlp.get("valid_accuracy", np.nan)), 0.01),
-        _close("digit_active_filters", "Fig. 2", f"The first digit uses {ref['n_active']} "
-               f"active filters (lambda {lam:g}).", ref["n_active"], value("n_active"), 0.25,
-               relative=True),
-        _close("digit_max_overlap", "Fig. 2b, Section 5.1", "The largest overlap among the "
-               f"first digit's active filters is about {ref['max_overlap']:g}.",
-               ref["max_overlap"], value("max_overlap"), 0.15),
-        _close("normalised_mean_filters", "Section 4.2", "Filters of the 10 most overlapping "
-               f"pairs have normalised mean {ref['normalised_mean_filters']:g}.",
-               ref["normalised_mean_filters"], value("normalised_mean_filters"), 0.15),
-        _close("normalised_mean_differences", "Section 4.2", "Their differences have "
-               f"normalised mean {ref['normalised_mean_differences']:g}.",
-               ref["normalised_mean_differences"], value("normalised_mean_differences"), 0.15),
-        _close("smallest_singular_value", "Section 5.1", "The smallest singular value of the "
-               f"first digit's D+ is {ref['smallest_singular_value']:g}.",
-               ref["smallest_singular_value"], value("smallest_singular_value"), 0.25,
-               relative=True),
-        _close("largest_gain", "Section 5.1",
-               f"The largest gain 1/sigma is {ref['largest_gain']:g}.", ref["largest_gain"],
-               value("largest_gain"), 0.25, relative=True),
-        _close("gain_spread", "Fig. 3d", f"Nonzero gains span about {ref['gain_spread']:g}x.",
-               ref["gain_spread"], value("gain_spread"), 0.5, relative=True),
-        _close("max_atom_coherence", "Section 2.1", "The largest cosine similarity between "
-               f"two atoms is about {ref['max_coherence']:g}.", ref["max_coherence"],
-               value("max_coherence"), 0.05),
     ]
+    for id_, where, claim, quantity, tolerance, relative in DIGIT_CLAIMS:
+        reference = paper.DIGIT[quantity]
+        rows.append(_close(id_, where, claim.format(paper=reference, lam=lam), reference,
+                           value(quantity), tolerance, relative=relative))
     null = {k: value(f"mean_null_power_{k}") for k in ("noise", "swap", "distortion")}
     rows.append(_row("noise_power_in_null_space", "Section 5.2, Fig. 3e",
                      "Noise puts most of its power on zero-gain directions; swaps and "
