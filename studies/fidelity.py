@@ -76,6 +76,7 @@ def candidates(config: dict) -> dict[str, tuple[str, dict]]:
             return {"dictionary": {"max_iter": n, "max_iter_per_lambda": [], "rel_tol": 0.0}}
     return {
         "baseline": ("the configuration as given", {}),
+        "pixels as given": ("no scaling: pixels in [0, 1)", {"data": {"scaling": "none"}}),
         "seed 1": ("another root seed: the spread due to chance alone", {"seed": 1}),
         "center": ("pixels minus the mean training image",
                    {"data": {"scaling": "center"}}),

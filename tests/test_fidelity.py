@@ -28,7 +28,8 @@ def test_every_candidate_is_a_valid_configuration(preset):
         *(yaml.safe_load((REPO / f).read_text()) for f in fidelity.PRESETS[preset]))
     cap = base["dictionary"]["online"]["max_epochs"]  # the default learner's length
     every = fidelity.candidates(base)
-    assert {"baseline", "center", "standardise", "half training", "double training",
+    assert {"baseline", "pixels as given", "center", "standardise", "half training",
+            "double training",
             "scale 2", "scale 3.246", "scale 4", "normalize"} <= set(every)
     for name, (_, overlay) in every.items():
         config = settings.merge_config(base, overlay)
@@ -68,11 +69,12 @@ def test_with_the_papers_learner_the_length_candidates_change_its_iterations():
 @pytest.mark.slow
 def test_fidelity_study_runs_each_candidate_through_the_workflow(workdir):
     cmd = [sys.executable, str(REPO / "studies/fidelity.py"), "--preset", "smoke",
-           "--candidates", "baseline,scale 2", "--cores", "2", "--workdir", str(workdir)]
+           "--candidates", "pixels as given,scale 2", "--cores", "2",
+           "--workdir", str(workdir)]
     run = subprocess.run(cmd, capture_output=True, text=True, timeout=900, check=False)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     table = pd.read_csv(workdir / "results/smoke/analysis/fidelity.tsv", sep="\t")
-    assert table["candidate"].tolist() == ["baseline", "scale 2", "paper"]
+    assert table["candidate"].tolist() == ["pixels as given", "scale 2", "paper"]
     paper = table.set_index("candidate").loc["paper"]
     assert paper["n_active"] == 122 and paper["mlp_train_accuracy"] == 0.987
     measured = table[table.candidate != "paper"].set_index("candidate")
@@ -83,7 +85,7 @@ def test_fidelity_study_runs_each_candidate_through_the_workflow(workdir):
     assert (measured["n_active"] > 0).all() and (measured["iterations"] > 0).all()
     assert measured["effective_lam"].tolist() == pytest.approx([0.3, 0.15])
     # each candidate ran in its own root with its own setting
-    for name, scaling in [("baseline", "none"), ("scale_2", "scale")]:
+    for name, scaling in [("pixels_as_given", "none"), ("scale_2", "scale")]:
         with h5py.File(workdir / f"results/smoke/fidelity/{name}/data/mnist.h5") as h5:
             assert h5.attrs["scaling"] == scaling
     # a different input gives a different dictionary, hence different numbers
@@ -99,7 +101,7 @@ def test_fidelity_study_runs_each_candidate_through_the_workflow(workdir):
         assert measured.loc[name, "predictions_passed"] == len(passed)
     digits = pd.read_csv(workdir / "results/smoke/analysis/fidelity_digits.tsv", sep="\t")
     assert digits.groupby("candidate")["digit"].apply(list).to_dict() == {
-        name: ["train 0", "valid 0", "test 0"] for name in ("baseline", "scale 2")}
+        name: ["train 0", "valid 0", "test 0"] for name in ("pixels as given", "scale 2")}
 
 
 @pytest.mark.slow

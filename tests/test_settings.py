@@ -44,7 +44,9 @@ def test_merge_config_updates_sections_key_by_key_and_replaces_lists(config):
     assert merged["data"]["scaling"] == "center"
     assert merged["data"]["subset"] == {"train": 10, "valid": None, "test": None}
     assert merged["lambdas"] == [0.3]
-    assert config["data"]["scaling"] == "none" and len(config["lambdas"]) == 5
+    # the fidelity study's decision: pixels divided by MNIST's standard deviation
+    assert config["data"]["scaling"] == "scale" and len(config["lambdas"]) == 5
+    assert config["data"]["scale_factor"] == pytest.approx(1 / 0.3081, rel=1e-15)
 
 
 @pytest.mark.parametrize("mutate, key, words", [
