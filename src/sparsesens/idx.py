@@ -9,14 +9,13 @@ images test. Pixels are divided by 255, into [0, 1].
 from __future__ import annotations
 
 import gzip
-import hashlib
 import os
 from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
 
-from sparsesens.io import N_PIXELS, SPLIT_SIZES, CorruptFileError
+from sparsesens.io import N_PIXELS, SPLIT_SIZES, CorruptFileError, file_sha256
 
 IDX_FILES = ("train_images", "train_labels", "test_images", "test_labels")
 FASHION_MNIST_DIR = "/usr/share/datasets/fashion-mnist"
@@ -41,14 +40,6 @@ def fashion_mnist_files(directory: str | os.PathLike = FASHION_MNIST_DIR
     """Paths and pinned SHA-256 of Fashion-MNIST's four files in ``directory``."""
     paths = {name: Path(directory) / file for name, (file, _) in FASHION_MNIST.items()}
     return paths, {name: digest for name, (_, digest) in FASHION_MNIST.items()}
-
-
-def file_sha256(path: str | os.PathLike) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def check_files(paths: Mapping[str, str | os.PathLike], sha256: Mapping[str, str]) -> None:
