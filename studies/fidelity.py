@@ -32,13 +32,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from sparsesens import analysis, claims, io, paper, settings
 from sparsesens import candidates as candidates_io
 
 REPO = Path(__file__).resolve().parents[1]
-PRESETS = {"smoke": ["presets/smoke.yaml"], "quick": ["presets/quick.yaml"], "full": []}
+PRESETS = candidates_io.PRESETS
 # the quantities of analysis/digit_numbers.tsv compared with the paper
 QUANTITIES = ("n_active", "max_overlap", "normalised_mean_filters",
               "normalised_mean_differences", "smallest_singular_value", "largest_gain",
@@ -212,9 +211,7 @@ def main(argv: list[str]) -> None:
                         help="only collect the tables of candidates that already ran")
     args = parser.parse_args(argv)
     workdir = args.workdir.resolve()
-    preset_files = [REPO / f for f in PRESETS[args.preset]]
-    base = settings.merge_config(
-        *(yaml.safe_load(f.read_text()) for f in [workdir / "config.yaml", *preset_files]))
+    preset_files, base = candidates_io.base_config(workdir, args.preset)
     every = candidates(base)
     chosen = list(every) if args.candidates is None else args.candidates.split(",")
     unknown = [name for name in chosen if name not in every]

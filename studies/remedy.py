@@ -26,13 +26,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from sparsesens import candidates as candidates_io
 from sparsesens import claims, figures, io, settings
 
 REPO = Path(__file__).resolve().parents[1]
-PRESETS = {"smoke": ["presets/smoke.yaml"], "quick": ["presets/quick.yaml"], "full": []}
+PRESETS = candidates_io.PRESETS
 GRID = (0.0, 1e-5, 1e-4, 1e-3, 1e-2)
 OUTPUTS = ("dictionaries/lam_{lam}.h5", "codes/summary.tsv", "sensitivity/summary.tsv",
            "analysis/digit_numbers.tsv", "analysis/rip.tsv", "eval/summary.tsv")
@@ -92,9 +91,7 @@ def main(argv: list[str]) -> None:
     if grid[0] != 0 or len(grid) < 2 or any(mu < 0 for mu in grid):
         raise SystemExit(f"--grid {args.grid}: need 0 and at least one positive weight")
     workdir = args.workdir.resolve()
-    preset_files = [REPO / f for f in PRESETS[args.preset]]
-    base = settings.merge_config(
-        *(yaml.safe_load(f.read_text()) for f in [workdir / "config.yaml", *preset_files]))
+    preset_files, base = candidates_io.base_config(workdir, args.preset)
     lam = float(base["analysis"]["lam"])
     outputs = [out.format(lam=settings.lambda_tag(lam)) for out in OUTPUTS]
     rows, accuracy = [], []

@@ -18,6 +18,15 @@ import yaml
 from sparsesens import io, settings
 
 REPO = Path(__file__).resolve().parents[2]
+# the scales a study runs at: the preset files laid over config.yaml
+PRESETS = {"smoke": ["presets/smoke.yaml"], "quick": ["presets/quick.yaml"], "full": []}
+
+
+def base_config(workdir: Path, preset: str) -> tuple[list[Path], dict]:
+    """The preset's files and the configuration they make over ``workdir``'s config.yaml."""
+    preset_files = [REPO / name for name in PRESETS[preset]]
+    return preset_files, settings.merge_config(
+        *(yaml.safe_load(f.read_text()) for f in [workdir / "config.yaml", *preset_files]))
 
 
 def slug(name: str) -> str:
