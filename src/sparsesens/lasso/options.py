@@ -23,7 +23,7 @@ class EncodeOptions:
 
     solver: str = "hybrid"
     max_events: int = 5000
-    fista_iter: int = 50
+    fista_iter: int = 20
     max_fista_iter: int = 10_000
     polish_rounds: int = 10
     batch_size: int = 2000

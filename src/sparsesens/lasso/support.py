@@ -47,12 +47,20 @@ def solve_on_support(G: torch.Tensor, rhs: torch.Tensor, active: torch.Tensor
         idx, valid = slots(active[rows], kmax)
         L, good = factor_blocks(G, idx, valid, G.dtype)
         b = torch.where(valid, rhs[rows].gather(1, idx), 0.0)
-        z = torch.cholesky_solve(b.unsqueeze(-1), L).squeeze(-1)
+        z = cholesky_solve(L, b)
         z = torch.where(good[:, None] & valid, z, 0.0)
         out = torch.zeros((len(rows), Z.shape[1]), dtype=Z.dtype, device=Z.device)
         Z[rows] = out.scatter(1, idx, z)
         ok[rows] = good
     return Z, ok
+
+
+def cholesky_solve(L: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """Solve ``L L^T z = b`` for each batch row: (B, K, K) lower factors, (B, K) sides."""
+    # two triangular solves: torch.cholesky_solve copies each factor first, which costs
+    # more than the solves themselves at these sizes
+    y = torch.linalg.solve_triangular(L, b.unsqueeze(-1), upper=False)
+    return torch.linalg.solve_triangular(L.mT, y, upper=True).squeeze(-1)
 
 
 def slots(active: torch.Tensor, K: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -69,12 +77,16 @@ def slots(active: torch.Tensor, K: int) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def factor_blocks(G: torch.Tensor, idx: torch.Tensor, occ: torch.Tensor, dtype: torch.dtype
-                   ) -> tuple[torch.Tensor, torch.Tensor]:
+                  ) -> tuple[torch.Tensor, torch.Tensor]:
     """Cholesky factors of each row's Gram block ``G[S, S]`` on its occupied slots, padded
     with identity, in ``dtype``; returns ``(L, ok)``, ``ok`` False where it is singular."""
-    # one flat gather (torch.take) is twice as fast as two-index advanced indexing here
-    block = torch.take(G, idx[:, :, None] * G.shape[1] + idx[:, None, :]).to(dtype)
-    eye = torch.eye(idx.shape[1], dtype=dtype, device=G.device)
-    block = torch.where(occ[:, :, None] & occ[:, None, :], block, eye)
-    L, info = torch.linalg.cholesky_ex(block)
+    n, K = G.shape[0], idx.shape[1]
+    # Free slots point at K extra atoms, orthonormal to the dictionary and to each other:
+    # the gathered block is then already padded with identity, with no masking pass over it
+    # (at large supports the passes over the blocks cost as much as the factorisation).
+    G_ext = torch.zeros((n + K, n + K), dtype=dtype, device=G.device)
+    G_ext[:n, :n] = G
+    G_ext[n:, n:].diagonal().fill_(1.0)
+    idx_ext = torch.where(occ, idx, n + torch.arange(K, device=idx.device))
+    L, info = torch.linalg.cholesky_ex(G_ext[idx_ext[:, :, None], idx_ext[:, None, :]])
     return L, info == 0
