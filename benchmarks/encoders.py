@@ -2,8 +2,8 @@
 
 On the first 2,000 validation images of MNIST, scaled as the quick preset scaled the
 images its dictionaries learned from, and the quick preset's dictionaries (made by the
-workflow if missing), every method encodes the same images at each lambda and every code is checked
-from scratch against Eq. 9. The pair the goal compares (this encoder and SPAMS' LARS) is
+workflow if missing), every method encodes the same images at each lambda, and every code
+is checked from scratch against Eq. 9. The pair the goal compares (this encoder and SPAMS' LARS) is
 timed ``REPEATS`` times, interleaved, and the best run kept: timings on a shared machine
 vary by up to a quarter between identical runs; scikit-learn's ``lasso_cd`` and plain ISTA
 run once. Each method first encodes ``WARMUP`` images outside the timing (thread pools,
@@ -120,6 +120,7 @@ def quiet_lasso_cd(X: np.ndarray, D: np.ndarray, lam: float) -> np.ndarray:
 
 
 def timed(fn):
+    """``fn()`` and its wall time in seconds."""
     start = time.perf_counter()
     out = fn()
     return out, time.perf_counter() - start

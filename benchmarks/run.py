@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import platform
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -34,16 +33,10 @@ from sparsesens import io
 
 sys.path.insert(0, str(Path(__file__).parent))
 from dictionary_learners import dictionary_benchmark  # noqa: E402
-from encoders import encode_benchmark  # noqa: E402
+from encoders import encode_benchmark, timed  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "results/benchmarks/evaluation.tsv"
-
-
-def timed(fn):
-    start = time.perf_counter()
-    out = fn()
-    return out, time.perf_counter() - start
 
 
 def evaluation_benchmark() -> None:
@@ -86,7 +79,6 @@ def evaluation_benchmark() -> None:
     table = pd.DataFrame(rows)
     table["speedup"] = table["sklearn_s"] / table["ours_s"]
     table["machine"] = f"{platform.machine()}, {torch.get_num_threads()} threads"
-
     with io.atomic_path(OUT) as tmp:
         table.to_csv(tmp, sep="\t", index=False, float_format="%.4g")
     with pd.option_context("display.width", 200, "display.max_columns", 20):
