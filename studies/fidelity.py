@@ -219,15 +219,14 @@ def main(argv: list[str]) -> None:
         raise SystemExit(f"unknown candidates {unknown}; allowed: {', '.join(every)}")
     out_dir = workdir / base["results"] / "analysis"
     rows, digits, verdicts = [], [], []
+    outputs = [out.format(lam=settings.lambda_tag(base["analysis"]["lam"])) for out in OUTPUTS]
     for name in chosen:
         what, overlay = every[name]
         config = settings.merge_config(base, overlay)
-        lam = settings.lambda_tag(base["analysis"]["lam"])
         root = (workdir / candidates_io.candidate_root(base, "fidelity", name) if args.collect
                 else candidates_io.run_candidate(
                     "fidelity", name, settings.merge_config(scope(base), overlay),
-                    preset_files, base, workdir, args.cores,
-                    [out.format(lam=lam) for out in OUTPUTS]))
+                    preset_files, base, workdir, args.cores, outputs))
         rows.append(candidate_row(name, what, root, config))
         digits.extend(digit_rows(name, root, config))
         verdicts.append(candidate_claims(name, root, config))

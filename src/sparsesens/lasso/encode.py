@@ -212,9 +212,9 @@ def _staged_fista(problem: _Problem, opts: EncodeOptions, max_iter: int,
         done_iter += stage
         stage *= 2  # rows still open are the hard ones: give them longer runs
         last = done_iter >= max_iter and polish_all_at_end
-        everyone = torch.ones_like(ready)
         # (rows, give_up): the rows that try the polish, and when they stop early
-        attempts = [(everyone, None)] if last else [(small, None), (ready & ~small, _GIVE_UP)]
+        attempts = ([(torch.ones_like(ready), None)] if last
+                    else [(small, None), (ready & ~small, _GIVE_UP)])
         finished = []
         for rows, give_up in attempts:
             attempt = torch.nonzero(rows).squeeze(1)

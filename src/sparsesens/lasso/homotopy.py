@@ -7,7 +7,7 @@ from dataclasses import dataclass, fields
 
 import torch
 
-from sparsesens.lasso.support import factor_blocks, slots
+from sparsesens.lasso.support import factor_blocks, padded_gram, slots
 
 # Slots added at a time to the per-row active sets.
 _SLOT_BLOCK = 16
@@ -258,7 +258,7 @@ def _start_slots(G: torch.Tensor, R0: torch.Tensor, mdt: torch.dtype
     ok = torch.ones(B, dtype=torch.bool, device=R0.device)
     if largest > 0:
         # factorised in the inverse's precision: the path keeps it in that precision anyway
-        L, ok = factor_blocks(G, idx, occ, mdt)
+        L, ok = factor_blocks(padded_gram(G, idx.shape[1], mdt), G.shape[0], idx, occ)
         M = torch.cholesky_inverse(torch.where(ok[:, None, None], L, eye))
     return idx, occ, coef, M, ok
 

@@ -32,6 +32,8 @@ def solve_on_support(G: torch.Tensor, rhs: torch.Tensor, active: torch.Tensor
     sizes = active.sum(dim=1)
     order = torch.argsort(sizes)
     sorted_sizes = sizes[order].tolist()
+    # one bordered Gram matrix serves every group: the largest group needs the most borders
+    G_padded = padded_gram(G, sorted_sizes[-1] if sorted_sizes else 0, G.dtype)
     start = 0
     while start < len(order):
         # small groups of similar support size keep the padding (and the cubic cost) low
@@ -45,7 +47,7 @@ def solve_on_support(G: torch.Tensor, rhs: torch.Tensor, active: torch.Tensor
         if kmax == 0:
             continue
         idx, valid = slots(active[rows], kmax)
-        L, good = factor_blocks(G, idx, valid, G.dtype)
+        L, good = factor_blocks(G_padded, G.shape[0], idx, valid)
         b = torch.where(valid, rhs[rows].gather(1, idx), 0.0)
         z = cholesky_solve(L, b)
         z = torch.where(good[:, None] & valid, z, 0.0)
@@ -76,17 +78,26 @@ def slots(active: torch.Tensor, K: int) -> tuple[torch.Tensor, torch.Tensor]:
     return idx, occ
 
 
-def factor_blocks(G: torch.Tensor, idx: torch.Tensor, occ: torch.Tensor, dtype: torch.dtype
+def padded_gram(G: torch.Tensor, K: int, dtype: torch.dtype) -> torch.Tensor:
+    """``G`` in ``dtype``, bordered by ``K`` extra atoms orthonormal to the dictionary and to
+    each other: (n + K, n + K), for :func:`factor_blocks`."""
+    n = G.shape[0]
+    G_padded = torch.zeros((n + K, n + K), dtype=dtype, device=G.device)
+    G_padded[:n, :n] = G
+    G_padded[n:, n:].diagonal().fill_(1.0)
+    return G_padded
+
+
+def factor_blocks(G_padded: torch.Tensor, n: int, idx: torch.Tensor, occ: torch.Tensor
                   ) -> tuple[torch.Tensor, torch.Tensor]:
     """Cholesky factors of each row's Gram block ``G[S, S]`` on its occupied slots, padded
-    with identity, in ``dtype``; returns ``(L, ok)``, ``ok`` False where it is singular."""
-    n, K = G.shape[0], idx.shape[1]
-    # Free slots point at K extra atoms, orthonormal to the dictionary and to each other:
-    # the gathered block is then already padded with identity, with no masking pass over it
-    # (at large supports the passes over the blocks cost as much as the factorisation).
-    G_ext = torch.zeros((n + K, n + K), dtype=dtype, device=G.device)
-    G_ext[:n, :n] = G
-    G_ext[n:, n:].diagonal().fill_(1.0)
-    idx_ext = torch.where(occ, idx, n + torch.arange(K, device=idx.device))
-    L, info = torch.linalg.cholesky_ex(G_ext[idx_ext[:, :, None], idx_ext[:, None, :]])
+    with identity; ``G_padded`` is :func:`padded_gram` of the ``n`` atoms' Gram matrix with
+    at least ``idx.shape[1]`` extra atoms. Returns ``(L, ok)``, ``ok`` False where the block
+    is singular."""
+    K = idx.shape[1]
+    # Free slot k points at extra atom n + k: the gathered block is then already padded with
+    # identity, with no masking pass over it (at large supports the passes over the blocks
+    # cost as much as the factorisation).
+    idx_padded = torch.where(occ, idx, n + torch.arange(K, device=idx.device))
+    L, info = torch.linalg.cholesky_ex(G_padded[idx_padded[:, :, None], idx_padded[:, None, :]])
     return L, info == 0
