@@ -1,3 +1,5 @@
+import copy
+
 import numpy as np
 import pytest
 import torch
@@ -129,3 +131,35 @@ def test_bad_settings_are_refused_before_any_work(change, message):
 def test_bad_images_are_refused():
     with pytest.raises(ValueError, match="non-empty"):
         learn_dictionary_online(np.zeros((0, 4)), 0.1)
+
+
+def _kept_states(states):
+    """An ``on_state`` that keeps copies (the state's arrays are the learner's own)."""
+    return lambda state: states.append(copy.deepcopy(state))
+
+
+def test_a_run_resumed_from_a_kept_state_ends_bit_for_bit_where_the_whole_run_does():
+    X = _images()
+    settings = {"n_atoms": 16, "batch_size": 64, "max_epochs": 6, "rel_tol": 0,
+                "orthogonality": 1e-3}
+    states = []
+    whole = learn_dictionary_online(X, 0.1, on_state=_kept_states(states), **settings)
+    # one state after every epoch that another follows
+    assert [state.epoch for state in states] == [1, 2, 3, 4, 5]
+    assert whole.extrapolations > 0  # so the resumed run must carry the extrapolation on
+    resumed = learn_dictionary_online(X, 0.1, resume=states[2], seed=99, **settings)
+    np.testing.assert_array_equal(resumed.D, whole.D)
+    np.testing.assert_array_equal(resumed.objective, whole.objective)
+    np.testing.assert_array_equal(resumed.seconds[:3], whole.seconds[:3])
+    assert (resumed.epochs, resumed.extrapolations, resumed.n_resampled) == (
+        whole.epochs, whole.extrapolations, whole.n_resampled)
+
+
+def test_a_state_of_other_images_or_atoms_is_refused():
+    states = []
+    learn_dictionary_online(_images(), 0.1, n_atoms=16, batch_size=64, max_epochs=2,
+                            on_state=_kept_states(states))
+    with pytest.raises(ValueError, match=r"R has shape \(300, 16\).*need \(200, 16\)"):
+        learn_dictionary_online(_images(n=200), 0.1, n_atoms=16, resume=states[0])
+    with pytest.raises(ValueError, match=r"D has shape \(64, 16\).*need \(64, 8\)"):
+        learn_dictionary_online(_images(), 0.1, n_atoms=8, resume=states[0])

@@ -105,9 +105,12 @@ def test_the_online_learner_is_the_default_and_the_paper_learner_one_preset_away
 
 def test_dictionary_settings_name_only_what_the_chosen_learner_reads(config):
     online = copy.deepcopy(settings.dictionary_settings(config))
+    learner = {key: value for key, value in config["dictionary"]["online"].items()
+               if key != "checkpoint_minutes"}
     assert online == {"method": "online", "n_atoms": 784, "orthogonality": 0.0,
-                      "online": config["dictionary"]["online"]}
+                      "online": learner}
     config["dictionary"]["lr_codes"] = 0.5  # a key of the paper's learner
+    config["dictionary"]["online"]["checkpoint_minutes"] = 1  # how often its state is kept
     assert settings.dictionary_settings(config) == online
     config["dictionary"]["method"] = "paper"
     paper = copy.deepcopy(settings.dictionary_settings(config))

@@ -328,7 +328,8 @@ def check_reruns(workdir, snakefile, smoke):
 
 def check_kill_and_resume(workdir, snakefile, smoke):
     """A run killed inside a job leaves no complete-looking output; resuming it with
-    --rerun-incomplete gives the same numbers as the uninterrupted run."""
+    --rerun-incomplete goes on from the learner's kept state and gives the same numbers as
+    the uninterrupted run."""
     import os
     import signal
     import subprocess
@@ -341,26 +342,32 @@ def check_kill_and_resume(workdir, snakefile, smoke):
     (other / "config.yaml").write_bytes((workdir / "config.yaml").read_bytes())
     wheel = next((workdir / "resources").glob("*.whl"))
     (other / "resources" / wheel.name).write_bytes(wheel.read_bytes())
+    # the learner keeps its state after every epoch (how often changes no result)
+    every_epoch = other / "every_epoch.yaml"
+    every_epoch.write_text("dictionary: {online: {checkpoint_minutes: 1.0e-6}}\n")
+    configs = ["--configfile", smoke, str(every_epoch)]
     target = "results/smoke/dictionaries/lam_0.3.h5"
+    state = other / "results/smoke/checkpoints/learn_dictionary/lam_0.3.h5"
     cmd = [str(Path(sys.executable).with_name("snakemake")), "-s", str(snakefile), target,
-           "--cores", "2", "--configfile", smoke]
+           "--cores", "2", *configs]
     proc = subprocess.Popen(cmd, cwd=other, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True)
     log = other / "results/smoke/logs/learn_dictionary/lam_0.3.log"
     deadline = time.time() + 120
-    while time.time() < deadline and "epoch" not in (log.read_text() if log.exists() else ""):
-        time.sleep(0.2)
+    while time.time() < deadline and "kept in" not in (log.read_text() if log.exists() else ""):
+        time.sleep(0.02)
     os.killpg(proc.pid, signal.SIGKILL)  # the whole run, mid-job, no clean-up
     proc.wait()
-    assert "epoch" in log.read_text()
+    assert "kept in" in log.read_text() and state.exists()
     assert not (other / target).exists()  # nothing half-written under the final name
     # a hard kill leaves Snakemake's lock behind: the documented recovery is to unlock
-    unlocked = run_snakemake(other, target, "--unlock", "--configfile", smoke,
-                             snakefile=snakefile)
+    unlocked = run_snakemake(other, target, "--unlock", *configs, snakefile=snakefile)
     assert unlocked.returncode == 0, unlocked.stderr[-2000:]
-    resumed = run_snakemake(other, target, "--cores", "2", "--rerun-incomplete",
-                            "--configfile", smoke, snakefile=snakefile)
+    resumed = run_snakemake(other, target, "--cores", "2", "--rerun-incomplete", *configs,
+                            snakefile=snakefile)
     assert resumed.returncode == 0, resumed.stderr[-2000:]
+    assert "going on after epoch" in log.read_text()
+    assert not state.exists()  # the dictionary now stands for it
     D_resumed, loss_resumed, _ = io.read_dictionary(other / target)
     D_full, loss_full, _ = io.read_dictionary(workdir / target)
     np.testing.assert_array_equal(D_resumed, D_full)

@@ -40,6 +40,11 @@ of images: an epoch over 50,000 images makes ten times the sweeps of one over 5,
 
 F with the stored codes is an upper bound of the dictionary's certified objective (Eq. 1
 with exact codes); the workflow reports the latter from the code shards.
+
+Everything an epoch hands to the next is a :class:`LearnerState`: given to ``on_state``
+after each epoch and back as ``resume``, it continues the run bit for bit (on the same
+device and threads), so a job killed after hours loses at most the epochs since the
+state was last kept.
 """
 
 from __future__ import annotations
@@ -93,6 +98,40 @@ class OnlineResult:
 
 
 @dataclass
+class LearnerState:
+    """Where :func:`learn_dictionary_online` stands after an epoch: all it needs to go on.
+
+    The arrays are the learner's own (on the CPU, views of its tensors): read or copy them
+    inside ``on_state``; they change once the next epoch starts.
+
+    Attributes:
+        epoch: epochs done.
+        D: (m, n_atoms) float32 dictionary.
+        R: (N, n_atoms) float32 stored codes.
+        generator: state of the seeded generator (image order, resampling), uint8.
+        objective: F per image after each epoch so far.
+        seconds: wall time at the end of each epoch so far.
+        n_resampled: atoms resampled so far.
+        beta, ceiling, kept: the extrapolation's step, its ceiling and successes so far.
+        previous_D, previous_R: the point the next extrapolation starts from (None before
+            the first epoch).
+    """
+
+    epoch: int
+    D: np.ndarray
+    R: np.ndarray
+    generator: np.ndarray
+    objective: np.ndarray
+    seconds: np.ndarray
+    n_resampled: int
+    beta: float
+    ceiling: float
+    kept: int
+    previous_D: np.ndarray | None = None
+    previous_R: np.ndarray | None = None
+
+
+@dataclass
 class _Statistics:
     """``A = R^T R``, ``B = X^T R`` and ``|R|_1`` of the stored codes, in float64."""
 
@@ -121,6 +160,8 @@ def learn_dictionary_online(X: np.ndarray, lam: float, *, n_atoms: int = 784,
                             max_seconds: float | None = None, seed: int = 0,
                             orthogonality: float = 0.0,
                             device: torch.device | str = "cpu",
+                            resume: LearnerState | None = None,
+                            on_state: Callable[[LearnerState], None] | None = None,
                             progress: Callable[[int, float, float], None] | None = None,
                             on_resample: Callable[[int, int], None] | None = None,
                             callback: Callable[[int, float, torch.Tensor], None] | None = None,
@@ -144,6 +185,10 @@ def learn_dictionary_online(X: np.ndarray, lam: float, *, n_atoms: int = 784,
         orthogonality: ``mu`` of the remedy the paper proposes: F gains
             :func:`sparsesens.dictionary.overlap_penalty` per image (0: Eq. 1 alone).
         device: where the arithmetic runs (float32 products, float64 statistics).
+        resume: a state handed to ``on_state`` by an earlier run with the same images and
+            settings: the run goes on after its epoch (``seed`` is then not used; wall
+            times continue from the state's).
+        on_state: called as ``on_state(state)`` after each epoch that another follows.
         progress: called as ``progress(epoch, objective_per_image, seconds)`` after each
             epoch.
         on_resample: called as ``on_resample(epoch, n_atoms_resampled)`` when atoms were
@@ -155,37 +200,23 @@ def learn_dictionary_online(X: np.ndarray, lam: float, *, n_atoms: int = 784,
         An :class:`OnlineResult`.
     """
     X_np = np.asarray(X)
-    if X_np.ndim != 2 or X_np.shape[0] == 0:
-        raise ValueError(f"X must be a non-empty (N, m) array, got shape {X_np.shape}")
-    if not lam > 0:
-        raise ValueError(f"lam must be > 0, got {lam}")
-    for name, value in (("n_atoms", n_atoms), ("batch_size", batch_size),
-                        ("code_steps", code_steps), ("max_epochs", max_epochs)):
-        if value < 1:
-            raise ValueError(f"{name} must be >= 1, got {value}")
-    if polish_rounds < 0:
-        raise ValueError(f"polish_rounds must be >= 0, got {polish_rounds}")
-    if rel_tol < 0:
-        raise ValueError(f"rel_tol must be >= 0, got {rel_tol}")
-    if not orthogonality >= 0:
-        raise ValueError(f"orthogonality must be >= 0, got {orthogonality}")
-
-    start = time.perf_counter()
+    _check_settings(X_np, lam, n_atoms, batch_size, code_steps, polish_rounds, max_epochs,
+                    rel_tol, orthogonality)
     device = torch.device(device)
-    generator = torch.Generator().manual_seed(seed)
-    D = initial_dictionary(X_np.shape[1], n_atoms, generator).to(device, torch.float32)
     X_t = torch.as_tensor(X_np, dtype=torch.float32, device=device)
-    R = torch.zeros((X_t.shape[0], n_atoms), dtype=torch.float32, device=device)
     half_sq_norm = 0.5 * float((X_t.double() ** 2).sum())
     # the penalty is per image, as Eq. 1 is: summed over the images it weighs N times
     weight = X_t.shape[0] * orthogonality
+    if resume is None:
+        resume = _first_state(X_np.shape, n_atoms, seed)
+    D, R, generator, extrapolation = _restore(resume, X_np.shape, n_atoms, weight, device)
+    curve, seconds = list(resume.objective), list(resume.seconds)
+    n_resampled = resume.n_resampled
+    start = time.perf_counter() - (seconds[-1] if seconds else 0.0)
     stats = _Statistics.of(X_t, R)
-    extrapolation = _Extrapolation(weight=weight)
-    curve, seconds = [], []
-    n_resampled = 0
     converged = False
     sweeps_per_epoch = -(-X_t.shape[0] // batch_size)
-    for epoch in range(1, max_epochs + 1):
+    for epoch in range(resume.epoch + 1, max_epochs + 1):
         order = torch.randperm(X_t.shape[0], generator=generator).to(device)
         for first in range(0, len(order), batch_size):
             rows = order[first:first + batch_size]
@@ -212,11 +243,86 @@ def learn_dictionary_online(X: np.ndarray, lam: float, *, n_atoms: int = 784,
             break
         if max_seconds is not None and seconds[-1] >= max_seconds:
             break
+        if on_state is not None and epoch < max_epochs:
+            on_state(_state(epoch, D, R, generator, curve, seconds, n_resampled, extrapolation))
     n_unused = int((torch.diagonal(stats.A) == 0).sum())
     return OnlineResult(D=normalise_columns(D.double()).cpu().numpy(),
                         objective=np.asarray(curve), seconds=np.asarray(seconds),
                         epochs=len(curve), converged=converged, n_resampled=n_resampled,
                         n_unused=n_unused, extrapolations=extrapolation.kept)
+
+
+def _check_settings(X: np.ndarray, lam: float, n_atoms: int, batch_size: int,
+                    code_steps: int, polish_rounds: int, max_epochs: int, rel_tol: float,
+                    orthogonality: float) -> None:
+    """Refuse bad arguments of :func:`learn_dictionary_online` before any work."""
+    if X.ndim != 2 or X.shape[0] == 0:
+        raise ValueError(f"X must be a non-empty (N, m) array, got shape {X.shape}")
+    if not lam > 0:
+        raise ValueError(f"lam must be > 0, got {lam}")
+    for name, value in (("n_atoms", n_atoms), ("batch_size", batch_size),
+                        ("code_steps", code_steps), ("max_epochs", max_epochs)):
+        if value < 1:
+            raise ValueError(f"{name} must be >= 1, got {value}")
+    if polish_rounds < 0:
+        raise ValueError(f"polish_rounds must be >= 0, got {polish_rounds}")
+    if rel_tol < 0:
+        raise ValueError(f"rel_tol must be >= 0, got {rel_tol}")
+    if not orthogonality >= 0:
+        raise ValueError(f"orthogonality must be >= 0, got {orthogonality}")
+
+
+def _first_state(shape: tuple[int, int], n_atoms: int, seed: int) -> LearnerState:
+    """The state before the first epoch: the seeded dictionary, all codes zero."""
+    generator = torch.Generator().manual_seed(seed)
+    D = initial_dictionary(shape[1], n_atoms, generator).float().numpy()
+    return LearnerState(epoch=0, D=D, R=np.zeros((shape[0], n_atoms), np.float32),
+                        generator=generator.get_state().numpy(), objective=np.empty(0),
+                        seconds=np.empty(0), n_resampled=0, beta=_BETA_START, ceiling=1.0,
+                        kept=0)
+
+
+def _restore(state: LearnerState, shape: tuple[int, int], n_atoms: int, weight: float,
+             device: torch.device
+             ) -> tuple[torch.Tensor, torch.Tensor, torch.Generator, _Extrapolation]:
+    """The tensors, generator and extrapolation of ``state`` (copies), after checking that
+    it belongs to images of ``shape`` and ``n_atoms`` atoms."""
+    expected = {"D": (shape[1], n_atoms), "R": (shape[0], n_atoms)}
+    for name, want in expected.items():
+        got = tuple(getattr(state, name).shape)
+        if got != want:
+            raise ValueError(f"resume: {name} has shape {got}, these images and n_atoms "
+                             f"need {want}")
+
+    def tensor(array: np.ndarray) -> torch.Tensor:
+        return torch.tensor(array, dtype=torch.float32, device=device)
+
+    generator = torch.Generator()
+    generator.set_state(torch.tensor(state.generator, dtype=torch.uint8))
+    previous = None
+    if state.previous_D is not None:
+        previous = (tensor(state.previous_D), tensor(state.previous_R))
+    extrapolation = _Extrapolation(weight=weight, beta=state.beta, ceiling=state.ceiling,
+                                   kept=state.kept, previous=previous)
+    return tensor(state.D), tensor(state.R), generator, extrapolation
+
+
+def _state(epoch: int, D: torch.Tensor, R: torch.Tensor, generator: torch.Generator,
+           curve: list[float], seconds: list[float], n_resampled: int,
+           extrapolation: _Extrapolation) -> LearnerState:
+    """The learner's state after ``epoch`` (CPU arrays; views where already there)."""
+    previous = extrapolation.previous
+
+    def array(tensor: torch.Tensor) -> np.ndarray:
+        return tensor.detach().cpu().numpy()
+
+    return LearnerState(epoch=epoch, D=array(D), R=array(R),
+                        generator=generator.get_state().numpy(),
+                        objective=np.asarray(curve), seconds=np.asarray(seconds),
+                        n_resampled=n_resampled, beta=extrapolation.beta,
+                        ceiling=extrapolation.ceiling, kept=extrapolation.kept,
+                        previous_D=None if previous is None else array(previous[0]),
+                        previous_R=None if previous is None else array(previous[1]))
 
 
 def _code_objective(C: torch.Tensor, G: torch.Tensor, R: torch.Tensor, lam: float

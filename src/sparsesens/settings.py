@@ -100,11 +100,15 @@ _PAPER_LEARNER_KEYS = ("lr_codes", "lr_dictionary", "lr_increase", "lr_decrease"
 
 def dictionary_settings(config: Mapping[str, Any]) -> dict[str, Any]:
     """The ``dictionary`` keys that the configured learner reads (its iteration cap comes
-    from :func:`dictionary_max_iter`): a change to the other learner's keys re-runs
-    nothing."""
+    from :func:`dictionary_max_iter`): a change to the other learner's keys, or to how
+    often the online learner keeps its state, re-runs nothing."""
     section = config["dictionary"]
     keys = ("online",) if section["method"] == "online" else _PAPER_LEARNER_KEYS
-    return {key: section[key] for key in ("method", "n_atoms", "orthogonality", *keys)}
+    chosen = {key: section[key] for key in ("method", "n_atoms", "orthogonality", *keys)}
+    if "online" in chosen:  # how often its state is kept changes no result
+        chosen["online"] = {key: value for key, value in chosen["online"].items()
+                            if key != "checkpoint_minutes"}
+    return chosen
 
 
 # Keys that change only speed or memory, never a result beyond the certification

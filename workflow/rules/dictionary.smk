@@ -15,6 +15,9 @@ rule learn_dictionary:
         settings=settings.dictionary_settings(config),
         seed=config["seed"],
         device=config["device"],
+        # the online learner's state while it runs: a rerun goes on from it
+        state=out("checkpoints/learn_dictionary/lam_{lam}.h5"),
+        checkpoint_minutes=config["dictionary"]["online"]["checkpoint_minutes"],
     threads: ALL_CORES
     resources:
         gpu=1,

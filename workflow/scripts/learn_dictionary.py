@@ -1,9 +1,11 @@
 """Learn the dictionary of one lambda with the configured learner and write it with its
-objective curve (per iteration or epoch, with wall times)."""
+objective curve (per iteration or epoch, with wall times). The online learner keeps its
+state every few minutes and a rerun of the job goes on from it."""
 
 import time
 
 from sparsesens import io
+from sparsesens.checkpoint import Checkpoint, fingerprint
 from sparsesens.dictionary import learn_dictionary, max_coherence
 from sparsesens.dictionary_online import learn_dictionary_online
 from sparsesens.job import Job
@@ -19,12 +21,17 @@ if method == "online":
     online = opts["online"]
     log.info("lam=%g: online learner, %d images on %s, at most %d epochs", lam, len(X),
              device, online["max_epochs"])
+    checkpoint = Checkpoint(
+        sm.params.state, fingerprint(settings=opts, lam=lam, seed=sm.params.seed,
+                                     code=sm.params.code, images=io.array_sha256(X)),
+        sm.params.checkpoint_minutes, log)
     result = learn_dictionary_online(
         X, lam, n_atoms=opts["n_atoms"], batch_size=online["batch_size"],
         code_steps=online["code_steps"], polish_rounds=online["polish_rounds"],
         max_epochs=online["max_epochs"],
         rel_tol=online["rel_tol"], seed=sm.params.seed,
         orthogonality=opts["orthogonality"], device=device,
+        resume=checkpoint.resume(), on_state=checkpoint,
         progress=lambda e, f, s: log.info("epoch %4d  objective per image %.6g  (%.0f s)",
                                           e, f, s),
         on_resample=lambda e, n: log.warning("epoch %d: %d unused atoms resampled", e, n))
@@ -64,3 +71,5 @@ io.write_dictionary(sm.output.h5, result.D, curve, {
     "orthogonality": opts["orthogonality"],
     "max_coherence": coherence, "n_images": len(X), "device": str(device),
     "seconds": seconds, **attrs}, seconds=result.seconds)
+if method == "online":
+    checkpoint.discard()
