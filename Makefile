@@ -65,8 +65,10 @@ PRESET ?= quick
 fidelity: install
 	$(PY) studies/fidelity.py --preset $(PRESET) --cores $(CORES)
 
+# the remedy alone (dictionary.orthogonality's dictionaries and what they need; PRESET as above)
 remedy: install
-	$(PY) studies/remedy.py --preset $(PRESET) --cores $(CORES)
+	$(VENV)/bin/snakemake --cores $(CORES) --rerun-incomplete --until remedy_summary \
+		$(if $(filter full,$(PRESET)),,--configfile presets/$(PRESET).yaml)
 
 clean:
 	rm -rf results .snakemake

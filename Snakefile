@@ -19,6 +19,7 @@ include: "workflow/rules/codes.smk"
 include: "workflow/rules/sensitivity.smk"
 include: "workflow/rules/analysis.smk"
 include: "workflow/rules/evaluation.smk"
+include: "workflow/rules/remedy.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/report.smk"
 
@@ -30,6 +31,7 @@ localrules:
     label_subsets,
     code_summary,
     sensitivity_summary,
+    remedy_summary,
     rip_summary,
     evaluation_table,
     fig1,
@@ -57,5 +59,6 @@ rule all:
         rules.evaluation_table.output,
         rules.fig4.output,
         rules.claims.output,
+        rules.remedy_summary.output if len(REMEDY_WEIGHTS) > 1 else [],
         rules.pipeline_benchmark.output,
     default_target: True

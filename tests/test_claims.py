@@ -176,3 +176,14 @@ def test_the_remedys_claims_pass_and_fail_by_their_criteria():
         assert (status.drop(claim) == "PASS").all(), claim
     with pytest.raises(ValueError, match="need mu = 0"):
         remedy_claims(remedy_table().iloc[1:])
+
+
+def test_the_remedys_claims_follow_the_papers_when_its_table_is_given():
+    inputs = passing_inputs()
+    alone = build_claims(inputs)
+    inputs.remedy = remedy_table()
+    both = build_claims(inputs)
+    assert both["id"].tolist()[:len(alone)] == alone["id"].tolist()
+    assert both["id"].tolist()[len(alone):] == [
+        "remedy_lowers_coherence", "remedy_lowers_distortion_sensitivity",
+        "remedy_keeps_reconstruction", "remedy_keeps_sparsity"]

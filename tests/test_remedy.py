@@ -75,3 +75,43 @@ def test_the_papers_learner_with_the_penalty_makes_the_atoms_more_orthogonal():
     plain = learn_dictionary(X, 0.1, n_atoms=24, max_iter=300, rel_tol=0, lr_codes=1e-2,
                              lr_dictionary=1e-3)
     np.testing.assert_array_equal(plain.D, runs[0.0].D)
+
+
+def test_the_remedy_row_of_a_dictionary_adds_up_and_matches_the_digit_analysis():
+    from scipy.sparse import csr_array
+
+    from sparsesens import analysis, lasso, remedy
+
+    X = _images(n=60).astype(np.float64)
+    D = learn_dictionary_online(X, 0.1, n_atoms=16, batch_size=30, max_epochs=5).D
+    codes = lasso.encode(X, D, 0.1).codes
+    row = remedy.dictionary_quantities(X, D, csr_array(codes), 0.1, digit=3, n_pairs=4)
+    objective = lasso.lasso_objective(X, D, codes, 0.1)
+    assert row["certified_objective"] == pytest.approx(objective.mean(), rel=1e-9)
+    residual = X - codes @ D.T
+    assert row["reconstruction"] == pytest.approx(0.5 * (residual ** 2).sum(1).mean())
+    assert row["mean_active"] == pytest.approx((codes != 0).sum(1).mean())
+    assert row["max_coherence"] == pytest.approx(max_coherence(D))
+    assert row["mean_squared_overlap"] == pytest.approx(mean_squared_overlap(D))
+    digit = analysis.digit_numbers(D, codes[3], 4)
+    assert {q: row[q] for q in remedy.DIGIT_QUANTITIES} == pytest.approx(
+        {q: digit[q] for q in remedy.DIGIT_QUANTITIES})
+
+
+def test_the_remedy_table_has_one_row_per_mu_with_the_accuracy_at_the_most_labels():
+    import pandas as pd
+
+    from sparsesens import remedy
+
+    samples = pd.DataFrame({"perturbation": ["noise", "noise", "noise", "swap"],
+                            "ratio": [1.0, 3.0, 2.0, 5.0]})
+    assert remedy.sensitivity_medians(samples) == {"noise_median": 2.0, "swap_median": 5.0}
+    runs = pd.DataFrame({"classifier": ["logistic"] * 4, "k": [1, 1, 10, 10],
+                         "seed": [0, 1, 0, 1], "test_acc": [0.5, 0.7, 0.8, 0.9]})
+    per_mu = remedy.accuracy_by_labels(runs)
+    assert per_mu["test_mean"].tolist() == pytest.approx([0.6, 0.85])
+    assert per_mu["n_seeds"].tolist() == [2, 2]
+    accuracy = pd.concat([per_mu.assign(mu=0.01), per_mu.assign(mu=0.0)])
+    table = remedy.remedy_table([{"mu": 0.01, "x": 2.0}, {"mu": 0.0, "x": 1.0}], accuracy)
+    assert table["mu"].tolist() == [0.0, 0.01] and table["x"].tolist() == [1.0, 2.0]
+    assert table["logistic"].tolist() == pytest.approx([0.85, 0.85])

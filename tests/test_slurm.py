@@ -22,7 +22,7 @@ HEAVY_RULES = {"learn_dictionary", "encode", "draw_perturbations", "code_sensiti
                "random_features", "evaluate"}
 LOCAL_RULES = {"download_mnist", "label_subsets", "code_summary", "sensitivity_summary",
                "rip_summary", "evaluation_table", "fig1", "fig4", "fig5", "fig6", "claims",
-               "pipeline_benchmark"}
+               "pipeline_benchmark", "remedy_summary"}
 
 
 def _fake_slurm(tmp_path):
@@ -87,9 +87,9 @@ def test_smoke_preset_on_a_real_slurm_cluster(workdir):
     root = workdir / "results/smoke"
     claims = pd.read_csv(root / "claims.tsv", sep="\t")
     # every claim was checked on numbers the cluster's jobs produced: one ordering claim per
-    # lambda beside the 26 others, none of them missing its number
+    # lambda beside the 26 others and the remedy's 4, none of them missing its number
     n_lambdas = len(load_config("presets/smoke.yaml")["lambdas"])
-    assert len(claims) == 26 + n_lambdas and claims["id"].is_unique
+    assert len(claims) == 26 + n_lambdas + 4 and claims["id"].is_unique
     assert not claims["our_value"].str.contains("missing").any(), claims
     summary = pd.read_csv(root / "codes/summary.tsv", sep="\t")
     assert (summary["n_failed"] == 0).all()

@@ -25,16 +25,19 @@ def test_dry_run_plans_one_dictionary_per_lambda(workdir):
     done = run_snakemake(workdir, "-n", "--cores", "1")
     assert done.returncode == 0, done.stdout + done.stderr
     jobs = _planned_jobs(done.stdout)
-    assert jobs["learn_dictionary"] == 5
+    # five lambdas, and the remedy's four penalties at lambda 0.3
+    assert jobs["learn_dictionary"] == 5 + 4
     assert jobs["label_subsets"] == 5
-    assert jobs["encode"] == 5 * (5 + 1 + 1)  # 10,000-image shards of train, valid, test
+    # 10,000-image shards of train, valid, test; the remedy's need no test codes
+    assert jobs["encode"] == 5 * (5 + 1 + 1) + 4 * (5 + 1)
     assert "download_mnist" not in jobs  # the carried wheel is used
 
 
 def test_lists_and_sections_can_be_overridden_on_the_command_line(workdir):
     # Snakemake hands list items and nested values over as strings
     done = run_snakemake(workdir, "-n", "--cores", "1", "--config", "lambdas=[0.9]",
-                         "analysis={lam: 0.9}", "--until", "encode")
+                         "analysis={lam: 0.9}", "dictionary={orthogonality: [0.0]}",
+                         "--until", "encode")
     assert done.returncode == 0, done.stdout + done.stderr
     assert _planned_jobs(done.stdout) == {"prepare_mnist": 1, "learn_dictionary": 1, "encode": 7,
                                           "total": 9}
@@ -112,7 +115,8 @@ def test_smoke_preset_end_to_end(smoke_run):
     check = subprocess.run([sys.executable, str(REPO / "studies/check_codes.py"), str(root)],
                            capture_output=True, text=True, timeout=600, check=False)
     assert check.returncode == 0, check.stdout[-2000:] + check.stderr[-2000:]
-    assert check.stdout.strip().endswith("3200 images in 8 shards, 0 failing Eq. 9")
+    # two lambdas' 1,600 images, and the remedy dictionary's training and validation codes
+    assert check.stdout.strip().endswith("4500 images in 11 shards, 0 failing Eq. 9")
     assert summary.set_index(["lam", "split"]).loc[(0.3, "train"), "n_images"] == 1000
     frac = summary[summary.split == "train"].set_index("lam")["active_fraction"]
     assert frac[3.0] < frac[0.3]  # sparser codes at larger lambda
@@ -123,6 +127,7 @@ def test_smoke_preset_end_to_end(smoke_run):
     check_sensitivity(root)
     check_evaluation(root)
     check_analysis(root)
+    check_remedy(root)
     for name in FIGURES:
         png = (root / f"figures/{name}.png").read_bytes()
         assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
@@ -132,10 +137,41 @@ def test_smoke_preset_end_to_end(smoke_run):
     assert "Nothing to be done" in again.stdout + again.stderr
 
 
+def check_remedy(root):
+    """The remedy's dictionary (mu = 0.01 at lambda 0.3) is learnt with its penalty, and
+    its table, figure and claims rows are there."""
+    _, _, attrs = io.read_dictionary(root / "dictionaries/lam_0.3_mu0.01.h5")
+    assert attrs["orthogonality"] == 0.01 and attrs["lam"] == 0.3
+    _, _, plain = io.read_dictionary(root / "dictionaries/lam_0.3.h5")
+    assert plain["orthogonality"] == 0.0
+    table = pd.read_csv(root / "analysis/remedy.tsv", sep="\t").set_index("mu")
+    assert table.index.tolist() == [0.0, 0.01]
+    # the penalty acts: the atoms overlap less; the two terms of the objective add up
+    assert table.loc[0.01, "mean_squared_overlap"] < table.loc[0.0, "mean_squared_overlap"]
+    assert (table["reconstruction"] < table["certified_objective"]).all()
+    # mu = 0's row is the paper's dictionary: the same numbers as the main tables
+    digit = pd.read_csv(root / "analysis/digit_numbers.tsv", sep="\t").set_index("quantity")
+    assert table.loc[0.0, "largest_gain"] == pytest.approx(digit.loc["largest_gain", "value"])
+    sens = pd.read_csv(root / "sensitivity/summary.tsv", sep="\t")
+    sparse = sens[(sens.representation == "sparse") & (sens.lam == 0.3)]
+    assert table.loc[0.0, "distortion_median"] == pytest.approx(
+        sparse.set_index("perturbation").loc["distortion", "median"])
+    for name in ("rip_delta_median", "knn_euclidean", "logistic", "noise_median"):
+        assert table[name].notna().all(), name
+    accuracy = pd.read_csv(root / "analysis/remedy_accuracy.tsv", sep="\t")
+    assert sorted(accuracy["k"].unique()) == [1, 10, 30] and (accuracy["n_seeds"] == 2).all()
+    claims = pd.read_csv(root / "claims.tsv", sep="\t")
+    remedy = claims[claims["id"].str.startswith("remedy_")]
+    assert remedy["id"].tolist() == ["remedy_lowers_coherence",
+                                     "remedy_lowers_distortion_sensitivity",
+                                     "remedy_keeps_reconstruction", "remedy_keeps_sparsity"]
+    assert remedy["status"].isin(["PASS", "FAIL"]).all()
+
+
 FIGURES = ("fig1_sensitivity", "fig2_overlaps", "fig3_singular_vectors", "fig4_evaluation",
            "fig5_atoms", "fig5_active_fraction", "dictionary_loss",
            "fig6_sensitivity_per_lambda", "finite_perturbations", "fig7_evaluation_per_lambda",
-           "eq5", "rip")
+           "eq5", "rip", "remedy")
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
@@ -280,6 +316,13 @@ def check_reruns(workdir, snakefile, smoke):
     assert "lam=0.9" in said and "lam=0.3" not in said and "lam=3.0" not in said
     assert "rep=lam_0.3" not in said and "rep=pixels" not in said
     assert "train_mlp" not in jobs and "random_features" not in jobs
+    # one more penalty of the remedy: its dictionary and what reads it, nothing else
+    jobs, said = _plan(workdir, snakefile, smoke,
+                       "dictionary: {orthogonality: [0.0, 1.0e-3, 1.0e-2]}\n")
+    assert jobs["learn_dictionary"] == 1 and "lam=0.3_mu0.001" in said, jobs
+    assert jobs["encode"] == 3 and jobs["evaluate"] == 2 and jobs["remedy_summary"] == 1, jobs
+    assert {"train_mlp", "random_features", "analyse_digit", "finite_sensitivity",
+            "sensitivity_summary", "evaluation_table"}.isdisjoint(jobs), jobs
     # the paper learner's settings do not concern the online learner's dictionaries
     assert _plan(workdir, snakefile, smoke, "dictionary: {lr_codes: 0.5, max_iter: 7}\n")[0] == {}
     # speed and memory knobs change no result
@@ -288,8 +331,9 @@ def check_reruns(workdir, snakefile, smoke):
     assert _plan(workdir, snakefile, smoke, knobs)[0] == {}
     # a third seed: its own jobs and the aggregates only
     jobs, said = _plan(workdir, snakefile, smoke, "evaluation: {seeds: [0, 1, 2]}\n")
-    assert jobs["evaluate"] == 5 and jobs["label_subsets"] == 1, jobs
-    assert re.findall(r"wildcards: rep=\S+, seed=(\d+)", said) == ["2"] * 5
+    # (pixels, two lambdas, the remedy's mu = 0.01, the MLP, the random net)
+    assert jobs["evaluate"] == 6 and jobs["label_subsets"] == 1, jobs
+    assert re.findall(r"wildcards: rep=\S+, seed=(\d+)", said) == ["2"] * 6
     assert {"encode", "learn_dictionary", "random_features", "code_sensitivity"}.isdisjoint(jobs)
     # one more finite-perturbation step: those jobs and what reads them
     jobs, _ = _plan(workdir, snakefile, smoke,
@@ -305,13 +349,14 @@ def check_reruns(workdir, snakefile, smoke):
     solver = (package / "lasso/homotopy.py").read_text()
     _edit_body(package / "lasso/homotopy.py", "Exact lasso codes by following a solution path")
     jobs, _ = _plan(workdir, snakefile, smoke)
-    assert jobs["encode"] == 2 * 4 and jobs["code_sensitivity"] == 2, jobs
+    # two lambdas' four shards, the remedy's dictionary's three (train and valid)
+    assert jobs["encode"] == 2 * 4 + 3 and jobs["code_sensitivity"] == 3, jobs
     assert {"learn_dictionary", "train_mlp", "random_features"}.isdisjoint(jobs), jobs
     (package / "lasso/homotopy.py").write_text(solver)
     # an edit of the logistic fit re-runs the evaluation and what reads it, nothing upstream
     _edit_body(package / "classify.py", "Multinomial logistic regression by full-batch")
     jobs, _ = _plan(workdir, snakefile, smoke)
-    assert jobs["evaluate"] == 10, jobs
+    assert jobs["evaluate"] == 12, jobs
     assert {"encode", "learn_dictionary", "train_mlp", "code_sensitivity", "label_subsets",
             "random_features"}.isdisjoint(jobs), jobs
     # a dry run changes nothing, even over a damaged shard; `make repair` removes it, and

@@ -29,6 +29,7 @@ class Inputs:
     rip: pd.DataFrame           # analysis/rip.tsv
     evaluation: pd.DataFrame    # eval/summary.tsv
     analysis_lam: float
+    remedy: pd.DataFrame | None = None  # analysis/remedy.tsv, when the grid has a mu > 0
 
 
 def _row(id_: str, where: str, claim: str, paper: str, ours: str, criterion: str,
@@ -233,10 +234,14 @@ def evaluation_claims(ev: pd.DataFrame, lam: float) -> list[dict]:
 
 
 def build_claims(inputs: Inputs) -> pd.DataFrame:
-    """Every claim of the paper this workflow checks, as a tidy table (see COLUMNS)."""
+    """Every claim of the paper this workflow checks, as a tidy table (see COLUMNS): the
+    remedy's conjecture last, when ``inputs.remedy`` is given."""
     rows = (sensitivity_claims(inputs.sensitivity) + number_claims(inputs)
             + evaluation_claims(inputs.evaluation, inputs.analysis_lam))
-    return pd.DataFrame(rows, columns=list(COLUMNS))
+    table = pd.DataFrame(rows, columns=list(COLUMNS))
+    if inputs.remedy is None:
+        return table
+    return pd.concat([table, remedy_claims(inputs.remedy)], ignore_index=True)
 
 
 def remedy_claims(table: pd.DataFrame) -> pd.DataFrame:

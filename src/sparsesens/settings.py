@@ -64,13 +64,40 @@ def lambda_tag(lam: float) -> str:
     return repr(float(lam))
 
 
-def config_lambda(config: Mapping[str, Any], tag: str) -> float:
-    """The configured lambda whose tag is ``tag``; a clear error for any other."""
-    for lam in config["lambdas"]:
-        if lambda_tag(lam) == tag:
-            return float(lam)
-    allowed = ", ".join(lambda_tag(lam) for lam in config["lambdas"])
-    raise ValueError(f"lambda {tag!r} is not configured; lambdas: {allowed}")
+def remedy_weights(config: Mapping[str, Any]) -> list[float]:
+    """The overlap penalties ``mu`` of ``dictionary.orthogonality``, ascending (0 first)."""
+    return sorted({float(mu) for mu in config["dictionary"]["orthogonality"]})
+
+
+def dictionary_tag(lam: float, mu: float = 0.0) -> str:
+    """The text that names one dictionary in file names: its lambda's tag, followed by
+    ``_mu`` and the penalty's for the remedy's dictionaries (``0.3``, ``0.3_mu0.001``)."""
+    return lambda_tag(lam) if mu == 0 else f"{lambda_tag(lam)}_mu{lambda_tag(mu)}"
+
+
+def remedy_tags(config: Mapping[str, Any]) -> list[str]:
+    """The dictionaries of the remedy: one per ``mu``, at the analysis lambda (mu = 0's
+    is the analysis lambda's own)."""
+    lam = config["analysis"]["lam"]
+    return [dictionary_tag(lam, mu) for mu in remedy_weights(config)]
+
+
+def dictionary_tags(config: Mapping[str, Any]) -> list[str]:
+    """Every dictionary of a run: one per lambda (no penalty), then one per nonzero
+    ``mu`` at the analysis lambda."""
+    return [*(lambda_tag(lam) for lam in config["lambdas"]), *remedy_tags(config)[1:]]
+
+
+def config_dictionary(config: Mapping[str, Any], tag: str) -> tuple[float, float]:
+    """``(lam, mu)`` of the configured dictionary named ``tag``; a clear error for any
+    other."""
+    lam = config["analysis"]["lam"]
+    named = {lambda_tag(value): (float(value), 0.0) for value in config["lambdas"]}
+    named |= {dictionary_tag(lam, mu): (float(lam), mu) for mu in remedy_weights(config)}
+    if tag not in named:
+        raise ValueError(f"dictionary {tag!r} is not configured; dictionaries: "
+                         f"{', '.join(dictionary_tags(config))}")
+    return named[tag]
 
 
 def n_images(config: Mapping[str, Any], split: str) -> int:
@@ -98,13 +125,15 @@ _PAPER_LEARNER_KEYS = ("lr_codes", "lr_dictionary", "lr_increase", "lr_decrease"
                        "window", "dtype")
 
 
-def dictionary_settings(config: Mapping[str, Any]) -> dict[str, Any]:
-    """The ``dictionary`` keys that the configured learner reads (its iteration cap comes
-    from :func:`dictionary_max_iter`): a change to the other learner's keys, or to how
-    often the online learner keeps its state, re-runs nothing."""
+def dictionary_settings(config: Mapping[str, Any], mu: float) -> dict[str, Any]:
+    """The ``dictionary`` keys that the configured learner reads for the dictionary of
+    penalty ``mu`` (its ``orthogonality``; its iteration cap comes from
+    :func:`dictionary_max_iter`): a change to the other learner's keys, to the other
+    penalties or to how often the online learner keeps its state re-runs nothing."""
     section = config["dictionary"]
     keys = ("online",) if section["method"] == "online" else _PAPER_LEARNER_KEYS
-    chosen = {key: section[key] for key in ("method", "n_atoms", "orthogonality", *keys)}
+    chosen = {"method": section["method"], "n_atoms": section["n_atoms"],
+              "orthogonality": float(mu), **{key: section[key] for key in keys}}
     if "online" in chosen:  # how often its state is kept changes no result
         chosen["online"] = {key: value for key, value in chosen["online"].items()
                             if key != "checkpoint_minutes"}
@@ -177,6 +206,10 @@ def config_errors(config: Mapping[str, Any], schema: Mapping[str, Any]) -> list[
     if not any(math.isclose(config["analysis"]["lam"], lam, rel_tol=1e-12) for lam in lambdas):
         problems.append(f"config key `analysis.lam`: {config['analysis']['lam']} is not one of "
                         f"lambdas {lambdas}")
+    if 0 not in config["dictionary"]["orthogonality"]:
+        problems.append(f"config key `dictionary.orthogonality`: "
+                        f"{config['dictionary']['orthogonality']} lacks 0, the paper's "
+                        "dictionaries (the other weights are compared with it)")
     analysis = config["analysis"]
     if analysis["digit"] >= n_images(config, "train"):
         problems.append(f"config key `analysis.digit`: {analysis['digit']} is not an index of the "

@@ -44,16 +44,20 @@ ALL_CORES = _all_cores()
 ENV = "../../envs/sparsesens.yaml"
 LAMBDAS = [settings.lambda_tag(lam) for lam in config["lambdas"]]
 ANALYSIS_LAM = settings.lambda_tag(config["analysis"]["lam"])
+# the remedy: one dictionary per overlap penalty mu at the analysis lambda, mu = 0's first
+REMEDY_WEIGHTS = settings.remedy_weights(config)
+REMEDY_TAGS = settings.remedy_tags(config)
 SPLITS = list(ssio.SPLITS)
 MNIST_WHEEL = f"resources/{ssio.MNIST_WHEEL}"
 
 
+# {lam} names a dictionary: its lambda (0.3), and the remedy's penalty after it (0.3_mu0.001)
 wildcard_constraints:
-    lam="[0-9.eE+-]+",
+    lam="[0-9.eE+-]+(_mu[0-9.eE+-]+)?",
     split="train|valid|test",
     shard=r"\d+",
     seed=r"\d+",
-    rep=r"pixels|mlp|random|lam_[0-9.eE+-]+",
+    rep=r"pixels|mlp|random|lam_[0-9.eE+-]+(_mu[0-9.eE+-]+)?",
 
 
 def code_version(script):
@@ -79,8 +83,13 @@ def out(path):
 
 
 def lam_of(wildcards):
-    """The configured lambda (float) named by the {lam} wildcard."""
-    return settings.config_lambda(config, wildcards.lam)
+    """The lambda (float) of the dictionary named by the {lam} wildcard."""
+    return lam_of_tag(wildcards.lam)
+
+
+def mu_of(wildcards):
+    """The overlap penalty (float, 0 for the paper's) of the {lam} wildcard's dictionary."""
+    return settings.config_dictionary(config, wildcards.lam)[1]
 
 
 def data_source_files(wildcards):
@@ -91,7 +100,7 @@ def data_source_files(wildcards):
 
 
 def lam_of_tag(tag):
-    return settings.config_lambda(config, tag)
+    return settings.config_dictionary(config, tag)[0]
 
 
 # The helpers below are called once every .smk file is read, so they name the rules'
@@ -118,6 +127,11 @@ def train_shards(wildcards):
 
 def code_shards():
     return [f for lam in LAMBDAS for split in SPLITS for f in shard_files(lam, split)]
+
+
+def remedy_shards():
+    """The training codes of every remedy dictionary, mu by mu (as many shards each)."""
+    return [path for tag in REMEDY_TAGS for path in shard_files(tag, "train")]
 
 
 def code_sensitivity_tables():

@@ -1,5 +1,5 @@
-# Dictionary learning, one job per lambda: the online learner (the default) or the paper's
-# (Section 2.1), chosen by dictionary.method.
+# Dictionary learning, one job per lambda and one per remedy penalty at the analysis lambda:
+# the online learner (the default) or the paper's (Section 2.1), chosen by dictionary.method.
 
 
 rule learn_dictionary:
@@ -12,7 +12,7 @@ rule learn_dictionary:
         lam=lam_of,
         max_iter=lambda w: settings.dictionary_max_iter(config, lam_of(w))
         if config["dictionary"]["method"] == "paper" else None,
-        settings=settings.dictionary_settings(config),
+        settings=lambda w: settings.dictionary_settings(config, mu_of(w)),
         seed=config["seed"],
         device=config["device"],
         # the online learner's state while it runs: a rerun goes on from it

@@ -9,6 +9,8 @@ rule claims:
         eq5=rules.eq5_check.output.tsv,
         rip=rules.rip_summary.output.tsv,
         evaluation=rules.evaluation_table.output.summary,
+        # the remedy's conjecture, when the grid has a penalty to compare with mu = 0
+        remedy=rules.remedy_summary.output.tsv if len(REMEDY_WEIGHTS) > 1 else [],
     output:
         tsv=report(
             out("claims.tsv"),

@@ -9,7 +9,8 @@ claims = build_claims(Inputs(
     sensitivity=read_table(sm.input.sensitivity), mlp_metrics=read_json(sm.input.mlp),
     digit=read_table(sm.input.digit), eq5=read_table(sm.input.eq5),
     rip=read_table(sm.input.rip), evaluation=read_table(sm.input.evaluation),
-    analysis_lam=sm.params.lam))
+    analysis_lam=sm.params.lam,
+    remedy=read_table(sm.input.remedy) if sm.input.get("remedy") else None))
 job.log.info("%d claims: %d PASS, %d FAIL\n%s", len(claims), (claims.status == "PASS").sum(),
              (claims.status == "FAIL").sum(),
              claims[["id", "our_value", "status"]].to_string(index=False))

@@ -1,0 +1,82 @@
+"""The remedy the paper proposes, measured: one row of numbers per overlap penalty ``mu``.
+
+The paper ends (Section 7) by conjecturing that the codes' sensitivity comes from the atoms'
+overlaps and that a term encouraging orthogonal atoms could lower it (after Sulam et al.,
+2020). The workflow learns one dictionary per ``mu`` of ``dictionary.orthogonality`` at the
+analysis lambda and runs the same experiments on each; these functions turn the results
+of one ``mu`` into a row of the remedy table (the figure is
+:func:`sparsesens.figures.remedy_curves`, the claims :func:`sparsesens.claims.remedy_claims`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import scipy.sparse
+
+from sparsesens.analysis import digit_numbers
+
+# the first digit's numbers the remedy table carries (Section 5.1)
+DIGIT_QUANTITIES = ("n_active", "smallest_singular_value", "largest_gain", "gain_spread")
+
+
+def dictionary_quantities(X: np.ndarray, D: np.ndarray, codes: scipy.sparse.sparray,
+                          lam: float, digit: int, n_pairs: int) -> dict[str, float]:
+    """The atoms' overlaps, the certified objective split into its two terms, and the
+    first digit's conditioning, for one dictionary and its exact training codes.
+
+    Args:
+        X: (N, m) training images.
+        D: (m, n) dictionary, unit-norm atoms.
+        codes: (N, n) exact codes of ``X`` (sparse).
+        lam: the sparsity weight the codes were solved for.
+        digit: the training image whose active dictionary is analysed (Fig. 2 and 3).
+        n_pairs: most overlapping pairs in the digit's numbers.
+
+    Returns:
+        ``max_coherence``, ``mean_squared_overlap``, ``overlap_q90`` and ``overlap_q99``
+        (over all pairs of atoms), ``certified_objective``, ``reconstruction``
+        (1/2 ||x - D r||^2) and ``mean_active`` (means over images), and
+        :data:`DIGIT_QUANTITIES` of the digit.
+    """
+    D = np.asarray(D, dtype=np.float64)
+    overlaps = np.abs(D.T @ D)[np.triu_indices(D.shape[1], 1)]
+    codes = scipy.sparse.csr_array(codes)
+    residual = np.asarray(X, dtype=np.float64) - codes @ D.T
+    reconstruction = 0.5 * (residual ** 2).sum(axis=1)
+    l1 = np.asarray(abs(codes).sum(axis=1)).ravel()
+    digit_code = codes[[digit]].toarray()[0]
+    numbers = digit_numbers(D, digit_code, n_pairs)
+    return {"max_coherence": float(overlaps.max()),
+            "mean_squared_overlap": float((overlaps ** 2).mean()),
+            "overlap_q90": float(np.quantile(overlaps, 0.9)),
+            "overlap_q99": float(np.quantile(overlaps, 0.99)),
+            "certified_objective": float((reconstruction + lam * l1).mean()),
+            "reconstruction": float(reconstruction.mean()),
+            "mean_active": float(np.diff(codes.indptr).mean()),
+            **{name: float(numbers[name]) for name in DIGIT_QUANTITIES}}
+
+
+def sensitivity_medians(samples: pd.DataFrame) -> dict[str, float]:
+    """``<perturbation>_median``: the median ratio ||dr|| / ||dx|| of each perturbation in
+    a per-sample sensitivity table (columns ``perturbation``, ``ratio``)."""
+    medians = samples.groupby("perturbation", sort=False)["ratio"].median()
+    return {f"{kind}_median": float(value) for kind, value in medians.items()}
+
+
+def accuracy_by_labels(runs: pd.DataFrame) -> pd.DataFrame:
+    """Mean validation accuracy over seeds per classifier and labels per class ``k``, from
+    the evaluation runs of one representation (columns ``classifier``, ``k``, ``seed``,
+    ``test_acc``)."""
+    return (runs.groupby(["classifier", "k"], as_index=False)
+            .agg(n_seeds=("seed", "nunique"), test_mean=("test_acc", "mean")))
+
+
+def remedy_table(rows: list[dict[str, float]], accuracy: pd.DataFrame) -> pd.DataFrame:
+    """One row per ``mu`` (``rows``, each with its ``mu``) joined with the accuracy of each
+    classifier at the largest label count (``accuracy``: ``mu``, ``classifier``, ``k``,
+    ``test_mean``), sorted by ``mu``."""
+    most = accuracy[accuracy["k"] == accuracy["k"].max()]
+    best = most.pivot(index="mu", columns="classifier", values="test_mean")
+    table = pd.DataFrame(rows).merge(best, left_on="mu", right_index=True, how="left")
+    return table.sort_values("mu").reset_index(drop=True)

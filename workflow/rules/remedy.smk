@@ -1,0 +1,34 @@
+# The remedy the paper proposes (Section 7): the dictionaries of the penalties mu of
+# dictionary.orthogonality at the analysis lambda, compared on the same experiments.
+
+
+rule remedy_summary:
+    input:
+        data=rules.prepare_mnist.output.h5,
+        dictionaries=expand(rules.learn_dictionary.output.h5, lam=REMEDY_TAGS),
+        shards=remedy_shards(),
+        sensitivity=expand(rules.code_sensitivity.output.tsv, lam=REMEDY_TAGS),
+        rip=expand(rules.rip.output.tsv, lam=REMEDY_TAGS),
+        # mu by mu, each with every evaluation seed
+        evaluation=expand(rules.evaluate.output.tsv, rep=[f"lam_{tag}" for tag in REMEDY_TAGS],
+                          seed=config["evaluation"]["seeds"]),
+    output:
+        tsv=out("analysis/remedy.tsv"),
+        accuracy=out("analysis/remedy_accuracy.tsv"),
+        png=report(
+            out("figures/remedy.png"),
+            caption="../report/remedy.rst",
+            category="Remedy",
+            labels={"figure": "remedy"},
+        ),
+    params:
+        code=code_version("remedy_summary.py"),
+        lam=config["analysis"]["lam"],
+        mus=REMEDY_WEIGHTS,  # of every list of inputs, in their order
+        analysis=settings.pick(config, "analysis", "digit", "top_pairs"),
+    log:
+        out("logs/remedy_summary.log"),
+    conda:
+        ENV
+    script:
+        "../scripts/remedy_summary.py"
