@@ -24,7 +24,7 @@ if method == "online":
     checkpoint = Checkpoint(
         sm.params.state, fingerprint(settings=opts, lam=lam, seed=sm.params.seed,
                                      code=sm.params.code, images=io.array_sha256(X)),
-        sm.params.checkpoint_minutes, log)
+        sm.config["dictionary"]["online"]["checkpoint_minutes"], log)
     result = learn_dictionary_online(
         X, lam, n_atoms=opts["n_atoms"], batch_size=online["batch_size"],
         code_steps=online["code_steps"], polish_rounds=online["polish_rounds"],
