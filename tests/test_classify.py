@@ -132,3 +132,20 @@ def test_logistic_sweep_picks_the_best_held_out_decay_and_the_larger_on_ties():
     sweep, tied = classify.logistic_sweep(separable, labels, separable, labels,
                                           [1e-3, 1e-2], n_classes=3)
     assert [row["test_acc"] for row in sweep] == [1.0, 1.0] and tied["weight_decay"] == 1e-2
+
+
+def test_seed_summary_gives_mean_and_spread_per_key_with_missing_lambdas_as_a_group():
+    import pandas as pd
+
+    runs = pd.DataFrame({"representation": ["sparse", "sparse", "pixels", "pixels"],
+                         "lam": [0.3, 0.3, None, None], "k": [1] * 4, "seed": [0, 1, 0, 1],
+                         "train_acc": [1.0, 0.8, None, None],
+                         "test_acc": [0.5, 0.7, 0.6, 0.6]})
+    summary = classify.seed_summary(runs, ["representation", "lam", "k"])
+    assert len(summary) == 2 and summary["n_seeds"].tolist() == [2, 2]
+    pixels = summary[summary.representation == "pixels"].iloc[0]
+    sparse = summary[summary.representation == "sparse"].iloc[0]
+    assert pixels["test_mean"] == pytest.approx(0.6) and pixels["test_std"] == 0.0
+    assert np.isnan(pixels["train_mean"])
+    assert sparse["train_mean"] == pytest.approx(0.9)
+    assert sparse["test_std"] == pytest.approx(np.std([0.5, 0.7], ddof=1))

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 import torch
 
 METRICS = ("euclidean", "cosine")
@@ -274,3 +275,23 @@ def evaluation_rows(representation: str, lam: float | None, seed: int,
 
 TABLE_COLUMNS = ("representation", "lam", "classifier", "k", "seed", "weight_decay",
                  "train_acc", "test_acc")
+
+
+def seed_summary(runs: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
+    """Mean and spread over the labelled-subset seeds of evaluation runs.
+
+    Args:
+        runs: tidy evaluation rows (:func:`evaluation_rows`): ``seed``, ``train_acc``,
+            ``test_acc`` and the ``keys`` columns.
+        keys: the columns a summary row stands for, e.g. representation, lam, classifier, k.
+
+    Returns:
+        One row per combination of ``keys`` (missing values, such as the lambda of a
+        representation without one, form their own group) with ``n_seeds``,
+        ``train_mean``, ``train_std``, ``test_mean`` and ``test_std``.
+    """
+    return (runs.groupby(list(keys), dropna=False)
+            .agg(n_seeds=("seed", "nunique"), train_mean=("train_acc", "mean"),
+                 train_std=("train_acc", "std"), test_mean=("test_acc", "mean"),
+                 test_std=("test_acc", "std"))
+            .reset_index())

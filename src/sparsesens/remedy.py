@@ -15,6 +15,7 @@ import pandas as pd
 import scipy.sparse
 
 from sparsesens.analysis import digit_numbers
+from sparsesens.sensitivity import summarise
 
 # the first digit's numbers the remedy table carries (Section 5.1)
 DIGIT_QUANTITIES = ("n_active", "smallest_singular_value", "largest_gain", "gain_spread")
@@ -59,17 +60,10 @@ def dictionary_quantities(X: np.ndarray, D: np.ndarray, codes: scipy.sparse.spar
 
 def sensitivity_medians(samples: pd.DataFrame) -> dict[str, float]:
     """``<perturbation>_median``: the median ratio ||dr|| / ||dx|| of each perturbation in
-    a per-sample sensitivity table (columns ``perturbation``, ``ratio``)."""
-    medians = samples.groupby("perturbation", sort=False)["ratio"].median()
-    return {f"{kind}_median": float(value) for kind, value in medians.items()}
-
-
-def accuracy_by_labels(runs: pd.DataFrame) -> pd.DataFrame:
-    """Mean validation accuracy over seeds per classifier and labels per class ``k``, from
-    the evaluation runs of one representation (columns ``classifier``, ``k``, ``seed``,
-    ``test_acc``)."""
-    return (runs.groupby(["classifier", "k"], as_index=False)
-            .agg(n_seeds=("seed", "nunique"), test_mean=("test_acc", "mean")))
+    a per-sample sensitivity table (columns ``perturbation``, ``ratio``), non-finite ratios
+    excluded as in the sensitivity summary (:func:`sparsesens.sensitivity.summarise`)."""
+    return {f"{kind}_median": summarise(group["ratio"].to_numpy())["median"]
+            for kind, group in samples.groupby("perturbation", sort=False)}
 
 
 def remedy_table(rows: list[dict[str, float]], accuracy: pd.DataFrame) -> pd.DataFrame:

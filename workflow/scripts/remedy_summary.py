@@ -5,6 +5,7 @@ import numpy as np
 import pandas as pd
 
 from sparsesens import figures, io, remedy
+from sparsesens.classify import seed_summary
 from sparsesens.job import Job, read_table
 
 sm = snakemake  # noqa: F821
@@ -23,7 +24,7 @@ for i, mu in enumerate(mus):
     row["rip_delta_median"] = float(read_table(sm.input.rip[i])["delta"].median())
     rows.append(row)
     runs = pd.concat([read_table(path) for path in evaluations[i]], ignore_index=True)
-    accuracy.append(remedy.accuracy_by_labels(runs).assign(mu=mu))
+    accuracy.append(seed_summary(runs, ["classifier", "k"]).assign(mu=mu))
     job.log.info("mu %g: %s", mu, ", ".join(f"{k} {v:.4g}" for k, v in row.items()))
 accuracy = pd.concat(accuracy, ignore_index=True)
 table = remedy.remedy_table(rows, accuracy)
