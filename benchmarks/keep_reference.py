@@ -24,15 +24,19 @@ TABLES = ("claims.tsv", "codes/summary.tsv", "analysis/digit_numbers.tsv",
           "analysis/digit_gains.tsv", "analysis/rip.tsv", "analysis/eq5.tsv",
           "sensitivity/summary.tsv", "eval/summary.tsv", "eval/results.tsv",
           "mlp/metrics.json", "benchmarks/pipeline.tsv", "benchmarks/pipeline_jobs.tsv")
+# written only when the config's remedy grid has a penalty beside mu = 0
+REMEDY_TABLES = ("analysis/remedy.tsv", "analysis/remedy_accuracy.tsv")
 
 
 def learner_curves(root: Path) -> pd.DataFrame:
-    """One row per lambda and epoch (or iteration): the learner's objective and wall time."""
+    """One row per dictionary and epoch (or iteration): the learner's objective and wall
+    time; `dictionary` is the file's name (lam_0.3, or lam_0.3_mu0.001 for the remedy)."""
     frames = []
     for path in sorted((root / "dictionaries").glob("lam_*.h5")):
         loss, seconds = io.read_learning_curve(path)
         attrs = io.read_dictionary(path)[2]
-        frames.append(pd.DataFrame({"lam": attrs["lam"], "method": attrs["method"],
+        frames.append(pd.DataFrame({"dictionary": path.stem, "lam": attrs["lam"],
+                                    "method": attrs["method"],
                                     "step": range(1, len(loss) + 1), "objective": loss,
                                     "seconds": seconds}))
     return pd.concat(frames, ignore_index=True)
@@ -68,13 +72,14 @@ def main(argv: list[str]) -> None:
         sys.exit(f"{args.root} is not a finished run: missing {', '.join(missing)}")
     dest = REPO / "benchmarks/reference" / args.name
     dest.mkdir(parents=True, exist_ok=True)
-    for table in TABLES:
+    kept = [t for t in TABLES + REMEDY_TABLES if (args.root / t).exists()]
+    for table in kept:
         shutil.copyfile(args.root / table, dest / table.replace("/", "_"))
     learner_curves(args.root).to_csv(dest / "learner_curves.tsv", sep="\t", index=False,
                                      float_format="%.6g")
     (dest / "machine.txt").write_text(machine_description() + "\n")
     (dest / "summary.md").write_text(summary(args.root))
-    print(f"kept {len(TABLES) + 3} files in {dest.relative_to(REPO)}")
+    print(f"kept {len(kept) + 3} files in {dest.relative_to(REPO)}")
 
 
 if __name__ == "__main__":
