@@ -90,9 +90,10 @@ def draw(name: str) -> plt.Figure:
                                 "s_max": RNG.uniform(1, 3, 50)}) for lam in LAMS})
     if name == "remedy_curves":
         mu = np.array([0.0, 1e-4, 1e-3, 1e-2])
-        columns = [c for columns, _ in figures.REMEDY_PANELS for c in columns]
-        return figures.remedy_curves(pd.DataFrame(
-            {"mu": mu, **{c: RNG.uniform(0.1, 1, len(mu)) for c in columns}}))
+        columns = [c for columns, _, _ in figures.REMEDY_PANELS for c in columns]
+        table = pd.DataFrame({"mu": mu, **{c: RNG.uniform(0.1, 1, len(mu)) for c in columns},
+                              "mean_squared_overlap": RNG.uniform(0.001, 0.01, len(mu))})
+        return figures.remedy_curves(table.drop(columns=["rms_overlap", "sparsity_term"]))
     raise KeyError(name)
 
 

@@ -355,28 +355,51 @@ def rip_distributions(tables: Mapping[float, pd.DataFrame]) -> plt.Figure:
     return fig
 
 
-REMEDY_PANELS = ((("noise_median", "swap_median", "distortion_median"), "median ||Δr|| / ||Δx||"),
-                 (("max_coherence", "mean_squared_overlap"), "atom overlaps"),
-                 (("smallest_singular_value", "rip_delta_median"), "first digit's σ_min; RIP δ"),
-                 (("reconstruction",), "reconstruction error per image"),
-                 (("mean_active",), "active atoms per image"),
-                 (("knn_euclidean", "logistic"), "accuracy, most labels"))
+# one panel each: the columns drawn, the y label, whether the y axis is logarithmic
+REMEDY_PANELS = (
+    (("noise_median", "swap_median", "distortion_median"), "median ||Δr|| / ||Δx||", False),
+    (("max_coherence", "overlap_q99", "overlap_q90", "rms_overlap"),
+     "|d_i · d_j| over all pairs of atoms", False),
+    (("smallest_singular_value", "largest_gain", "gain_spread", "rip_delta_median"),
+     "first digit's conditioning; RIP δ", True),
+    (("certified_objective", "reconstruction", "sparsity_term"), "objective per image", False),
+    (("mean_active",), "active atoms per image", False),
+    (("knn_euclidean", "knn_cosine", "logistic"), "accuracy, most labels", False))
+REMEDY_LEGEND = {"noise_median": "noise", "swap_median": "swap",
+                 "distortion_median": "distortion", "max_coherence": "largest",
+                 "overlap_q99": "99th percentile", "overlap_q90": "90th percentile",
+                 "rms_overlap": "root mean square",
+                 "smallest_singular_value": "smallest singular value",
+                 "largest_gain": "largest gain", "gain_spread": "gain spread",
+                 "rip_delta_median": "median RIP δ", "certified_objective": "certified (Eq. 1)",
+                 "reconstruction": "½||x - Dr||²", "sparsity_term": "λ||r||₁",
+                 "knn_euclidean": "1-NN Euclidean", "knn_cosine": "1-NN cosine",
+                 "logistic": "logistic"}
 
 
 @themed
 def remedy_curves(table: pd.DataFrame) -> plt.Figure:
     """The remedy against its weight ``mu``: sensitivities, overlaps, conditioning, the
-    cost in reconstruction and sparsity, and accuracy, one panel each (``mu`` = 0 at the
-    left of a symmetric-log axis)."""
-    table = table.sort_values("mu")
+    objective split into its terms, sparsity and accuracy, one panel each (``mu`` = 0 at
+    the left of a symmetric-log axis). ``table`` is ``analysis/remedy.tsv``'s."""
+    table = table.sort_values("mu").assign(
+        rms_overlap=lambda t: np.sqrt(t["mean_squared_overlap"]),
+        sparsity_term=lambda t: t["certified_objective"] - t["reconstruction"])
     positive = table.loc[table["mu"] > 0, "mu"]
-    fig, axes = plt.subplots(2, 3, figsize=(13, 7))
-    for ax, (columns, label) in zip(axes.flat, REMEDY_PANELS, strict=True):
+    fig, axes = plt.subplots(2, 3, figsize=(14, 7.5))
+    for ax, (columns, label, log_y) in zip(axes.flat, REMEDY_PANELS, strict=True):
         for column in columns:
             colour = PERTURBATION_COLOURS.get(column.removesuffix("_median"))
-            ax.plot(table["mu"], table[column], "o-", color=colour, label=column)
+            ax.plot(table["mu"], table[column], "o-", color=colour,
+                    label=REMEDY_LEGEND.get(column, column))
         if len(positive):
             ax.set_xscale("symlog", linthresh=float(positive.min()))
+        if log_y:
+            # plain numbers at 1-2-5 steps: the values span about 0.1 to 50
+            ax.set_yscale("log")
+            ax.yaxis.set_major_locator(matplotlib.ticker.LogLocator(subs=(1, 2, 5)))
+            ax.yaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
+            ax.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
         ax.set_xlabel("μ (overlap penalty)")
         ax.set_ylabel(label)
         if len(columns) > 1:
