@@ -4,6 +4,7 @@ import torch
 from sklearn.linear_model import Lasso
 
 from sparsesens import lasso
+from sparsesens.lasso.active_set import active_set
 from tests.conftest import random_dictionary
 
 
@@ -230,3 +231,68 @@ def test_batch_size_is_a_memory_knob_only():
     whole, pieces = (lasso.encode(X, D, 0.2, batch_size=b) for b in (50, 7))
     assert whole.certified.all() and pieces.certified.all()
     np.testing.assert_allclose(pieces.codes, whole.codes, atol=1e-6)
+
+
+@pytest.mark.parametrize("atoms_per_round", [1, 4, 40])
+def test_active_set_from_zero_reaches_the_exact_code_on_coherent_atoms(atoms_per_round):
+    # many atoms entering at once on coherent atoms: some enter with the wrong sign and
+    # must leave, others leave through the line search; every row must still settle
+    D = random_dictionary(40, 90, 24, coherence=1.5)
+    X = np.random.default_rng(25).standard_normal((20, 40))
+    lam = 0.5
+    R, settled = active_set(torch.as_tensor(X @ D), torch.as_tensor(D.T @ D), lam,
+                                  atoms_per_round=atoms_per_round, max_rounds=200,
+                                  max_support=90, add_margin=1e-6)
+    assert settled.all()
+    assert lasso.passes_eq9(*lasso.kkt_violation(X, D, R.numpy(), lam)).all()
+    for x, r in zip(X, R.numpy(), strict=True):
+        ref = Lasso(alpha=lam / 40, fit_intercept=False, tol=1e-14, max_iter=200_000).fit(D, x)
+        np.testing.assert_allclose(r, ref.coef_, atol=1e-6)
+
+
+def test_active_set_leaves_rows_whose_support_outgrows_it_unsettled():
+    D = random_dictionary(40, 90, 26, coherence=0.5)
+    X = np.random.default_rng(27).standard_normal((10, 40))
+    sizes = (lasso.encode(X, D, 0.5).codes != 0).sum(axis=1)
+    # room for one round beyond the median support: the smaller supports settle
+    cap = int(np.median(sizes)) + 4
+    R, settled = active_set(torch.as_tensor(X @ D), torch.as_tensor(D.T @ D), 0.5,
+                                  atoms_per_round=4, max_rounds=200, max_support=cap,
+                                  add_margin=1e-6)
+    assert not settled[torch.as_tensor(sizes > cap)].any()
+    assert settled[torch.as_tensor(sizes <= cap - 4)].float().mean() > 0.5
+    assert ((R.numpy() != 0).sum(axis=1) <= cap).all()
+
+
+def test_hybrid_tries_the_active_set_only_where_a_probe_finds_sparse_codes(monkeypatch):
+    import importlib
+
+    encode_module = importlib.import_module("sparsesens.lasso.encode")
+    calls = []
+    real = encode_module.active_set
+
+    def counting(C, *args, **kwargs):
+        calls.append(C.shape[0])
+        return real(C, *args, **kwargs)
+
+    monkeypatch.setattr(encode_module, "active_set", counting)
+    # supports of 7 to 28 atoms at lambda 1.5, above 100 at lambda 0.02
+    D = random_dictionary(120, 240, 28, coherence=0.5)
+    X = np.random.default_rng(29).standard_normal((300, 120))
+    for lam, rows_tried in [(1.5, [64, 236]), (0.02, [64])]:
+        calls.clear()
+        result = lasso.encode(X, D, lam)
+        assert calls == rows_tried and result.certified.all()
+
+
+def test_active_set_hands_a_row_with_a_duplicated_atom_on_or_solves_it():
+    D = random_dictionary(20, 30, 30, coherence=0.5)
+    D = np.hstack([D, D[:, :1]])
+    X = np.random.default_rng(31).standard_normal((10, 20)) + 3 * D[:, 0]
+    R, settled = active_set(torch.as_tensor(X @ D), torch.as_tensor(D.T @ D), 0.1,
+                                  atoms_per_round=4, max_rounds=100, max_support=30,
+                                  add_margin=1e-6)
+    inactive, active = lasso.kkt_violation(X, D, R.numpy(), 0.1)
+    assert lasso.passes_eq9(inactive[settled.numpy()], active[settled.numpy()]).all()
+    result = lasso.encode(X, D, 0.1, solver="active_set")
+    assert result.certified.all()

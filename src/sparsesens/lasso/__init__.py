@@ -19,17 +19,22 @@ image rather than an image-space residual), by
    solve the closed form of Eq. 4, ``G_SS r_S = c_S - lam s_S``, drop atoms whose sign
    flipped, add inactive atoms whose correlation exceeds ``lam``, until nothing changes;
    cheap when supports are small;
-3. exact coordinate descent (scikit-learn's ``Lasso`` on the Gram matrix) for images still
+3. an active-set solver for sparse codes (feature-sign search with several atoms per
+   round): from zero, the most violating atoms enter a few at a time, the closed form is
+   solved on the active atoms, and a line search on the exact objective lets atoms whose
+   sign would flip leave; its work per step grows with the support, not the dictionary;
+4. exact coordinate descent (scikit-learn's ``Lasso`` on the Gram matrix) for images still
    open, followed by one more polish.
 
-The default ("hybrid") runs four FISTA stages with the polish, then the homotopy from the
-last iterate for the images that did not settle.
+The default ("hybrid") runs the active set where a probe of the batch shows sparse codes,
+otherwise five FISTA stages with the polish, then the homotopy from the last iterate for
+the images that did not settle.
 
 ``kkt_violation`` then checks every image independently against Eq. 9.
 
 One module per part: ``options`` (the settings they share), ``fista``, ``homotopy``,
-``polish`` (with ``support``, the active-set linear algebra), ``certificate`` (Eq. 9 and
-Eq. 1) and ``encode``, which runs them.
+``polish`` (with ``support``, the active-set linear algebra), ``active_set``,
+``certificate`` (Eq. 9 and Eq. 1) and ``encode``, which runs them.
 """
 
 from sparsesens.lasso.certificate import kkt_violation, lasso_objective, passes_eq9

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 
+from sparsesens.lasso.active_set import active_set
 from sparsesens.lasso.certificate import kkt_violation, passes_eq9
 from sparsesens.lasso.fista import FistaState, Majorizer, fista_steps, gram_majorizer
 from sparsesens.lasso.homotopy import homotopy
@@ -30,6 +32,16 @@ _GIVE_UP = 0.3
 # gives up early: its rounds cost little beside a FISTA step, and from the FISTA iterate
 # they settle nearly always.
 _SMALL_SUPPORT = 64
+# Hybrid: the active-set solver, whose work grows with the support, goes first where
+# codes are sparse. The first _PROBE_ROWS rows of a batch tell: if _PROBE_SHARE of them
+# settle with at most _ACTIVE_SUPPORT atoms, the batch's other rows try it too (near
+# that size the FISTA stages are as fast, and a small cap keeps a failed probe cheap).
+# Atoms enter _ACTIVE_ATOMS per round: more enter with the wrong sign and leave again.
+_PROBE_ROWS = 64
+_PROBE_SHARE = 0.9
+_ACTIVE_SUPPORT = 48
+_ACTIVE_ATOMS = 8
+_ACTIVE_ROUNDS = 50
 
 
 @dataclass
@@ -63,7 +75,7 @@ class _Problem:
     C64: torch.Tensor       # (B, n) correlations, float64
     G64: torch.Tensor       # (n, n) Gram matrix, float64
     G32: torch.Tensor       # the same in float32, for the large products
-    majorizer: Majorizer    # FISTA's metric, of G32
+    majorizer: Callable[[], Majorizer]  # FISTA's metric, of G32, computed when first asked
     lam: float
 
     def rows(self, rows: list[int]) -> _Problem:
@@ -86,9 +98,14 @@ def encode(X: np.ndarray, D: np.ndarray, lam: float, *, device: torch.device | s
       ``polish_rounds`` active-set rounds (:func:`polish`; a large support still far off
       gives up after the first); rows that settle are done, the others go on with FISTA
       where they stood.
-    - ``"hybrid"`` (the default): the first five of those stages settle nearly every
-      image; the homotopy solves the few left from their last iterate (trimmed of its
-      tiny coefficients), so their paths are short.
+    - ``"active_set"``: from the zero code, atoms enter a few at a time by their
+      correlations and a line search lets atoms leave (:func:`active_set`); its work
+      grows with the support, so it suits sparse codes. Rows whose support would grow
+      past 48 atoms go on with ``"hybrid"``'s FISTA stages and homotopy.
+    - ``"hybrid"`` (the default): where the active set settles 90 % of a probe of the
+      batch's first 64 images, as ``"active_set"``; otherwise the first five FISTA
+      stages settle nearly every image and the homotopy solves the few left from their
+      last iterate (trimmed of its tiny coefficients), so their paths are short.
 
     An image the homotopy gives up on goes through the FISTA stages; one still open after
     ``max_fista_iter`` steps goes to exact coordinate descent.
@@ -117,7 +134,8 @@ def encode(X: np.ndarray, D: np.ndarray, lam: float, *, device: torch.device | s
     D64 = torch.as_tensor(D, device=device)
     G64 = D64.T @ D64
     G32 = G64.float()
-    majorizer = gram_majorizer(G32)
+    # only FISTA needs it: where the active set settles every image it is never computed
+    majorizer = functools.cache(lambda: gram_majorizer(G32))
     G_np = G64.cpu().numpy()
     codes = np.zeros((X.shape[0], D.shape[1]))
     n_fallback = 0
@@ -141,8 +159,45 @@ def _solve_batch(problem: _Problem, opts: EncodeOptions) -> tuple[torch.Tensor, 
     """One batch by the chosen solver; returns codes and the rows left for the fallback."""
     if opts.solver == "fista":
         return _staged_fista(problem, opts, opts.max_fista_iter)
-    R, open_rows, guess = torch.zeros_like(problem.C64), list(range(len(problem.C64))), None
+    if opts.solver == "homotopy":
+        return _path_solvers(problem, opts)
+    rows = list(range(len(problem.C64)))
     if opts.solver == "hybrid":
+        R, open_rows = _active_set_rows(problem, opts, rows[:_PROBE_ROWS])
+        probe = min(_PROBE_ROWS, len(rows))
+        if len(open_rows) > (1 - _PROBE_SHARE) * probe:
+            # dense codes: the FISTA stages serve the whole batch better
+            return _path_solvers(problem, opts)
+        rest, rest_open = _active_set_rows(problem, opts, rows[probe:])
+        R[probe:] = rest[probe:]
+        open_rows += rest_open
+    else:
+        R, open_rows = _active_set_rows(problem, opts, rows)
+    if open_rows:
+        R[open_rows], left = _path_solvers(problem.rows(open_rows), opts)
+        open_rows = [open_rows[i] for i in left]
+    return R, open_rows
+
+
+def _active_set_rows(problem: _Problem, opts: EncodeOptions, rows: list[int]
+                     ) -> tuple[torch.Tensor, list[int]]:
+    """The active-set solver on ``rows`` of the batch; returns (B, n) codes (zero outside
+    ``rows``) and the rows it left open."""
+    R = torch.zeros_like(problem.C64)
+    if not rows:
+        return R, []
+    part, settled = active_set(problem.rows(rows).C64, problem.G64, problem.lam,
+                               atoms_per_round=_ACTIVE_ATOMS, max_rounds=_ACTIVE_ROUNDS,
+                               max_support=_ACTIVE_SUPPORT, add_margin=opts.add_margin)
+    R[rows] = part
+    return R, [rows[i] for i in torch.nonzero(~settled).squeeze(1).tolist()]
+
+
+def _path_solvers(problem: _Problem, opts: EncodeOptions) -> tuple[torch.Tensor, list[int]]:
+    """The FISTA stages (for ``hybrid``) and the homotopy, from zero; returns codes and the
+    rows left for the fallback."""
+    R, open_rows, guess = torch.zeros_like(problem.C64), list(range(len(problem.C64))), None
+    if opts.solver != "homotopy":
         # a few FISTA stages and the polish settle nearly every image ...
         budget = min(opts.fista_iter * (2 ** _HYBRID_STAGES - 1), opts.max_fista_iter)
         R, open_rows = _staged_fista(problem, opts, budget, polish_all_at_end=False)
@@ -204,7 +259,7 @@ def _staged_fista(problem: _Problem, opts: EncodeOptions, max_iter: int,
     out = torch.zeros_like(C64)
     todo = torch.arange(C64.shape[0], device=C64.device)
     C32 = C64.float()
-    state = FistaState.start(C32, None, problem.majorizer)
+    state = FistaState.start(C32, None, problem.majorizer())
     done_iter, stage = 0, opts.fista_iter
     while len(todo) and done_iter < max_iter:
         stage = min(stage, max_iter - done_iter)
@@ -245,9 +300,9 @@ def _fista_stage(C32: torch.Tensor, problem: _Problem, state: FistaState, steps:
     (``_SMALL_SUPPORT``)."""
     # the last tenth of the stage shows whether a row's support has stopped moving
     probe = max(1, steps // 10)
-    state = fista_steps(C32, problem.G32, problem.lam, steps - probe, state, problem.majorizer)
+    state = fista_steps(C32, problem.G32, problem.lam, steps - probe, state, problem.majorizer())
     signs = torch.sign(state.R)
-    state = fista_steps(C32, problem.G32, problem.lam, probe, state, problem.majorizer)
+    state = fista_steps(C32, problem.G32, problem.lam, probe, state, problem.majorizer())
     new_signs = torch.sign(state.R)
     changed = (new_signs != signs).sum(dim=1)
     size = (new_signs != 0).sum(dim=1)
