@@ -200,11 +200,7 @@ def _agree(part: _Slots, first_new: torch.Tensor, G_padded: torch.Tensor,
         rhs = torch.where(p.occ, c[rows] - lam * p.sign, 0.0)
         z = torch.where(p.occ & ~singular[:, None], cholesky_solve(L, rhs), 0.0)
         wrong = p.occ & (torch.sign(z) != p.sign)
-        new = p.occ & (p.r == 0)
-        # a singular block (a repeated atom, or more atoms than dimensions): every new
-        # atom but the most violating one leaves
-        bad = torch.where(singular[:, None], new & ~first[rows], wrong & new)
-        bad &= ~(first[rows] & ~(new & ~bad).any(dim=1, keepdim=True))
+        bad = _new_atoms_leaving(p, wrong, singular, first[rows])
         leave = bad.any(dim=1)
         p.occ &= ~bad
         p.sign = torch.where(bad, 0.0, p.sign)
@@ -223,6 +219,17 @@ def _agree(part: _Slots, first_new: torch.Tensor, G_padded: torch.Tensor,
         live[rows[clean | stuck]] = False
     failed |= live
     return part, failed
+
+
+def _new_atoms_leaving(p: _Slots, wrong: torch.Tensor, singular: torch.Tensor,
+                       first: torch.Tensor) -> torch.Tensor:
+    """(B, W) the new atoms (coefficient still zero) that leave: those whose closed-form
+    coefficient has the wrong sign, or, where the block is singular (a repeated atom, or
+    more atoms than dimensions), all; but never the row's last new atom that is its most
+    violating one (``first``)."""
+    new = p.occ & (p.r == 0)
+    bad = torch.where(singular[:, None], new & ~first, wrong & new)
+    return bad & ~(first & ~(new & ~bad).any(dim=1, keepdim=True))
 
 
 def _mask(block: torch.Tensor, rows: torch.Tensor, occ: torch.Tensor, eye: torch.Tensor
