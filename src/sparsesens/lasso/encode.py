@@ -194,8 +194,8 @@ def _active_set_rows(problem: _Problem, opts: EncodeOptions, rows: list[int]
 
 
 def _path_solvers(problem: _Problem, opts: EncodeOptions) -> tuple[torch.Tensor, list[int]]:
-    """The FISTA stages (for ``hybrid``) and the homotopy, from zero; returns codes and the
-    rows left for the fallback."""
+    """From zero, the FISTA stages (but for ``homotopy``) and the homotopy for the rows
+    they leave; returns codes and the rows left for the fallback."""
     R, open_rows, guess = torch.zeros_like(problem.C64), list(range(len(problem.C64))), None
     if opts.solver != "homotopy":
         # a few FISTA stages and the polish settle nearly every image ...
