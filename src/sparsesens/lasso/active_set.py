@@ -129,8 +129,9 @@ def _scores(C: torch.Tensor, G: torch.Tensor, G32: torch.Tensor, part: _Slots,
     score = torch.where(clear & (score <= _SLACK), -torch.inf, score)
     check = torch.nonzero(~clear.squeeze(1)).squeeze(1)
     if len(check):
-        corr[check] = C[check] - part.take(check).codes(C.shape[1]) @ G
-        score[check] = _violation(corr[check], part.take(check), threshold)
+        rows = part.take(check)
+        corr[check] = C[check] - rows.codes(C.shape[1]) @ G
+        score[check] = _violation(corr[check], rows, threshold)
     return score, corr
 
 
