@@ -27,8 +27,8 @@ _PIVOT = 1e-6
 @dataclass
 class _Slots:
     """Each row's active atoms in ``K`` slots: ``idx`` (B, K) atom indices, ``occ`` which
-    slots hold an active atom, ``r`` their coefficients (zero in free slots), ``sign``
-    their signs and ``gr`` ``(G r)`` at each slot's atom. A free slot holds a padding atom
+    slots hold an active atom, ``r`` their coefficients (zero in free slots) and ``sign``
+    their signs. A free slot holds a padding atom
     (n + k, orthonormal to every atom) or an atom that left, so an atom may stand in two
     slots, only one of them occupied: scatters into atom space add or take the maximum."""
 
@@ -36,14 +36,13 @@ class _Slots:
     occ: torch.Tensor
     r: torch.Tensor
     sign: torch.Tensor
-    gr: torch.Tensor
 
     @classmethod
     def empty(cls, B: int, n: int, K: int, like: torch.Tensor) -> _Slots:
         idx = n + torch.arange(K, device=like.device).expand(B, K).clone()
         zeros = like.new_zeros((B, K))
         return cls(idx, torch.zeros((B, K), dtype=torch.bool, device=like.device), zeros,
-                   zeros.clone(), zeros.clone())
+                   zeros.clone())
 
     def take(self, rows: torch.Tensor, width: int | None = None) -> _Slots:
         return _Slots(*(getattr(self, f.name)[rows, :width] for f in fields(self)))
@@ -183,8 +182,6 @@ def _agree(part: _Slots, first_new: torch.Tensor, G_padded: torch.Tensor,
     B, W = part.idx.shape
     block = G_padded[part.idx[:, :, None], part.idx[:, None, :]]
     c = C_padded.gather(1, part.idx)
-    # (G r) at the slots' atoms, exactly: r is zero outside the occupied slots
-    part.gr = torch.bmm(block, part.r.unsqueeze(-1)).squeeze(-1)
     eye = torch.eye(W, dtype=block.dtype, device=block.device)
     live = torch.ones(B, dtype=torch.bool, device=block.device)
     failed = torch.zeros_like(live)
@@ -211,7 +208,8 @@ def _agree(part: _Slots, first_new: torch.Tensor, G_padded: torch.Tensor,
         p.r = torch.where(clean[:, None], z, p.r)
         step = ~leave & ~singular & ~clean
         if step.any():
-            moved = _line_search(p.take(step), z[step], c[rows[step]], lam)
+            moved = _line_search(p.take(step), z[step], block[rows[step]], c[rows[step]],
+                                 lam)
             for f in fields(p):
                 getattr(p, f.name)[step] = getattr(moved, f.name)
             _mask(block, rows[step], moved.occ, eye)
@@ -241,16 +239,19 @@ def _mask(block: torch.Tensor, rows: torch.Tensor, occ: torch.Tensor, eye: torch
         block[rows] = torch.where(both, block[rows], eye)
 
 
-def _line_search(p: _Slots, z: torch.Tensor, c: torch.Tensor, lam: float) -> _Slots:
+def _line_search(p: _Slots, z: torch.Tensor, block: torch.Tensor, c: torch.Tensor,
+                 lam: float) -> _Slots:
     """From code ``r`` towards the closed form ``z`` of its signed support, where some
     coefficients change sign: the exact objective is evaluated where each coefficient
     reaches zero and at ``z``, and the code moves to the best of these points; the
     coefficients zero there leave. The objective falls: before the first such point it
     is the closed form's quadratic, which falls all the way to ``z``."""
     d = z - p.r
-    gz = torch.where(p.occ, c - lam * p.sign, 0.0)  # (G z) on the support
-    lin = torch.where(p.occ, d * (p.gr - c), 0.0).sum(dim=1, keepdim=True)
-    quad = torch.where(p.occ, d * (gz - p.gr), 0.0).sum(dim=1, keepdim=True)
+    # (G r) and (G z) on the support: r is zero outside it, z solves its closed form
+    gr = torch.bmm(block, p.r.unsqueeze(-1)).squeeze(-1)
+    gz = torch.where(p.occ, c - lam * p.sign, 0.0)
+    lin = torch.where(p.occ, d * (gr - c), 0.0).sum(dim=1, keepdim=True)
+    quad = torch.where(p.occ, d * (gz - gr), 0.0).sum(dim=1, keepdim=True)
     cross = p.occ & (torch.sign(z) != p.sign)
     t = torch.where(cross, p.r / torch.where(cross, p.r - z, 1.0), torch.inf)
     cand = torch.cat([t, torch.ones_like(t[:, :1])], dim=1)
@@ -261,5 +262,4 @@ def _line_search(p: _Slots, z: torch.Tensor, c: torch.Tensor, lam: float) -> _Sl
     best = cand0.gather(1, f.argmin(dim=1, keepdim=True))
     r = torch.where(cross & (t == best), 0.0, p.r + best * d)
     occ = p.occ & (r != 0)
-    return _Slots(p.idx, occ, torch.where(occ, r, 0.0), torch.sign(r),
-                  torch.where(p.occ, p.gr + best * (gz - p.gr), p.gr))
+    return _Slots(p.idx, occ, torch.where(occ, r, 0.0), torch.sign(r))
