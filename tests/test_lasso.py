@@ -241,8 +241,8 @@ def test_active_set_from_zero_reaches_the_exact_code_on_coherent_atoms(atoms_per
     X = np.random.default_rng(25).standard_normal((20, 40))
     lam = 0.5
     R, settled = active_set(torch.as_tensor(X @ D), torch.as_tensor(D.T @ D), lam,
-                                  atoms_per_round=atoms_per_round, max_rounds=200,
-                                  max_support=90, add_margin=1e-6)
+                            atoms_per_round=atoms_per_round, max_rounds=200,
+                            max_support=90, add_margin=1e-6)
     assert settled.all()
     assert lasso.passes_eq9(*lasso.kkt_violation(X, D, R.numpy(), lam)).all()
     for x, r in zip(X, R.numpy(), strict=True):
@@ -257,8 +257,8 @@ def test_active_set_leaves_rows_whose_support_outgrows_it_unsettled():
     # room for one round beyond the median support: the smaller supports settle
     cap = int(np.median(sizes)) + 4
     R, settled = active_set(torch.as_tensor(X @ D), torch.as_tensor(D.T @ D), 0.5,
-                                  atoms_per_round=4, max_rounds=200, max_support=cap,
-                                  add_margin=1e-6)
+                            atoms_per_round=4, max_rounds=200, max_support=cap,
+                            add_margin=1e-6)
     assert not settled[torch.as_tensor(sizes > cap)].any()
     assert settled[torch.as_tensor(sizes <= cap - 4)].float().mean() > 0.5
     assert ((R.numpy() != 0).sum(axis=1) <= cap).all()
@@ -290,8 +290,8 @@ def test_active_set_hands_a_row_with_a_duplicated_atom_on_or_solves_it():
     D = np.hstack([D, D[:, :1]])
     X = np.random.default_rng(31).standard_normal((10, 20)) + 3 * D[:, 0]
     R, settled = active_set(torch.as_tensor(X @ D), torch.as_tensor(D.T @ D), 0.1,
-                                  atoms_per_round=4, max_rounds=100, max_support=30,
-                                  add_margin=1e-6)
+                            atoms_per_round=4, max_rounds=100, max_support=30,
+                            add_margin=1e-6)
     inactive, active = lasso.kkt_violation(X, D, R.numpy(), 0.1)
     assert lasso.passes_eq9(inactive[settled.numpy()], active[settled.numpy()]).all()
     result = lasso.encode(X, D, 0.1, solver="active_set")
