@@ -285,6 +285,34 @@ def test_hybrid_tries_the_active_set_only_where_a_probe_finds_sparse_codes(monke
         assert calls == rows_tried and result.certified.all()
 
 
+def test_rows_the_active_set_leaves_take_their_paths_from_where_it_stopped(monkeypatch):
+    import importlib
+
+    encode_module = importlib.import_module("sparsesens.lasso.encode")
+    real = encode_module._homotopy_batch
+    guesses = []
+
+    def recording(problem, opts, R0=None):
+        guesses.append(None if R0 is None else (R0 != 0).sum(dim=1))
+        return real(problem, opts, R0=R0)
+
+    def no_majorizer(G):
+        raise AssertionError("a few rows left open must not start the FISTA stages")
+
+    monkeypatch.setattr(encode_module, "_homotopy_batch", recording)
+    monkeypatch.setattr(encode_module, "gram_majorizer", no_majorizer)
+    # supports of 7 to 28 atoms at lambda 1.5: with room for 28, the probe settles 60 of
+    # its 64 rows and 8 of the 300 rows outgrow the active set
+    monkeypatch.setattr(encode_module, "_ACTIVE_SUPPORT", 28)
+    D = random_dictionary(120, 240, 28, coherence=0.5)
+    X = np.random.default_rng(29).standard_normal((300, 120))
+    result = lasso.encode(X, D, 1.5)
+    assert result.certified.all() and result.n_fallback == 0
+    assert len(guesses) == 1 and len(guesses[0]) == 8 and (guesses[0] > 0).all()
+    reference = lasso.encode(X, D, 1.5, solver="homotopy")
+    np.testing.assert_allclose(result.codes, reference.codes, atol=1e-8)
+
+
 def test_active_set_hands_a_row_with_a_duplicated_atom_on_or_solves_it():
     D = random_dictionary(20, 30, 30, coherence=0.5)
     D = np.hstack([D, D[:, :1]])

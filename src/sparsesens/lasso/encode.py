@@ -101,7 +101,8 @@ def encode(X: np.ndarray, D: np.ndarray, lam: float, *, device: torch.device | s
     - ``"active_set"``: from the zero code, atoms enter a few at a time by their
       correlations and a line search lets atoms leave (:func:`active_set`); its work
       grows with the support, so it suits sparse codes. Rows whose support would grow
-      past 48 atoms go on with ``"hybrid"``'s FISTA stages and homotopy.
+      past 48 atoms go on along their homotopy paths from where it stopped when they are
+      at most a tenth of the batch, else with ``"hybrid"``'s FISTA stages and homotopy.
     - ``"hybrid"`` (the default): where the active set settles 90 % of a probe of the
       batch's first 64 images, as ``"active_set"``; otherwise the first five FISTA
       stages settle nearly every image and the homotopy solves the few left from their
@@ -173,6 +174,12 @@ def _solve_batch(problem: _Problem, opts: EncodeOptions) -> tuple[torch.Tensor, 
         open_rows += rest_open
     else:
         R, open_rows = _active_set_rows(problem, opts, rows)
+    if 0 < len(open_rows) <= (1 - _PROBE_SHARE) * len(rows):
+        # a few rows outgrew the active set: each of their iterates is optimal on part of
+        # its support, so their paths from there are short, and they need neither the
+        # FISTA stages' products nor their majorizer (an eigendecomposition of G)
+        R[open_rows], left = _homotopy_batch(problem.rows(open_rows), opts, R0=R[open_rows])
+        open_rows = [open_rows[i] for i in left]
     if open_rows:
         R[open_rows], left = _path_solvers(problem.rows(open_rows), opts)
         open_rows = [open_rows[i] for i in left]
