@@ -2,7 +2,11 @@
 only, never codes or dictionaries), with the learners' objective curves, the machine, and
 summary.md: the claims and the per-rule wall times as Markdown tables for the README.
 
-Usage: python benchmarks/keep_reference.py RESULTS_ROOT NAME
+With --remedy, the run is one of the remedy alone (`make remedy`, Snakemake's `--until
+remedy_summary`): its two tables, its claims rows (computed here, by the claims table's own
+code) and its jobs' times are kept.
+
+Usage: python benchmarks/keep_reference.py RESULTS_ROOT NAME [--remedy]
        e.g.  python benchmarks/keep_reference.py results full_cpu_2026-11-28
 """
 
@@ -17,7 +21,9 @@ import pandas as pd
 import torch  # noqa: F401 - imported first, so that the machine line names a GPU
 
 from sparsesens import io
+from sparsesens.claims import remedy_claims
 from sparsesens.logs import machine_description
+from sparsesens.runtimes import job_times, rule_times
 
 REPO = Path(__file__).resolve().parents[1]
 TABLES = ("claims.tsv", "codes/summary.tsv", "analysis/digit_numbers.tsv",
@@ -47,12 +53,10 @@ def _markdown(frame: pd.DataFrame) -> str:
     return "\n".join("| " + " | ".join(row) + " |" for row in rows) + "\n"
 
 
-def summary(root: Path) -> str:
-    """The claims table and the pipeline benchmark per rule, in Markdown."""
-    claims = pd.read_csv(root / "claims.tsv", sep="\t")
+def summary(claims: pd.DataFrame, rules: pd.DataFrame) -> str:
+    """The claims table and the per-rule wall times, in Markdown."""
     shown = claims[["id", "where", "paper_value", "our_value", "status"]].copy()
     shown["our_value"] = shown["our_value"].str.slice(0, 90)
-    rules = pd.read_csv(root / "benchmarks/pipeline.tsv", sep="\t")
     rules = rules.assign(total_seconds=rules["total_seconds"].round(0).astype(int),
                          max_seconds=rules["max_seconds"].round(0).astype(int),
                          max_rss_mib=rules["max_rss_mib"].round(0).astype(int))
@@ -62,24 +66,48 @@ def summary(root: Path) -> str:
             + _markdown(rules[["rule", "jobs", "total_seconds", "max_seconds", "max_rss_mib"]]))
 
 
+def keep(root: Path, dest: Path, remedy_only: bool = False) -> list[str]:
+    """Copy the run's tables from results root ``root`` into ``dest``; returns the names of
+    the files written. Refuses (SystemExit) a run that lacks one of them."""
+    wanted = REMEDY_TABLES if remedy_only else TABLES
+    missing = [t for t in wanted if not (root / t).exists()]
+    if missing:
+        sys.exit(f"{root} is not a finished {'remedy ' if remedy_only else ''}run: missing "
+                 f"{', '.join(missing)}")
+    dest.mkdir(parents=True, exist_ok=True)
+    kept = [t for t in wanted + (() if remedy_only else REMEDY_TABLES) if (root / t).exists()]
+    names = [t.replace("/", "_") for t in kept]
+    for table, name in zip(kept, names, strict=True):
+        shutil.copyfile(root / table, dest / name)
+    if remedy_only:
+        claims = remedy_claims(pd.read_csv(root / "analysis/remedy.tsv", sep="\t"))
+        jobs = job_times(root / "benchmarks", root / "logs")
+        rules = rule_times(jobs)
+        written = {"remedy_claims.tsv": claims, "benchmarks_pipeline.tsv": rules,
+                   "benchmarks_pipeline_jobs.tsv": jobs}
+        for name, frame in written.items():
+            frame.to_csv(dest / name, sep="\t", index=False, float_format="%.4g")
+        names += [name for name in written if name not in names]
+    else:
+        claims = pd.read_csv(root / "claims.tsv", sep="\t")
+        rules = pd.read_csv(root / "benchmarks/pipeline.tsv", sep="\t")
+    learner_curves(root).to_csv(dest / "learner_curves.tsv", sep="\t", index=False,
+                                float_format="%.6g")
+    (dest / "machine.txt").write_text(machine_description() + "\n")
+    (dest / "summary.md").write_text(summary(claims, rules))
+    return [*names, "learner_curves.tsv", "machine.txt", "summary.md"]
+
+
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("root", type=Path, help="results root of the finished run")
     parser.add_argument("name", help="folder under benchmarks/reference/ (name_date)")
+    parser.add_argument("--remedy", action="store_true",
+                        help="a run of the remedy alone (make remedy)")
     args = parser.parse_args(argv)
-    missing = [t for t in TABLES if not (args.root / t).exists()]
-    if missing:
-        sys.exit(f"{args.root} is not a finished run: missing {', '.join(missing)}")
     dest = REPO / "benchmarks/reference" / args.name
-    dest.mkdir(parents=True, exist_ok=True)
-    kept = [t for t in TABLES + REMEDY_TABLES if (args.root / t).exists()]
-    for table in kept:
-        shutil.copyfile(args.root / table, dest / table.replace("/", "_"))
-    learner_curves(args.root).to_csv(dest / "learner_curves.tsv", sep="\t", index=False,
-                                     float_format="%.6g")
-    (dest / "machine.txt").write_text(machine_description() + "\n")
-    (dest / "summary.md").write_text(summary(args.root))
-    print(f"kept {len(kept) + 3} files in {dest.relative_to(REPO)}")
+    written = keep(args.root, dest, remedy_only=args.remedy)
+    print(f"kept {len(written)} files in {dest.relative_to(REPO)}")
 
 
 if __name__ == "__main__":

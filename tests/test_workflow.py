@@ -176,6 +176,39 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 @pytest.mark.slow
+def test_keep_reference_keeps_a_whole_run_and_a_remedy_run(smoke_run, tmp_path):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("keep_reference",
+                                                  REPO / "benchmarks/keep_reference.py")
+    keep_reference = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(keep_reference)
+    root = smoke_run[0] / "results/smoke"
+    written = keep_reference.keep(root, tmp_path / "whole")
+    assert {"claims.tsv", "analysis_remedy.tsv", "summary.md"} <= set(written)
+    assert all((tmp_path / "whole" / name).exists() for name in written)
+    claims = pd.read_csv(tmp_path / "whole/claims.tsv", sep="\t")
+    passed = int((claims["status"] == "PASS").sum())
+    assert (tmp_path / "whole/summary.md").read_text().startswith(
+        f"{passed} of {len(claims)} claims pass.")
+    # the remedy alone: its claims rows are the whole table's, by the same code
+    written = keep_reference.keep(root, tmp_path / "remedy", remedy_only=True)
+    assert "remedy_claims.tsv" in written and "claims.tsv" not in written
+    rows = pd.read_csv(tmp_path / "remedy/remedy_claims.tsv", sep="\t")
+    whole = claims[claims["id"].str.startswith("remedy_")].reset_index(drop=True)
+    pd.testing.assert_frame_equal(rows[["id", "our_value", "status"]],
+                                  whole[["id", "our_value", "status"]])
+    jobs = pd.read_csv(tmp_path / "remedy/benchmarks_pipeline_jobs.tsv", sep="\t")
+    ran = pd.read_csv(root / "benchmarks/pipeline_jobs.tsv", sep="\t")
+    assert set(ran["job"]) <= set(jobs["job"]) and "learn_dictionary/lam_0.3_mu0.01" in set(
+        jobs["job"])
+    curves = pd.read_csv(tmp_path / "remedy/learner_curves.tsv", sep="\t")
+    assert set(curves["dictionary"]) == {"lam_0.3", "lam_3.0", "lam_0.3_mu0.01"}
+    with pytest.raises(SystemExit, match="missing analysis/remedy.tsv"):
+        keep_reference.keep(tmp_path / "nothing", tmp_path / "none", remedy_only=True)
+
+
+@pytest.mark.slow
 @pytest.mark.skipif(CHROMIUM is None, reason="no chromium (apt-get install chromium); "
                     ".ci/run installs it, so CI runs this test")
 def test_report_renders_every_figure_in_chromium(smoke_run, tmp_path):

@@ -1,0 +1,43 @@
+import pandas as pd
+
+from sparsesens.logs import MACHINE_PREFIX
+from sparsesens.runtimes import job_times, rule_times
+
+HEADER = "s\th:m:s\tmax_rss\tmax_vms\tmax_uss\tmax_pss\tio_in\tio_out\tmean_load\tcpu_time\n"
+
+
+def line(seconds, max_rss, cpu_time):
+    return f"{seconds}\t0:00:00\t{max_rss}\t0\t0\t0\t0\t0\t0\t{cpu_time}\n"
+
+
+def write(path, text):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+
+
+def test_job_times_reads_snakemakes_benchmark_files_and_the_machine_from_each_log(tmp_path):
+    bench, logs = tmp_path / "benchmarks", tmp_path / "logs"
+    # a job run twice (a rerun appends a line): its last attempt counts
+    write(bench / "encode/lam_0.3/train_0.tsv", HEADER + line(10, 100, 9) + line(12.5, 120, 11))
+    write(bench / "encode/lam_0.3/valid_0.tsv", HEADER + line(2.5, 80, 2))
+    write(bench / "rip/lam_0.3.tsv", HEADER + line(4, 50, 3))
+    # one of our own tables beside them, and an empty benchmark file: neither is a job
+    write(bench / "encode.tsv", "method\tlam\nx\t0.3\n")
+    write(bench / "fig1.tsv", HEADER)
+    write(logs / "encode/lam_0.3/train_0.log", f"2026 INFO {MACHINE_PREFIX}node7, 2 CPUs, no GPU\n")
+    jobs = job_times(bench, logs).set_index("job")
+    assert sorted(jobs.index) == ["encode/lam_0.3/train_0", "encode/lam_0.3/valid_0",
+                                  "rip/lam_0.3"]
+    assert jobs.loc["encode/lam_0.3/train_0", "seconds"] == 12.5
+    assert jobs.loc["encode/lam_0.3/train_0", "machine"] == "node7, 2 CPUs, no GPU"
+    assert jobs.loc["rip/lam_0.3", "machine"] == "unknown"
+    rules = rule_times(jobs.reset_index()).set_index("rule")
+    assert rules.index.tolist() == ["encode", "rip"]  # the longest first
+    assert rules.loc["encode", "jobs"] == 2 and rules.loc["encode", "total_seconds"] == 15.0
+    assert rules.loc["encode", "max_rss_mib"] == 120 and rules.loc["encode", "cpu_seconds"] == 13.0
+
+
+def test_job_times_of_a_root_without_jobs_is_an_empty_table(tmp_path):
+    jobs = job_times(tmp_path / "benchmarks", tmp_path / "logs")
+    assert jobs.empty and list(jobs.columns)[:3] == ["rule", "job", "seconds"]
+    assert isinstance(rule_times(jobs), pd.DataFrame)
