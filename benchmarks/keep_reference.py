@@ -75,7 +75,9 @@ def keep(root: Path, dest: Path, remedy_only: bool = False) -> list[str]:
         sys.exit(f"{root} is not a finished {'remedy ' if remedy_only else ''}run: missing "
                  f"{', '.join(missing)}")
     dest.mkdir(parents=True, exist_ok=True)
-    kept = [t for t in wanted + (() if remedy_only else REMEDY_TABLES) if (root / t).exists()]
+    # a whole run keeps the remedy's tables too when its grid had a penalty
+    kept = list(wanted) if remedy_only else [t for t in TABLES + REMEDY_TABLES
+                                             if (root / t).exists()]
     names = [t.replace("/", "_") for t in kept]
     for table, name in zip(kept, names, strict=True):
         shutil.copyfile(root / table, dest / name)
@@ -87,7 +89,7 @@ def keep(root: Path, dest: Path, remedy_only: bool = False) -> list[str]:
                    "benchmarks_pipeline_jobs.tsv": jobs}
         for name, frame in written.items():
             frame.to_csv(dest / name, sep="\t", index=False, float_format="%.4g")
-        names += [name for name in written if name not in names]
+        names += list(written)
     else:
         claims = pd.read_csv(root / "claims.tsv", sep="\t")
         rules = pd.read_csv(root / "benchmarks/pipeline.tsv", sep="\t")
