@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import torch
 
 from sparsesens.lasso.support import solve_on_support
+
+# codes with fewer than one active atom in this many multiply the Gram matrix sparsely
+_SPARSE_SHARE = 16
 
 
 def lasso_objective(X: np.ndarray, D: np.ndarray, R: np.ndarray, lam: float) -> np.ndarray:
@@ -32,16 +37,31 @@ def kkt_violation(X: np.ndarray, D: np.ndarray, R: np.ndarray, lam: float
     """
     X = torch.as_tensor(np.asarray(X), dtype=torch.float64)
     D = torch.as_tensor(np.asarray(D), dtype=torch.float64)
-    R = torch.as_tensor(np.asarray(R), dtype=torch.float64)
+    return eq9_terms(X @ D, D.T @ D, torch.as_tensor(np.asarray(R), dtype=torch.float64), lam)
+
+
+def eq9_terms(C: torch.Tensor, G: torch.Tensor, R: torch.Tensor, lam: float
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`kkt_violation` from the float64 products ``C = X D`` and ``G = D^T D``, for a
+    caller that holds them already (the encoder computes both for its solvers)."""
     active = R != 0
-    C, G = X @ D, D.T @ D
-    corr = C - R @ G  # = (x - D r) . d_i for every atom
+    corr = C - _times_gram(R, G)  # = (x - D r) . d_i for every atom
     gap = torch.where(active, -torch.inf, corr.abs() - lam).amax(dim=1)
     closed, ok = solve_on_support(G, C - lam * torch.sign(R), active)
     norm = torch.linalg.vector_norm(R, dim=1)
     err = torch.linalg.vector_norm(R - closed, dim=1) / torch.where(norm > 0, norm, 1.0)
     err = torch.where(ok, err, torch.inf)
-    return gap.numpy(), err.numpy()
+    return gap.cpu().numpy(), err.cpu().numpy()
+
+
+def _times_gram(R: torch.Tensor, G: torch.Tensor) -> torch.Tensor:
+    """``R G``; by the nonzeros of ``R`` where codes are sparse (below one atom in
+    _SPARSE_SHARE), where a dense product would spend nearly all its time on zeros."""
+    if R.device.type != "cpu" or (R != 0).float().mean() > 1 / _SPARSE_SHARE:
+        return R @ G
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Sparse CSR tensor support is in beta")
+        return R.to_sparse_csr() @ G
 
 
 def passes_eq9(inactive: np.ndarray, active: np.ndarray, tol_inactive: float = 1e-5,

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from sparsesens.lasso import native
 from sparsesens.lasso.active_set import active_set
-from sparsesens.lasso.certificate import kkt_violation, passes_eq9
+from sparsesens.lasso.certificate import eq9_terms, passes_eq9
 from sparsesens.lasso.fista import FistaState, Majorizer, fista_steps, gram_majorizer
 from sparsesens.lasso.homotopy import homotopy
 from sparsesens.lasso.options import EncodeOptions
@@ -77,10 +78,12 @@ class _Problem:
     G32: torch.Tensor       # the same in float32, for the large products
     majorizer: Callable[[], Majorizer]  # FISTA's metric, of G32, computed when first asked
     lam: float
+    n_pixels: int           # m: no certified code has more active atoms (D_+ has rank m)
 
     def rows(self, rows: list[int]) -> _Problem:
         keep = torch.as_tensor(rows, device=self.C64.device)
-        return _Problem(self.C64[keep], self.G64, self.G32, self.majorizer, self.lam)
+        return _Problem(self.C64[keep], self.G64, self.G32, self.majorizer, self.lam,
+                        self.n_pixels)
 
 
 def encode(X: np.ndarray, D: np.ndarray, lam: float, *, device: torch.device | str = "cpu",
@@ -132,6 +135,10 @@ def encode(X: np.ndarray, D: np.ndarray, lam: float, *, device: torch.device | s
         raise ValueError(f"lam must be > 0, got {lam}")
     opts = EncodeOptions(**options)
     device = torch.device(device)
+    if opts.solver == "lars" and (device.type != "cpu" or not native.available()):
+        raise ValueError(f"solver 'lars' needs the CPU and the compiled kernel; device is "
+                         f"{device}, kernel available: {native.available()} (the log says "
+                         f"why not); the other solvers need neither")
     D64 = torch.as_tensor(D, device=device)
     G64 = D64.T @ D64
     G32 = G64.float()
@@ -139,19 +146,23 @@ def encode(X: np.ndarray, D: np.ndarray, lam: float, *, device: torch.device | s
     majorizer = functools.cache(lambda: gram_majorizer(G32))
     G_np = G64.cpu().numpy()
     codes = np.zeros((X.shape[0], D.shape[1]))
+    inactive, active = np.empty(X.shape[0]), np.empty(X.shape[0])
     n_fallback = 0
     for start in range(0, X.shape[0], opts.batch_size):
         Xb = torch.as_tensor(X[start:start + opts.batch_size], device=device,
                              dtype=torch.float64)
-        problem = _Problem(Xb @ D64, G64, G32, majorizer, lam)
+        problem = _Problem(Xb @ D64, G64, G32, majorizer, lam, D.shape[0])
         result, open_rows = _solve_batch(problem, opts)
         for row in open_rows:
             n_fallback += 1
             result[row] = _fallback(problem, row, Xb[row], D, G_np, result[row], opts)
-        codes[start:start + len(result)] = result.cpu().numpy()
+        stop = start + len(result)
+        codes[start:stop] = result.cpu().numpy()
+        # the certificate starts from the same float64 products C and G as the solvers,
+        # which it would otherwise compute again; its arithmetic is its own
+        inactive[start:stop], active[start:stop] = eq9_terms(problem.C64, G64, result, lam)
         if progress is not None:
             progress(len(result))
-    inactive, active = kkt_violation(X, D, codes, lam)
     certified = passes_eq9(inactive, active, opts.tol_inactive, opts.tol_active)
     return EncodeResult(codes, inactive, active, certified, n_fallback)
 
@@ -162,21 +173,18 @@ def _solve_batch(problem: _Problem, opts: EncodeOptions) -> tuple[torch.Tensor, 
         return _staged_fista(problem, opts, opts.max_fista_iter)
     if opts.solver == "homotopy":
         return _path_solvers(problem, opts)
-    rows = list(range(len(problem.C64)))
-    if opts.solver == "hybrid":
-        R, open_rows = _active_set_rows(problem, opts, rows[:_PROBE_ROWS])
-        probe = min(_PROBE_ROWS, len(rows))
-        if len(open_rows) > (1 - _PROBE_SHARE) * probe:
+    if opts.solver == "lars" or (opts.solver == "hybrid" and _lars_here(problem)):
+        R, open_rows = _lars_rows(problem, opts)
+    else:
+        started = _sparse_start(problem, opts)
+        if started is None:
             # dense codes: the FISTA stages serve the whole batch better
             return _path_solvers(problem, opts)
-        rest, rest_open = _active_set_rows(problem, opts, rows[probe:])
-        R[probe:] = rest[probe:]
-        open_rows += rest_open
-    else:
-        R, open_rows = _active_set_rows(problem, opts, rows)
-    if 0 < len(open_rows) <= (1 - _PROBE_SHARE) * len(rows):
-        # a few rows outgrew the active set: each of their iterates is optimal on part of
-        # its support, so their paths from there are short, and they need neither the
+        R, open_rows = started
+    rows = len(problem.C64)
+    if 0 < len(open_rows) <= (1 - _PROBE_SHARE) * rows:
+        # a few rows were left: each iterate is optimal on part of its support (or for a
+        # larger lam), so their paths from there are short, and they need neither the
         # FISTA stages' products nor their majorizer (an eigendecomposition of G)
         R[open_rows], left = _homotopy_batch(problem.rows(open_rows), opts, R0=R[open_rows])
         open_rows = [open_rows[i] for i in left]
@@ -184,6 +192,38 @@ def _solve_batch(problem: _Problem, opts: EncodeOptions) -> tuple[torch.Tensor, 
         R[open_rows], left = _path_solvers(problem.rows(open_rows), opts)
         open_rows = [open_rows[i] for i in left]
     return R, open_rows
+
+
+def _lars_here(problem: _Problem) -> bool:
+    """Whether the compiled per-image path can serve this batch: on the CPU, once built."""
+    return problem.C64.device.type == "cpu" and native.available()
+
+
+def _lars_rows(problem: _Problem, opts: EncodeOptions) -> tuple[torch.Tensor, list[int]]:
+    """Every row of the batch by the compiled LARS-lasso path; returns codes and the rows
+    it left open (a near-singular active block, or a final check that failed)."""
+    n = problem.G64.shape[0]
+    R, settled = native.lars(problem.C64.numpy(), problem.G64.numpy(), problem.lam,
+                             max_support=min(n, problem.n_pixels),
+                             add_margin=opts.add_margin, n_threads=torch.get_num_threads())
+    return torch.from_numpy(R), np.flatnonzero(~settled).tolist()
+
+
+def _sparse_start(problem: _Problem, opts: EncodeOptions
+                  ) -> tuple[torch.Tensor, list[int]] | None:
+    """The active-set solver where codes are sparse: for ``active_set`` on every row; for
+    ``hybrid`` on a probe of the batch first, and on the rest only where the probe
+    settles (else None). Returns codes and the rows it left open."""
+    rows = list(range(len(problem.C64)))
+    if opts.solver != "hybrid":
+        return _active_set_rows(problem, opts, rows)
+    R, open_rows = _active_set_rows(problem, opts, rows[:_PROBE_ROWS])
+    probe = min(_PROBE_ROWS, len(rows))
+    if len(open_rows) > (1 - _PROBE_SHARE) * probe:
+        return None
+    rest, rest_open = _active_set_rows(problem, opts, rows[probe:])
+    R[probe:] = rest[probe:]
+    return R, open_rows + rest_open
 
 
 def _active_set_rows(problem: _Problem, opts: EncodeOptions, rows: list[int]

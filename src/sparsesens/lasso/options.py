@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-SOLVERS = ("hybrid", "homotopy", "fista", "active_set")
+SOLVERS = ("hybrid", "lars", "homotopy", "fista", "active_set")
 
 
 @dataclass(frozen=True)
@@ -12,8 +12,8 @@ class EncodeOptions:
     """How :func:`sparsesens.lasso.encode` solves and certifies.
 
     Attributes:
-        solver: ``"hybrid"``, ``"homotopy"``, ``"fista"`` or ``"active_set"`` (see
-            ``encode``).
+        solver: ``"hybrid"``, ``"lars"``, ``"homotopy"``, ``"fista"`` or ``"active_set"``
+            (see ``encode``).
         max_events: homotopy events after which an image goes to the FISTA stages.
         fista_iter: FISTA steps of the first stage (each next stage is twice as long).
         max_fista_iter: FISTA steps after which an image goes to coordinate descent.

@@ -1,0 +1,250 @@
+// The LARS-lasso path of one image at a time, compiled: for sparse codes a per-image path
+// costs a few steps of O(n k) each, which batched tensor steps cannot reach (their
+// overhead per step is that of a whole batch). Built and loaded by sparsesens.lasso.native.
+//
+// For an image with correlations c = D^T x and the Gram matrix G = D^T D, the code of
+//     min_r 1/2 ||x - D r||^2 + lam ||r||_1
+// is followed from lam_max = max_i |c_i| (code zero) down to lam. Between events the
+// active code moves along d = G_AA^{-1} s_A (s the active signs), while the residual
+// correlations of the active atoms stay at +-lam_now; an event is an atom whose residual
+// correlation reaches +-lam_now (it enters) or an active coefficient reaching zero (it
+// leaves). The active Gram block is held as a Cholesky factor, extended by one row when
+// an atom enters and rotated down when one leaves; an atom in the span of the active ones
+// (its pivot near zero) is kept out. At lam the active code is set to the closed form
+// G_AA^{-1} (c_A - lam s_A) and every atom is checked against Eq. 9; an image that fails
+// the check or outgrows max_support is returned unsettled with its last iterate, for the
+// batched solvers to finish.
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstdint>
+#include <thread>
+#include <vector>
+
+// The hot loops are built twice on x86-64, for AVX2 with FMA and for any x86-64 CPU, and
+// the loader picks per CPU: the same library serves every node of a cluster.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define HOT __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define HOT
+#endif
+
+namespace {
+
+// smallest Cholesky pivot taken as nonsingular (unit-norm atoms: the pivot is the
+// distance of an atom from the span of the active ones)
+constexpr double kPivot = 1e-6;
+
+struct Workspace {
+  int64_t n, cap;
+  std::vector<double> c, a, L, x, d, s, rhs;
+  std::vector<int64_t> active;
+  std::vector<uint8_t> in_active, blocked;
+
+  Workspace(int64_t n_atoms, int64_t max_support)
+      : n(n_atoms), cap(max_support), c(n_atoms), a(n_atoms), L(max_support * max_support),
+        x(max_support), d(max_support), s(max_support), rhs(max_support),
+        in_active(n_atoms), blocked(n_atoms) {}
+};
+
+// sum_t u[t] v[t] with four partial sums, so that the compiler may vectorize it
+HOT double dot(const double* u, const double* v, int64_t len) {
+  double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+  int64_t t = 0;
+  for (; t + 4 <= len; t += 4) {
+    s0 += u[t] * v[t];
+    s1 += u[t + 1] * v[t + 1];
+    s2 += u[t + 2] * v[t + 2];
+    s3 += u[t + 3] * v[t + 3];
+  }
+  for (; t < len; ++t) s0 += u[t] * v[t];
+  return (s0 + s1) + (s2 + s3);
+}
+
+// Solves L L^T y = b in place (L: k x k lower triangle, row stride cap); both sweeps
+// read L by rows.
+HOT void cholesky_solve(const double* L, int64_t cap, int64_t k, double* y) {
+  for (int64_t i = 0; i < k; ++i) y[i] = (y[i] - dot(L + i * cap, y, i)) / L[i * cap + i];
+  for (int64_t i = k - 1; i >= 0; --i) {
+    const double* row = L + i * cap;
+    y[i] /= row[i];
+    const double yi = y[i];
+    for (int64_t j = 0; j < i; ++j) y[j] -= yi * row[j];
+  }
+}
+
+// Appends row k of the factor for atom j given the first k active atoms; false if the
+// atom is (nearly) in their span.
+bool cholesky_append(Workspace& w, const double* G, int64_t k, int64_t j) {
+  const int64_t n = w.n, cap = w.cap;
+  double* row = &w.L[k * cap];
+  for (int64_t i = 0; i < k; ++i)
+    row[i] = (G[w.active[i] * n + j] - dot(&w.L[i * cap], row, i)) / w.L[i * cap + i];
+  const double sq = G[j * n + j] - dot(row, row, k);
+  if (!(sq > kPivot * kPivot)) return false;
+  row[k] = std::sqrt(sq);
+  return true;
+}
+
+// Removes atom p from a factor of k atoms: without row p the rows below it reach one
+// column past the diagonal, which Givens rotations of neighbouring columns clear. The
+// pivots left can only grow (each is a distance from the span of fewer atoms).
+void cholesky_remove(Workspace& w, int64_t k, int64_t p) {
+  const int64_t cap = w.cap;
+  double* L = w.L.data();
+  for (int64_t r = p; r + 1 < k; ++r)
+    std::copy(L + (r + 1) * cap, L + (r + 1) * cap + r + 2, L + r * cap);
+  for (int64_t i = p; i + 1 < k; ++i) {
+    const double a = L[i * cap + i], b = L[i * cap + i + 1];
+    const double h = std::hypot(a, b), cs = a / h, sn = b / h;
+    for (int64_t r = i; r + 1 < k; ++r) {
+      const double u = L[r * cap + i], v = L[r * cap + i + 1];
+      L[r * cap + i] = cs * u + sn * v;
+      L[r * cap + i + 1] = cs * v - sn * u;
+    }
+  }
+}
+
+// out = sum_i weights[i] G[rows[i], :], four rows per pass over out
+template <typename T>
+HOT void combine_rows(const T* G, int64_t n, const int64_t* rows, const double* weights,
+                  int64_t k, double* out) {
+  std::fill(out, out + n, 0.0);
+  int64_t i = 0;
+  for (; i + 4 <= k; i += 4) {
+    const double w0 = weights[i], w1 = weights[i + 1], w2 = weights[i + 2], w3 = weights[i + 3];
+    const T *g0 = G + rows[i] * n, *g1 = G + rows[i + 1] * n, *g2 = G + rows[i + 2] * n,
+            *g3 = G + rows[i + 3] * n;
+    for (int64_t j = 0; j < n; ++j) out[j] += w0 * g0[j] + w1 * g1[j] + w2 * g2[j] + w3 * g3[j];
+  }
+  for (; i < k; ++i) {
+    const double wi = weights[i];
+    const T* gi = G + rows[i] * n;
+    for (int64_t j = 0; j < n; ++j) out[j] += wi * gi[j];
+  }
+}
+
+// The path of one image; writes its code to r (n values) and returns whether it settled.
+HOT bool solve_one(Workspace& w, const double* C, const double* G, const float* G32, double lam, int64_t max_steps,
+               double add_margin, double* r) {
+  const int64_t n = w.n;
+  std::fill(r, r + n, 0.0);
+  std::copy(C, C + n, w.c.begin());
+  std::fill(w.in_active.begin(), w.in_active.end(), 0);
+  std::fill(w.blocked.begin(), w.blocked.end(), 0);
+  w.active.clear();
+  int64_t first = 0;
+  for (int64_t j = 1; j < n; ++j)
+    if (std::fabs(w.c[j]) > std::fabs(w.c[first])) first = j;
+  double lam_now = std::fabs(w.c[first]);
+  if (lam_now <= lam) return true;  // the zero code is optimal
+
+  int64_t k = 0, entering = first, left_last = -1;
+  bool settled = false;
+  for (int64_t step = 0; step < max_steps; ++step) {
+    if (entering >= 0 && k == w.cap) break;
+    if (entering >= 0 && !cholesky_append(w, G, k, entering)) {
+      // the atom lies in the span of the active ones (a duplicate, say): it stays out,
+      // and the final check says whether the code is optimal without it
+      w.blocked[entering] = 1;
+      entering = -1;
+    }
+    if (entering >= 0) {
+      w.active.push_back(entering);
+      w.in_active[entering] = 1;
+      w.s[k] = w.c[entering] > 0 ? 1.0 : -1.0;
+      w.x[k] = 0.0;
+      ++k;
+      entering = -1;
+    }
+    // direction of the active code per unit fall of lam_now, and of the correlations
+    std::copy(w.s.begin(), w.s.begin() + k, w.d.begin());
+    cholesky_solve(w.L.data(), w.cap, k, w.d.data());
+    combine_rows(G32, n, w.active.data(), w.d.data(), k, w.a.data());
+    // the first event: lam reached, an atom entering, or a coefficient reaching zero
+    double gamma = lam_now - lam;
+    int64_t enter = -1, leave = -1;
+    for (int64_t j = 0; j < n; ++j) {
+      if (w.in_active[j] || w.blocked[j] || j == left_last) continue;
+      // atom j reaches +-(lam_now - g) at g = (lam_now -+ c_j) / (1 -+ a_j); the
+      // comparison by products spares a division for every atom that comes later
+      const double cj = w.c[j], aj = w.a[j];
+      const double up = lam_now - cj, up_rate = 1.0 - aj;
+      if (up_rate > 0.0 && up > 0.0 && up < gamma * up_rate) { gamma = up / up_rate; enter = j; }
+      const double down = lam_now + cj, down_rate = 1.0 + aj;
+      if (down_rate > 0.0 && down > 0.0 && down < gamma * down_rate) {
+        gamma = down / down_rate;
+        enter = j;
+      }
+    }
+    for (int64_t i = 0; i < k; ++i) {
+      if (w.x[i] == 0.0 || w.x[i] * w.d[i] >= 0.0) continue;
+      const double g = -w.x[i] / w.d[i];
+      if (g < gamma) { gamma = g; leave = i; enter = -1; }
+    }
+    for (int64_t i = 0; i < k; ++i) w.x[i] += gamma * w.d[i];
+    for (int64_t j = 0; j < n; ++j) w.c[j] -= gamma * w.a[j];
+    lam_now -= gamma;
+    left_last = -1;
+    if (leave >= 0) {
+      w.in_active[w.active[leave]] = 0;
+      left_last = w.active[leave];
+      w.active.erase(w.active.begin() + leave);
+      for (int64_t i = leave; i + 1 < k; ++i) { w.x[i] = w.x[i + 1]; w.s[i] = w.s[i + 1]; }
+      cholesky_remove(w, k, leave);
+      --k;
+    } else if (enter >= 0) {
+      entering = enter;
+    } else {
+      settled = true;  // lam reached
+      break;
+    }
+  }
+  for (int64_t i = 0; i < k; ++i) r[w.active[i]] = w.x[i];
+  if (!settled) return false;
+
+  // the closed form at lam on the path's support, then Eq. 9 for every atom
+  for (int64_t i = 0; i < k; ++i) w.rhs[i] = C[w.active[i]] - lam * w.s[i];
+  cholesky_solve(w.L.data(), w.cap, k, w.rhs.data());
+  for (int64_t i = 0; i < k; ++i)
+    if (w.rhs[i] * w.s[i] <= 0.0) return false;  // a sign the path got wrong
+  combine_rows(G, n, w.active.data(), w.rhs.data(), k, w.a.data());
+  for (int64_t j = 0; j < n; ++j)
+    if (!w.in_active[j] && std::fabs(C[j] - w.a[j]) > lam + add_margin) return false;
+  for (int64_t i = 0; i < k; ++i) r[w.active[i]] = w.rhs[i];
+  return true;
+}
+
+}  // namespace
+
+extern "C" {
+
+// Codes of B images: C (B x n) correlations, G (n x n) Gram matrix, both row-major
+// float64; writes R (B x n) and settled (B flags). Images are shared among n_threads
+// threads in chunks. Returns 0, or 1 on bad sizes.
+int sparsesens_lars(const double* C, const double* G, int64_t B, int64_t n, double lam,
+                    int64_t max_support, int64_t max_steps, double add_margin,
+                    int64_t n_threads, double* R, uint8_t* settled) {
+  if (B < 0 || n < 1 || max_support < 1 || max_steps < 1 || n_threads < 1) return 1;
+  max_support = std::min(max_support, n);
+  constexpr int64_t kChunk = 8;
+  std::vector<float> G32(G, G + n * n);
+  std::atomic<int64_t> next{0};
+  auto work = [&]() {
+    Workspace w(n, max_support);
+    for (int64_t start = next.fetch_add(kChunk); start < B; start = next.fetch_add(kChunk)) {
+      const int64_t stop = std::min(start + kChunk, B);
+      for (int64_t b = start; b < stop; ++b)
+        settled[b] = solve_one(w, C + b * n, G, G32.data(), lam, max_steps, add_margin, R + b * n);
+    }
+  };
+  const int64_t threads = std::min(n_threads, (B + kChunk - 1) / kChunk);
+  std::vector<std::thread> pool;
+  for (int64_t t = 1; t < threads; ++t) pool.emplace_back(work);
+  work();
+  for (auto& t : pool) t.join();
+  return 0;
+}
+
+}  // extern "C"
