@@ -38,14 +38,18 @@ constexpr double kPivot = 1e-6;
 
 struct Workspace {
   int64_t n, cap;
-  std::vector<double> c, a, L, x, d, s, rhs;
+  // c: residual correlations; a: their fall per unit fall of lam (a32 on the path);
+  // L: Cholesky factor of the active Gram block; x, s: active code and signs;
+  // ws = L^-1 s, kept as atoms enter, so that a direction costs one triangular sweep
+  std::vector<double> c, a, L, x, d, s, ws, rhs;
+  std::vector<float> a32;
   std::vector<int64_t> active;
   std::vector<uint8_t> in_active, blocked;
 
   Workspace(int64_t n_atoms, int64_t max_support)
       : n(n_atoms), cap(max_support), c(n_atoms), a(n_atoms), L(max_support * max_support),
-        x(max_support), d(max_support), s(max_support), rhs(max_support),
-        in_active(n_atoms), blocked(n_atoms) {}
+        x(max_support), d(max_support), s(max_support), ws(max_support), rhs(max_support),
+        a32(n_atoms), in_active(n_atoms), blocked(n_atoms) {}
 };
 
 // sum_t u[t] v[t] with four partial sums, so that the compiler may vectorize it
@@ -62,10 +66,13 @@ HOT double dot(const double* u, const double* v, int64_t len) {
   return (s0 + s1) + (s2 + s3);
 }
 
-// Solves L L^T y = b in place (L: k x k lower triangle, row stride cap); both sweeps
-// read L by rows.
-HOT void cholesky_solve(const double* L, int64_t cap, int64_t k, double* y) {
+// Solves L y = b in place (L: k x k lower triangle, row stride cap).
+HOT void forward_sweep(const double* L, int64_t cap, int64_t k, double* y) {
   for (int64_t i = 0; i < k; ++i) y[i] = (y[i] - dot(L + i * cap, y, i)) / L[i * cap + i];
+}
+
+// Solves L^T y = b in place, reading L by rows.
+HOT void backward_sweep(const double* L, int64_t cap, int64_t k, double* y) {
   for (int64_t i = k - 1; i >= 0; --i) {
     const double* row = L + i * cap;
     y[i] /= row[i];
@@ -106,20 +113,25 @@ void cholesky_remove(Workspace& w, int64_t k, int64_t p) {
   }
 }
 
-// out = sum_i weights[i] G[rows[i], :], four rows per pass over out
+// out = sum_i weights[i] G[rows[i], :], eight rows per pass over out
 template <typename T>
 HOT void combine_rows(const T* G, int64_t n, const int64_t* rows, const double* weights,
-                  int64_t k, double* out) {
-  std::fill(out, out + n, 0.0);
+                      int64_t k, T* out) {
+  std::fill(out, out + n, T(0));
   int64_t i = 0;
-  for (; i + 4 <= k; i += 4) {
-    const double w0 = weights[i], w1 = weights[i + 1], w2 = weights[i + 2], w3 = weights[i + 3];
-    const T *g0 = G + rows[i] * n, *g1 = G + rows[i + 1] * n, *g2 = G + rows[i + 2] * n,
-            *g3 = G + rows[i + 3] * n;
-    for (int64_t j = 0; j < n; ++j) out[j] += w0 * g0[j] + w1 * g1[j] + w2 * g2[j] + w3 * g3[j];
+  for (; i + 8 <= k; i += 8) {
+    T w[8];
+    const T* g[8];
+    for (int t = 0; t < 8; ++t) {
+      w[t] = static_cast<T>(weights[i + t]);
+      g[t] = G + rows[i + t] * n;
+    }
+    for (int64_t j = 0; j < n; ++j)
+      out[j] += ((w[0] * g[0][j] + w[1] * g[1][j]) + (w[2] * g[2][j] + w[3] * g[3][j])) +
+                ((w[4] * g[4][j] + w[5] * g[5][j]) + (w[6] * g[6][j] + w[7] * g[7][j]));
   }
   for (; i < k; ++i) {
-    const double wi = weights[i];
+    const T wi = static_cast<T>(weights[i]);
     const T* gi = G + rows[i] * n;
     for (int64_t j = 0; j < n; ++j) out[j] += wi * gi[j];
   }
@@ -154,14 +166,15 @@ HOT bool solve_one(Workspace& w, const double* C, const double* G, const float* 
       w.active.push_back(entering);
       w.in_active[entering] = 1;
       w.s[k] = w.c[entering] > 0 ? 1.0 : -1.0;
+      w.ws[k] = (w.s[k] - dot(&w.L[k * w.cap], w.ws.data(), k)) / w.L[k * w.cap + k];
       w.x[k] = 0.0;
       ++k;
       entering = -1;
     }
     // direction of the active code per unit fall of lam_now, and of the correlations
-    std::copy(w.s.begin(), w.s.begin() + k, w.d.begin());
-    cholesky_solve(w.L.data(), w.cap, k, w.d.data());
-    combine_rows(G32, n, w.active.data(), w.d.data(), k, w.a.data());
+    std::copy(w.ws.begin(), w.ws.begin() + k, w.d.begin());
+    backward_sweep(w.L.data(), w.cap, k, w.d.data());
+    combine_rows(G32, n, w.active.data(), w.d.data(), k, w.a32.data());
     // the first event: lam reached, an atom entering, or a coefficient reaching zero
     double gamma = lam_now - lam;
     int64_t enter = -1, leave = -1;
@@ -169,7 +182,7 @@ HOT bool solve_one(Workspace& w, const double* C, const double* G, const float* 
       if (w.in_active[j] || w.blocked[j] || j == left_last) continue;
       // atom j reaches +-(lam_now - g) at g = (lam_now -+ c_j) / (1 -+ a_j); the
       // comparison by products spares a division for every atom that comes later
-      const double cj = w.c[j], aj = w.a[j];
+      const double cj = w.c[j], aj = w.a32[j];
       const double up = lam_now - cj, up_rate = 1.0 - aj;
       if (up_rate > 0.0 && up > 0.0 && up < gamma * up_rate) { gamma = up / up_rate; enter = j; }
       const double down = lam_now + cj, down_rate = 1.0 + aj;
@@ -184,7 +197,7 @@ HOT bool solve_one(Workspace& w, const double* C, const double* G, const float* 
       if (g < gamma) { gamma = g; leave = i; enter = -1; }
     }
     for (int64_t i = 0; i < k; ++i) w.x[i] += gamma * w.d[i];
-    for (int64_t j = 0; j < n; ++j) w.c[j] -= gamma * w.a[j];
+    for (int64_t j = 0; j < n; ++j) w.c[j] -= gamma * w.a32[j];
     lam_now -= gamma;
     left_last = -1;
     if (leave >= 0) {
@@ -194,6 +207,8 @@ HOT bool solve_one(Workspace& w, const double* C, const double* G, const float* 
       for (int64_t i = leave; i + 1 < k; ++i) { w.x[i] = w.x[i + 1]; w.s[i] = w.s[i + 1]; }
       cholesky_remove(w, k, leave);
       --k;
+      std::copy(w.s.begin(), w.s.begin() + k, w.ws.begin());
+      forward_sweep(w.L.data(), w.cap, k, w.ws.data());
     } else if (enter >= 0) {
       entering = enter;
     } else {
@@ -206,7 +221,8 @@ HOT bool solve_one(Workspace& w, const double* C, const double* G, const float* 
 
   // the closed form at lam on the path's support, then Eq. 9 for every atom
   for (int64_t i = 0; i < k; ++i) w.rhs[i] = C[w.active[i]] - lam * w.s[i];
-  cholesky_solve(w.L.data(), w.cap, k, w.rhs.data());
+  forward_sweep(w.L.data(), w.cap, k, w.rhs.data());
+  backward_sweep(w.L.data(), w.cap, k, w.rhs.data());
   for (int64_t i = 0; i < k; ++i)
     if (w.rhs[i] * w.s[i] <= 0.0) return false;  // a sign the path got wrong
   combine_rows(G, n, w.active.data(), w.rhs.data(), k, w.a.data());
