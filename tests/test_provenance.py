@@ -91,3 +91,24 @@ def test_a_subpackage_re_export_leads_to_the_module_that_defines_it(tmp_path):
     assert provenance.code_version(script, package) == before   # not reached
     (package / "solvers/fast.py").write_text("def solve(x):\n    return x + 2\n")
     assert provenance.code_version(script, package) != before
+
+
+def test_a_submodule_imported_from_its_package_counts_whole(tmp_path):
+    package = _package(tmp_path)
+    (package / "solvers").mkdir()
+    (package / "solvers/__init__.py").write_text("")
+    (package / "solvers/kernel.py").write_text('SOURCE_HASH = "a"\n\n\ndef run():\n    '
+                                               "return 1\n")
+    script = tmp_path / "s.py"
+    script.write_text("from sparsesens.solvers import kernel\nprint(kernel.run())\n")
+    assert "solvers.kernel" in provenance.module_closure(script, package)
+    before = provenance.code_version(script, package)
+    kernel = package / "solvers/kernel.py"
+    kernel.write_text(kernel.read_text().replace('"a"', '"b"'))
+    assert provenance.code_version(script, package) != before
+
+
+def test_the_encoder_reaches_the_compiled_kernel_by_its_pinned_hash():
+    # lars.cpp is not Python: its pinned SHA-256 is what makes an edit re-run the encoders
+    assert "lasso.native.SOURCE_SHA256" in provenance.definitions_reached(
+        SCRIPTS / "encode.py", PACKAGE)

@@ -132,6 +132,9 @@ def _reached(script: Path, package_dir: Path) -> tuple[dict[str, _Module], set[t
         imported = (set(module.aliases.values()) if what == WHOLE
                     else {module.aliases[what]} if what in module.aliases else set())
         todo |= imported - reached
+        # a name it neither defines nor imports is a submodule (from package import module)
+        if what != WHOLE and not nodes and not imported and load(f"{name}.{what}"):
+            todo.add((f"{name}.{what}", WHOLE))
     return {k: v for k, v in modules.items() if v is not None}, reached
 
 

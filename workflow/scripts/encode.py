@@ -6,7 +6,7 @@ import numpy as np
 
 from sparsesens import io, settings
 from sparsesens.job import Job
-from sparsesens.lasso import encode, lasso_objective
+from sparsesens.lasso import encode, lasso_objective, native
 
 sm = snakemake  # noqa: F821
 job = Job(sm)
@@ -17,7 +17,8 @@ first, stop = sm.params.rows
 X, _ = io.read_split(sm.input.data, sm.wildcards.split)
 X = X[first:stop]
 D, _, dict_attrs = io.read_dictionary(sm.input.dictionary)
-log.info("lam=%g %s images %d..%d on %s", lam, sm.wildcards.split, first, stop - 1, device)
+log.info("lam=%g %s images %d..%d on %s (compiled LARS path built: %s)", lam,
+         sm.wildcards.split, first, stop - 1, device, native.available())
 done = [0]  # images finished so far, counted by the encoder's progress calls
 
 

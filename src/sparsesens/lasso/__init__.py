@@ -24,17 +24,21 @@ image rather than an image-space residual), by
    solved on the active atoms, and a line search on the exact objective lets atoms whose
    sign would flip leave; its work per step grows with the support, not the dictionary;
 4. exact coordinate descent (scikit-learn's ``Lasso`` on the Gram matrix) for images still
-   open, followed by one more polish.
+   open, followed by one more polish;
+5. the LARS-lasso path one image at a time, compiled (``native``: C++ built on first use,
+   threads over images): its steps cost as the support, not the batch.
 
-The default ("hybrid") runs the active set where a probe of the batch shows sparse codes,
-otherwise five FISTA stages with the polish, then the homotopy from the last iterate for
-the images that did not settle.
+The default ("hybrid") runs the compiled path on the CPU where it could be built. Elsewhere
+it runs the active set where a probe of the batch shows sparse codes, otherwise five FISTA
+stages with the polish; then the homotopy from the last iterate for the images that did
+not settle.
 
 ``kkt_violation`` then checks every image independently against Eq. 9.
 
 One module per part: ``options`` (the settings they share), ``fista``, ``homotopy``,
-``polish`` (with ``support``, the active-set linear algebra), ``active_set``,
-``certificate`` (Eq. 9 and Eq. 1) and ``encode``, which runs them.
+``polish`` (with ``support``, the active-set linear algebra), ``active_set``, ``native``
+(the compiled path and its build), ``certificate`` (Eq. 9 and Eq. 1) and ``encode``, which
+runs them.
 """
 
 from sparsesens.lasso.certificate import kkt_violation, lasso_objective, passes_eq9

@@ -90,7 +90,13 @@ def encode(X: np.ndarray, D: np.ndarray, lam: float, *, device: torch.device | s
            progress: Callable[[int], None] | None = None, **options) -> EncodeResult:
     """Exact lasso codes of many images, each certified by Eq. 9.
 
-    Three solvers share the same certificate:
+    The solvers share the same certificate:
+
+    - ``"lars"``: every image follows its LARS-lasso path from the zero code in compiled
+      code, one image at a time, threads sharing the images (:func:`native.lars`); its
+      steps cost as the support. CPU only, where the kernel could be built (an error
+      before any work otherwise). Images it leaves (a failed final check) go on as the
+      active set's below.
 
     - ``"homotopy"``: every image follows its solution path from the zero code
       (:func:`homotopy`, at most ``max_events`` events), then one closed-form round in
@@ -106,10 +112,11 @@ def encode(X: np.ndarray, D: np.ndarray, lam: float, *, device: torch.device | s
       grows with the support, so it suits sparse codes. Rows whose support would grow
       past 48 atoms go on along their homotopy paths from where it stopped when they are
       at most a tenth of the batch, else with ``"hybrid"``'s FISTA stages and homotopy.
-    - ``"hybrid"`` (the default): where the active set settles 90 % of a probe of the
-      batch's first 64 images, as ``"active_set"``; otherwise the first five FISTA
-      stages settle nearly every image and the homotopy solves the few left from their
-      last iterate (trimmed of its tiny coefficients), so their paths are short.
+    - ``"hybrid"`` (the default): as ``"lars"`` on the CPU where the kernel could be
+      built. Otherwise, where the active set settles 90 % of a probe of the batch's first
+      64 images, as ``"active_set"``; else the first five FISTA stages settle nearly
+      every image and the homotopy solves the few left from their last iterate (trimmed
+      of its tiny coefficients), so their paths are short.
 
     An image the homotopy gives up on goes through the FISTA stages; one still open after
     ``max_fista_iter`` steps goes to exact coordinate descent.

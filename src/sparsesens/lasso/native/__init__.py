@@ -6,8 +6,8 @@ elasticdeform at install, into ``$SPARSESENS_CACHE`` (default
 ``~/.cache/sparsesens``), under a name that carries the hash of the source, the flags and
 the compiler's version: a changed kernel or compiler builds anew, and concurrent jobs
 that build at once each write their own file and rename it into place. Where no compiler
-works, or ``SPARSESENS_NATIVE=0``, :func:`lars` is None and the encoder uses its batched
-solvers alone, with a warning in the log.
+works, or ``SPARSESENS_NATIVE=0``, :func:`available` is False and the encoder uses its
+batched solvers alone; a failed build says why in a warning (which a job's log records).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import os
 import shlex
 import subprocess
 import tempfile
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -77,9 +78,10 @@ def _library() -> ctypes.CDLL | None:
             _build(compiler, target)
         library = ctypes.CDLL(str(target))
     except (OSError, subprocess.SubprocessError) as error:
-        detail = getattr(error, "stderr", "") or error
-        log.warning("the compiled LARS kernel is not available (%s); the encoder uses its "
-                    "batched solvers alone", str(detail).strip()[:500])
+        # a warning, not a log line: a job's log records Python's warnings
+        detail = str(getattr(error, "stderr", "") or error).strip()[:500]
+        warnings.warn(f"the compiled LARS kernel is not available ({detail}); the encoder "
+                      f"uses its batched solvers alone", RuntimeWarning, stacklevel=2)
         return None
     fn = library.sparsesens_lars
     fn.restype = ctypes.c_int
