@@ -77,7 +77,7 @@ def _library() -> ctypes.CDLL | None:
             log.info("building the LARS kernel with %s into %s", " ".join(compiler), target)
             _build(compiler, target)
         library = ctypes.CDLL(str(target))
-    except (OSError, subprocess.SubprocessError) as error:
+    except (OSError, RuntimeError, subprocess.SubprocessError) as error:
         # a warning, not a log line: a job's log records Python's warnings
         detail = str(getattr(error, "stderr", "") or error).strip()[:500]
         warnings.warn(f"the compiled LARS kernel is not available ({detail}); the encoder "
