@@ -38,9 +38,10 @@ constexpr double kPivot = 1e-6;
 
 struct Workspace {
   int64_t n, cap;
-  // c: residual correlations; a: their fall per unit fall of lam (a32 on the path);
-  // L: Cholesky factor of the active Gram block; x, s: active code and signs;
-  // ws = L^-1 s, kept as atoms enter, so that a direction costs one triangular sweep
+  // c: residual correlations; a32: their fall per unit fall of lam along the path;
+  // a: the closed form's products in the final check; L: Cholesky factor of the active
+  // Gram block; x, s, d: active code, signs and direction; ws = L^-1 s, kept as atoms
+  // enter, so that a direction costs one triangular sweep
   std::vector<double> c, a, L, x, d, s, ws, rhs;
   std::vector<float> a32;
   std::vector<int64_t> active;
