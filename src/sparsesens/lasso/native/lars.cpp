@@ -138,99 +138,121 @@ HOT void combine_rows(const T* G, int64_t n, const int64_t* rows, const double* 
   }
 }
 
+// Atom j joins the active set (its factor row is in place): its sign is that of its
+// correlation, its coefficient starts at zero, and ws gains one entry.
+void enter(Workspace& w, int64_t k, int64_t j) {
+  w.active.push_back(j);
+  w.in_active[j] = 1;
+  w.s[k] = w.c[j] > 0 ? 1.0 : -1.0;
+  w.ws[k] = (w.s[k] - dot(&w.L[k * w.cap], w.ws.data(), k)) / w.L[k * w.cap + k];
+  w.x[k] = 0.0;
+}
+
+// The atom in active slot i (of k) leaves; the factor is rotated down and ws recomputed.
+void leave(Workspace& w, int64_t k, int64_t i) {
+  w.in_active[w.active[i]] = 0;
+  w.active.erase(w.active.begin() + i);
+  for (int64_t t = i; t + 1 < k; ++t) {
+    w.x[t] = w.x[t + 1];
+    w.s[t] = w.s[t + 1];
+  }
+  cholesky_remove(w, k, i);
+  std::copy(w.s.begin(), w.s.begin() + k - 1, w.ws.begin());
+  forward_sweep(w.L.data(), w.cap, k - 1, w.ws.data());
+}
+
+struct Event {
+  double gamma;   // fall of lam to the event
+  int64_t enter;  // the atom entering there, or -1
+  int64_t leave;  // the active slot leaving there, or -1 (neither: lam reached)
+};
+
+// The first event along the direction d (a32 for the correlations): lam reached, an
+// inactive atom's correlation reaching the bound, or an active coefficient reaching zero.
+HOT Event next_event(const Workspace& w, int64_t k, double lam_now, double lam,
+                     int64_t left_last) {
+  Event event{lam_now - lam, -1, -1};
+  for (int64_t j = 0; j < w.n; ++j) {
+    if (w.in_active[j] || w.blocked[j] || j == left_last) continue;
+    // atom j reaches +-(lam_now - g) at g = (lam_now -+ c_j) / (1 -+ a_j); comparing by
+    // products spares a division for every atom that does not come first
+    const double cj = w.c[j], aj = w.a32[j];
+    const double up = lam_now - cj, up_rate = 1.0 - aj;
+    if (up_rate > 0.0 && up > 0.0 && up < event.gamma * up_rate) event = {up / up_rate, j, -1};
+    const double down = lam_now + cj, down_rate = 1.0 + aj;
+    if (down_rate > 0.0 && down > 0.0 && down < event.gamma * down_rate)
+      event = {down / down_rate, j, -1};
+  }
+  for (int64_t i = 0; i < k; ++i) {
+    if (w.x[i] == 0.0 || w.x[i] * w.d[i] >= 0.0) continue;
+    const double g = -w.x[i] / w.d[i];
+    if (g < event.gamma) event = {g, -1, i};
+  }
+  return event;
+}
+
+// At lam, the closed form on the path's k active atoms, then Eq. 9 for every atom; writes
+// the code to r when both hold.
+bool closed_form_passes(Workspace& w, int64_t k, const double* C, const double* G, double lam,
+                        double add_margin, double* r) {
+  for (int64_t i = 0; i < k; ++i) w.rhs[i] = C[w.active[i]] - lam * w.s[i];
+  forward_sweep(w.L.data(), w.cap, k, w.rhs.data());
+  backward_sweep(w.L.data(), w.cap, k, w.rhs.data());
+  for (int64_t i = 0; i < k; ++i)
+    if (w.rhs[i] * w.s[i] <= 0.0) return false;  // a sign the path got wrong
+  combine_rows(G, w.n, w.active.data(), w.rhs.data(), k, w.a.data());
+  for (int64_t j = 0; j < w.n; ++j)
+    if (!w.in_active[j] && std::fabs(C[j] - w.a[j]) > lam + add_margin) return false;
+  for (int64_t i = 0; i < k; ++i) r[w.active[i]] = w.rhs[i];
+  return true;
+}
+
 // The path of one image; writes its code to r (n values) and returns whether it settled.
-HOT bool solve_one(Workspace& w, const double* C, const double* G, const float* G32, double lam, int64_t max_steps,
-               double add_margin, double* r) {
+HOT bool solve_one(Workspace& w, const double* C, const double* G, const float* G32,
+                   double lam, int64_t max_steps, double add_margin, double* r) {
   const int64_t n = w.n;
   std::fill(r, r + n, 0.0);
   std::copy(C, C + n, w.c.begin());
   std::fill(w.in_active.begin(), w.in_active.end(), 0);
   std::fill(w.blocked.begin(), w.blocked.end(), 0);
   w.active.clear();
-  int64_t first = 0;
+  int64_t entering = 0;
   for (int64_t j = 1; j < n; ++j)
-    if (std::fabs(w.c[j]) > std::fabs(w.c[first])) first = j;
-  double lam_now = std::fabs(w.c[first]);
+    if (std::fabs(w.c[j]) > std::fabs(w.c[entering])) entering = j;
+  double lam_now = std::fabs(w.c[entering]);
   if (lam_now <= lam) return true;  // the zero code is optimal
 
-  int64_t k = 0, entering = first, left_last = -1;
-  bool settled = false;
+  int64_t k = 0, left_last = -1;
   for (int64_t step = 0; step < max_steps; ++step) {
-    if (entering >= 0 && k == w.cap) break;
-    if (entering >= 0 && !cholesky_append(w, G, k, entering)) {
-      // the atom lies in the span of the active ones (a duplicate, say): it stays out,
-      // and the final check says whether the code is optimal without it
-      w.blocked[entering] = 1;
-      entering = -1;
-    }
     if (entering >= 0) {
-      w.active.push_back(entering);
-      w.in_active[entering] = 1;
-      w.s[k] = w.c[entering] > 0 ? 1.0 : -1.0;
-      w.ws[k] = (w.s[k] - dot(&w.L[k * w.cap], w.ws.data(), k)) / w.L[k * w.cap + k];
-      w.x[k] = 0.0;
-      ++k;
-      entering = -1;
+      if (k == w.cap) break;
+      if (cholesky_append(w, G, k, entering)) {
+        enter(w, k++, entering);
+      } else {
+        // the atom lies in the span of the active ones (a duplicate, say): it stays out,
+        // and the final check says whether the code is optimal without it
+        w.blocked[entering] = 1;
+      }
     }
-    // direction of the active code per unit fall of lam_now, and of the correlations
+    // the active code's direction per unit fall of lam_now, and the correlations'
     std::copy(w.ws.begin(), w.ws.begin() + k, w.d.begin());
     backward_sweep(w.L.data(), w.cap, k, w.d.data());
     combine_rows(G32, n, w.active.data(), w.d.data(), k, w.a32.data());
-    // the first event: lam reached, an atom entering, or a coefficient reaching zero
-    double gamma = lam_now - lam;
-    int64_t enter = -1, leave = -1;
-    for (int64_t j = 0; j < n; ++j) {
-      if (w.in_active[j] || w.blocked[j] || j == left_last) continue;
-      // atom j reaches +-(lam_now - g) at g = (lam_now -+ c_j) / (1 -+ a_j); the
-      // comparison by products spares a division for every atom that comes later
-      const double cj = w.c[j], aj = w.a32[j];
-      const double up = lam_now - cj, up_rate = 1.0 - aj;
-      if (up_rate > 0.0 && up > 0.0 && up < gamma * up_rate) { gamma = up / up_rate; enter = j; }
-      const double down = lam_now + cj, down_rate = 1.0 + aj;
-      if (down_rate > 0.0 && down > 0.0 && down < gamma * down_rate) {
-        gamma = down / down_rate;
-        enter = j;
-      }
-    }
-    for (int64_t i = 0; i < k; ++i) {
-      if (w.x[i] == 0.0 || w.x[i] * w.d[i] >= 0.0) continue;
-      const double g = -w.x[i] / w.d[i];
-      if (g < gamma) { gamma = g; leave = i; enter = -1; }
-    }
-    for (int64_t i = 0; i < k; ++i) w.x[i] += gamma * w.d[i];
-    for (int64_t j = 0; j < n; ++j) w.c[j] -= gamma * w.a32[j];
-    lam_now -= gamma;
-    left_last = -1;
-    if (leave >= 0) {
-      w.in_active[w.active[leave]] = 0;
-      left_last = w.active[leave];
-      w.active.erase(w.active.begin() + leave);
-      for (int64_t i = leave; i + 1 < k; ++i) { w.x[i] = w.x[i + 1]; w.s[i] = w.s[i + 1]; }
-      cholesky_remove(w, k, leave);
-      --k;
-      std::copy(w.s.begin(), w.s.begin() + k, w.ws.begin());
-      forward_sweep(w.L.data(), w.cap, k, w.ws.data());
-    } else if (enter >= 0) {
-      entering = enter;
-    } else {
-      settled = true;  // lam reached
+    const Event event = next_event(w, k, lam_now, lam, left_last);
+    for (int64_t i = 0; i < k; ++i) w.x[i] += event.gamma * w.d[i];
+    for (int64_t j = 0; j < n; ++j) w.c[j] -= event.gamma * w.a32[j];
+    lam_now -= event.gamma;
+    entering = event.enter;
+    left_last = event.leave >= 0 ? w.active[event.leave] : -1;
+    if (event.leave >= 0) leave(w, k--, event.leave);
+    if (event.enter < 0 && event.leave < 0) {  // lam reached
+      if (closed_form_passes(w, k, C, G, lam, add_margin, r)) return true;
       break;
     }
   }
+  // unsettled: the path's last iterate, exact for lam_now
   for (int64_t i = 0; i < k; ++i) r[w.active[i]] = w.x[i];
-  if (!settled) return false;
-
-  // the closed form at lam on the path's support, then Eq. 9 for every atom
-  for (int64_t i = 0; i < k; ++i) w.rhs[i] = C[w.active[i]] - lam * w.s[i];
-  forward_sweep(w.L.data(), w.cap, k, w.rhs.data());
-  backward_sweep(w.L.data(), w.cap, k, w.rhs.data());
-  for (int64_t i = 0; i < k; ++i)
-    if (w.rhs[i] * w.s[i] <= 0.0) return false;  // a sign the path got wrong
-  combine_rows(G, n, w.active.data(), w.rhs.data(), k, w.a.data());
-  for (int64_t j = 0; j < n; ++j)
-    if (!w.in_active[j] && std::fabs(C[j] - w.a[j]) > lam + add_margin) return false;
-  for (int64_t i = 0; i < k; ++i) r[w.active[i]] = w.rhs[i];
-  return true;
+  return false;
 }
 
 }  // namespace
