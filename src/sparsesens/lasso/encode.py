@@ -151,7 +151,8 @@ def encode(X: np.ndarray, D: np.ndarray, lam: float, *, device: torch.device | s
     G32 = G64.float()
     # only FISTA needs it: where the active set settles every image it is never computed
     majorizer = functools.cache(lambda: gram_majorizer(G32))
-    G_np = G64.cpu().numpy()
+    G_cpu = G64.cpu()
+    G_np = G_cpu.numpy()
     codes = np.zeros((X.shape[0], D.shape[1]))
     inactive, active = np.empty(X.shape[0]), np.empty(X.shape[0])
     n_fallback = 0
@@ -166,8 +167,9 @@ def encode(X: np.ndarray, D: np.ndarray, lam: float, *, device: torch.device | s
         stop = start + len(result)
         codes[start:stop] = result.cpu().numpy()
         # the certificate starts from the same float64 products C and G as the solvers,
-        # which it would otherwise compute again; its arithmetic is its own
-        inactive[start:stop], active[start:stop] = eq9_terms(problem.C64, G64, result, lam)
+        # which it would otherwise compute again; its arithmetic is its own, on the CPU
+        inactive[start:stop], active[start:stop] = eq9_terms(
+            problem.C64.cpu(), G_cpu, result.cpu(), lam)
         if progress is not None:
             progress(len(result))
     certified = passes_eq9(inactive, active, opts.tol_inactive, opts.tol_active)
@@ -208,7 +210,8 @@ def _lars_here(problem: _Problem) -> bool:
 
 def _lars_rows(problem: _Problem, opts: EncodeOptions) -> tuple[torch.Tensor, list[int]]:
     """Every row of the batch by the compiled LARS-lasso path; returns codes and the rows
-    it left open (a near-singular active block, or a final check that failed)."""
+    it left open (those whose final check failed: an atom it kept out as dependent on the
+    active ones was needed, or rounding along the path misplaced an event)."""
     n = problem.G64.shape[0]
     R, settled = native.lars(problem.C64.numpy(), problem.G64.numpy(), problem.lam,
                              max_support=min(n, problem.n_pixels),
