@@ -45,7 +45,7 @@ def eq9_terms(C: torch.Tensor, G: torch.Tensor, R: torch.Tensor, lam: float
     """:func:`kkt_violation` from the float64 products ``C = X D`` and ``G = D^T D``, for a
     caller that holds them already (the encoder computes both for its solvers)."""
     active = R != 0
-    corr = C - _times_gram(R, G)  # = (x - D r) . d_i for every atom
+    corr = C - _times_gram(R, G, active)  # = (x - D r) . d_i for every atom
     gap = torch.where(active, -torch.inf, corr.abs() - lam).amax(dim=1)
     closed, ok = solve_on_support(G, C - lam * torch.sign(R), active)
     norm = torch.linalg.vector_norm(R, dim=1)
@@ -54,10 +54,10 @@ def eq9_terms(C: torch.Tensor, G: torch.Tensor, R: torch.Tensor, lam: float
     return gap.cpu().numpy(), err.cpu().numpy()
 
 
-def _times_gram(R: torch.Tensor, G: torch.Tensor) -> torch.Tensor:
-    """``R G``; by the nonzeros of ``R`` where codes are sparse (below one atom in
-    _SPARSE_SHARE), where a dense product would spend nearly all its time on zeros."""
-    if R.device.type != "cpu" or (R != 0).float().mean() > 1 / _SPARSE_SHARE:
+def _times_gram(R: torch.Tensor, G: torch.Tensor, active: torch.Tensor) -> torch.Tensor:
+    """``R G``; by the nonzeros of ``R`` (``active``) where codes are sparse (below one atom
+    in _SPARSE_SHARE), where a dense product would spend nearly all its time on zeros."""
+    if R.device.type != "cpu" or active.float().mean() > 1 / _SPARSE_SHARE:
         return R @ G
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", "Sparse CSR tensor support is in beta")
