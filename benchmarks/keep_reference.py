@@ -6,7 +6,10 @@ With --remedy, the run is one of the remedy alone (`make remedy`, Snakemake's `-
 remedy_summary`): its two tables, its claims rows (computed here, by the claims table's own
 code) and its jobs' times are kept.
 
-Usage: python benchmarks/keep_reference.py RESULTS_ROOT NAME [--remedy]
+With --beside OTHER (a folder already under benchmarks/reference/), claims_beside.md puts the
+two runs' claims side by side, row for row: how the paper's claims fare on a second data set.
+
+Usage: python benchmarks/keep_reference.py RESULTS_ROOT NAME [--remedy] [--beside OTHER]
        e.g.  python benchmarks/keep_reference.py results full_cpu_2026-11-28
 """
 
@@ -66,6 +69,22 @@ def summary(claims: pd.DataFrame, rules: pd.DataFrame) -> str:
             + _markdown(rules[["rule", "jobs", "total_seconds", "max_seconds", "max_rss_mib"]]))
 
 
+def beside(claims: pd.DataFrame, other: pd.DataFrame, names: tuple[str, str]) -> str:
+    """Two runs' claims tables as one Markdown table, joined on the claim's id: the paper's
+    value, then each run's value (cut to 90 characters) and status; a claim that one run
+    lacks reads "-" there."""
+    about = pd.concat([claims, other])[["id", "where", "paper_value"]].drop_duplicates("id")
+    columns = ["id", "our_value", "status"]
+    values = claims[columns].merge(other[columns], on="id", how="outer", suffixes=("_a", "_b"))
+    joined = about.merge(values, on="id", how="left").fillna("-")
+    for column in ("our_value_a", "our_value_b"):
+        joined[column] = joined[column].str.slice(0, 90)
+    both = ((joined["status_a"] == "PASS") & (joined["status_b"] == "PASS")).sum()
+    # each run's status column sits beside its value, both headed "status"
+    joined.columns = ["claim", "where", "paper", names[0], "status", names[1], "status"]
+    return f"{both} of {len(joined)} claims pass in both runs.\n\n" + _markdown(joined)
+
+
 def keep(root: Path, dest: Path, remedy_only: bool = False) -> list[str]:
     """Copy the run's tables from results root ``root`` into ``dest``; returns the names of
     the files written. Refuses (SystemExit) a run that lacks one of them."""
@@ -106,9 +125,24 @@ def main(argv: list[str]) -> None:
     parser.add_argument("name", help="folder under benchmarks/reference/ (name_date)")
     parser.add_argument("--remedy", action="store_true",
                         help="a run of the remedy alone (make remedy)")
+    parser.add_argument("--beside", metavar="OTHER",
+                        help="a kept whole run under benchmarks/reference/ to set the claims "
+                             "beside (claims_beside.md)")
     args = parser.parse_args(argv)
     dest = REPO / "benchmarks/reference" / args.name
+    other = None
+    if args.beside:
+        other = REPO / "benchmarks/reference" / args.beside / "claims.tsv"
+        if args.remedy or not other.exists():
+            parser.error(f"--beside {args.beside}: needs a whole run (not --remedy) and "
+                         f"{other.relative_to(REPO)}, which "
+                         f"{'exists' if other.exists() else 'does not exist'}")
     written = keep(args.root, dest, remedy_only=args.remedy)
+    if other is not None:
+        table = beside(pd.read_csv(dest / "claims.tsv", sep="\t"),
+                       pd.read_csv(other, sep="\t"), (args.name, args.beside))
+        (dest / "claims_beside.md").write_text(table)
+        written.append("claims_beside.md")
     print(f"kept {len(written)} files in {dest.relative_to(REPO)}")
 
 

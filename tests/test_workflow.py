@@ -191,6 +191,15 @@ def test_keep_reference_keeps_a_whole_run_and_a_remedy_run(smoke_run, tmp_path):
     passed = int((claims["status"] == "PASS").sum())
     assert (tmp_path / "whole/summary.md").read_text().startswith(
         f"{passed} of {len(claims)} claims pass.")
+    # side by side with another run: row for row, a claim the other lacks reads "-"
+    table = keep_reference.beside(claims, claims.iloc[1:], ("this", "other")).splitlines()
+    assert table[0] == f"{passed - (claims['status'].iloc[0] == 'PASS')} of {len(claims)} " \
+        "claims pass in both runs."
+    assert table[2] == "| claim | where | paper | this | status | other | status |"
+    first = claims.iloc[0]
+    assert table[4] == (f"| {first['id']} | {first['where']} | {first['paper_value']} | "
+                        f"{first['our_value'][:90]} | {first['status']} | - | - |")
+    assert len(table) == 4 + len(claims)
     # the remedy alone: its claims rows are the whole table's, by the same code
     written = keep_reference.keep(root, tmp_path / "remedy", remedy_only=True)
     assert "remedy_claims.tsv" in written and "claims.tsv" not in written
