@@ -129,6 +129,18 @@ def test_figure_draws_and_labels_its_axes(name, tmp_path):
         plt.close(fig)
 
 
+def test_loss_curves_name_the_learners_stopped_at_their_cap():
+    fig = figures.loss_curves({lam: np.geomspace(10, 1, 20) for lam in LAMS}, "epoch",
+                              capped={LAMS[0]})
+    try:
+        legend = [text.get_text() for text in fig.axes[0].get_legend().get_texts()]
+        assert legend == [f"λ = {LAMS[0]:g}: cap, not converged", f"λ = {LAMS[1]:g}"]
+        crosses = [line for line in fig.axes[0].lines if line.get_marker() == "x"]
+        assert len(crosses) == 1 and list(crosses[0].get_xdata()) == [20]
+    finally:
+        plt.close(fig)
+
+
 def test_figures_leave_matplotlibs_global_style_alone():
     before = dict(plt.rcParams)
     plt.close(draw("loss_curves"))

@@ -8,7 +8,7 @@ reads as one piece.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 
 import matplotlib.pyplot as plt
 import matplotlib.ticker
@@ -89,18 +89,25 @@ def active_fraction(summary: pd.DataFrame, split: str = "train") -> plt.Figure:
 
 
 @themed
-def loss_curves(losses: Mapping[float, np.ndarray], step: str = "iteration") -> plt.Figure:
+def loss_curves(losses: Mapping[float, np.ndarray], step: str = "iteration",
+                capped: Collection[float] = ()) -> plt.Figure:
     """Per-image loss of Eq. 1 against the learner's ``step`` (iteration or epoch), one line
-    per lambda."""
-    fig, ax = plt.subplots(figsize=(5, 3.5))
+    per lambda; the lambdas in ``capped`` (learners stopped by their step cap, not by the
+    convergence rule) say so in the legend and end on a cross."""
+    fig, ax = plt.subplots(figsize=(6.5, 3.5))
     for lam, colour in lambda_palette(losses).items():
         loss = np.asarray(losses[lam])
-        ax.plot(np.arange(1, len(loss) + 1), loss, color=colour, label=f"λ = {lam:g}")
+        steps = np.arange(1, len(loss) + 1)
+        label = f"λ = {lam:g}" + (": cap, not converged" if lam in capped else "")
+        ax.plot(steps, loss, color=colour, label=label)
+        if lam in capped:
+            ax.plot(steps[-1:], loss[-1:], "x", color=colour, markersize=8)
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel(step)
     ax.set_ylabel("loss per image (Eq. 1)")
-    ax.legend(fontsize=8)
+    # beside the axes: the curves fill the plot's corners, low lambda bottom right
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1.0))
     ax.grid(True, which="both", alpha=0.3)
     fig.tight_layout()
     return fig
