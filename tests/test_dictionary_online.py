@@ -128,6 +128,32 @@ def test_bad_settings_are_refused_before_any_work(change, message):
         learn_dictionary_online(_images(), **kwargs)
 
 
+def test_a_run_can_start_from_a_given_dictionary():
+    X = _images()
+    first = learn_dictionary_online(X, 0.3, n_atoms=16, batch_size=64, max_epochs=15,
+                                    rel_tol=0)
+    # continuation: from the dictionary of a larger lambda, a smaller one starts far lower
+    # than from the seeded draw, and the given atoms are normalised first
+    warm = learn_dictionary_online(X, 0.1, n_atoms=16, batch_size=64, max_epochs=1,
+                                   rel_tol=0, initial=3.0 * first.D)
+    cold = learn_dictionary_online(X, 0.1, n_atoms=16, batch_size=64, max_epochs=1,
+                                   rel_tol=0)
+    assert warm.objective[0] < 0.8 * cold.objective[0]
+    same = learn_dictionary_online(X, 0.1, n_atoms=16, batch_size=64, max_epochs=1,
+                                   rel_tol=0, initial=first.D)
+    np.testing.assert_allclose(same.D, warm.D, atol=1e-6)
+
+
+@pytest.mark.parametrize("initial, message", [
+    (np.ones((64, 15)), r"initial must have shape \(64, 16\)"),
+    (np.zeros((64, 16)), "no zero atom"),
+    (np.full((64, 16), np.nan), "finite"),
+])
+def test_a_bad_starting_dictionary_is_refused(initial, message):
+    with pytest.raises(ValueError, match=message):
+        learn_dictionary_online(_images(), 0.1, n_atoms=16, initial=initial)
+
+
 def test_bad_images_are_refused():
     with pytest.raises(ValueError, match="non-empty"):
         learn_dictionary_online(np.zeros((0, 4)), 0.1)

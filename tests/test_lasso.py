@@ -178,7 +178,7 @@ def test_homotopy_starts_from_zero_when_the_guess_is_rank_deficient():
 def test_majorizer_bounds_the_gram_matrix_and_splits_off_its_top_eigenvalue():
     D = random_dictionary(40, 90, 24, coherence=2.0)   # a shared direction: one big eigenvalue
     G = torch.as_tensor(D.T @ D)
-    a, b, v = lasso.gram_majorizer(G)
+    a, b, v, _ = lasso.gram_majorizer(G)
     eigenvalues = torch.linalg.eigvalsh(G)
     assert b > 2 * a                                    # the outlier is split off
     H = a * torch.eye(90, dtype=G.dtype) + b * torch.outer(v, v)
@@ -187,8 +187,30 @@ def test_majorizer_bounds_the_gram_matrix_and_splits_off_its_top_eigenvalue():
     assert a == pytest.approx(float(eigenvalues[-2]), rel=1e-3)
     # an orthonormal dictionary has nothing to split off: plain FISTA with step 1
     Q = torch.linalg.qr(torch.as_tensor(np.random.default_rng(25).standard_normal((30, 30))))[0]
-    a, b, _ = lasso.gram_majorizer(Q.T @ Q)
+    a, b, _, _ = lasso.gram_majorizer(Q.T @ Q)
     assert a == pytest.approx(1.0, rel=1e-3) and b < 1e-3
+
+
+def test_a_widened_bound_still_bounds_a_nearby_gram_matrix_and_fista_still_converges():
+    from sparsesens.lasso.fista import widened
+
+    D0 = random_dictionary(30, 60, 28, coherence=2.0)
+    D = D0 + 0.05 * np.random.default_rng(29).standard_normal(D0.shape)
+    D /= np.linalg.norm(D, axis=0)
+    G0, G = torch.as_tensor(D0.T @ D0), torch.as_tensor(D.T @ D)
+    exact_bound = lasso.gram_majorizer(G0)
+    slack = float(torch.linalg.matrix_norm(G - G0))
+    bound = widened(exact_bound, G, slack)
+    H = bound.a * torch.eye(60, dtype=G.dtype) + bound.b * torch.outer(bound.v, bound.v)
+    assert torch.linalg.eigvalsh(H - G).min() > -1e-9      # Weyl: still above G
+    # without the slack the old bound is not above the new G: the widening is needed
+    H0 = exact_bound.a * torch.eye(60, dtype=G.dtype) + exact_bound.b * torch.outer(
+        exact_bound.v, exact_bound.v)
+    assert torch.linalg.eigvalsh(H0 - G).min() < 0
+    X = np.random.default_rng(30).standard_normal((10, 30))
+    exact = lasso.encode(X, D, 0.2).codes
+    R = lasso.fista(torch.as_tensor(X @ D), G, 0.2, 3000, majorizer=bound)
+    np.testing.assert_allclose(R.numpy(), exact, atol=1e-8)
 
 
 @pytest.mark.parametrize("coherence", [0.0, 2.0])

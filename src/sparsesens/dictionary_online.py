@@ -58,7 +58,8 @@ import numpy as np
 import torch
 
 from sparsesens.dictionary import initial_dictionary, normalise_columns, overlap_penalty
-from sparsesens.lasso import FistaState, fista_steps, gram_majorizer, polish
+from sparsesens.lasso import FistaState, Majorizer, fista_steps, gram_majorizer, native, polish
+from sparsesens.lasso.fista import widened
 
 # The polish adds an atom once its correlation exceeds lam by this much (as the encoder
 # does), and gives up after one round when that round would change more than this fraction
@@ -67,10 +68,20 @@ _POLISH_MARGIN, _GIVE_UP = 1e-7, 0.3
 # Rows with larger supports skip the polish: its cost grows with the cube of the support,
 # and beyond this size a round costs more than the proximal steps it would save.
 _POLISH_MAX_SUPPORT = 128
+# Rows the polish leaves follow their LARS-lasso paths from zero (compiled, exact) while
+# their supports stay within this many atoms; 0 turns the paths off.
+_LARS_MAX_SUPPORT = 64
+
+# The proximal steps' bound on the Gram matrix is widened by how far G moved since its last
+# eigendecomposition, until that widening reaches this fraction of the bound's base:
+# steps then stay within a few per cent of their longest, for one eigendecomposition every
+# several minibatches instead of one each.
+_MAJORIZER_SLACK = 0.05
 
 # Extrapolation schedule of Ang and Gillis (2019): start, growth after a success, growth of
 # its ceiling, and the divisor after a failure.
 _BETA_START, _BETA_GROWTH, _CEILING_GROWTH, _BETA_SHRINK = 0.5, 1.05, 1.01, 1.5
+_BETA_MAX = 1.0
 
 
 @dataclass
@@ -132,6 +143,23 @@ class LearnerState:
     previous_R: np.ndarray | None = None
 
 
+class _GramBound:
+    """A :class:`~sparsesens.lasso.Majorizer` of the current Gram matrix, recomputed only
+    when the dictionary has moved enough (:func:`~sparsesens.lasso.fista.widened`)."""
+
+    def __init__(self) -> None:
+        self._G: torch.Tensor | None = None
+        self._exact: Majorizer | None = None
+
+    def of(self, G: torch.Tensor) -> Majorizer:
+        if self._exact is not None:
+            slack = float(torch.linalg.matrix_norm(G - self._G))
+            if slack <= _MAJORIZER_SLACK * self._exact.a:
+                return widened(self._exact, G, slack) if slack > 0 else self._exact
+        self._G, self._exact = G.clone(), gram_majorizer(G)
+        return self._exact
+
+
 @dataclass
 class _Statistics:
     """``A = R^T R``, ``B = X^T R`` and ``|R|_1`` of the stored codes, in float64."""
@@ -160,6 +188,7 @@ def learn_dictionary_online(X: np.ndarray, lam: float, *, n_atoms: int = 784,
                             max_epochs: int = 200, rel_tol: float = 2e-6,
                             max_seconds: float | None = None, seed: int = 0,
                             orthogonality: float = 0.0,
+                            initial: np.ndarray | None = None,
                             device: torch.device | str = "cpu",
                             resume: LearnerState | None = None,
                             on_state: Callable[[LearnerState], None] | None = None,
@@ -185,6 +214,9 @@ def learn_dictionary_online(X: np.ndarray, lam: float, *, n_atoms: int = 784,
             order of the images and the resampling.
         orthogonality: ``mu`` of the remedy the paper proposes: F gains
             :func:`sparsesens.dictionary.overlap_penalty` per image (0: Eq. 1 alone).
+        initial: (m, n_atoms) dictionary to start from instead of the seeded draw
+            (continuation: the dictionary learned at a larger lambda); its atoms are
+            normalised. ``seed`` still orders the images.
         device: where the arithmetic runs (float32 products, float64 statistics).
         resume: a state handed to ``on_state`` by an earlier run with the same images and
             settings: the run goes on after its epoch (``seed`` is then not used; wall
@@ -202,14 +234,14 @@ def learn_dictionary_online(X: np.ndarray, lam: float, *, n_atoms: int = 784,
     """
     X_np = np.asarray(X)
     _check_settings(X_np, lam, n_atoms, batch_size, code_steps, polish_rounds, max_epochs,
-                    rel_tol, orthogonality)
+                    rel_tol, orthogonality, initial)
     device = torch.device(device)
     X_t = torch.as_tensor(X_np, dtype=torch.float32, device=device)
     half_sq_norm = 0.5 * float((X_t.double() ** 2).sum())
     # the penalty is per image, as Eq. 1 is: summed over the images it weighs N times
     weight = X_t.shape[0] * orthogonality
     if resume is None:
-        resume = _first_state(X_np.shape, n_atoms, seed)
+        resume = _first_state(X_np.shape, n_atoms, seed, initial)
     D, R, generator, extrapolation = _restore(resume, X_np.shape, n_atoms, weight, device)
     curve, seconds = list(resume.objective), list(resume.seconds)
     n_resampled = resume.n_resampled
@@ -217,12 +249,13 @@ def learn_dictionary_online(X: np.ndarray, lam: float, *, n_atoms: int = 784,
     stats = _Statistics.of(X_t, R)
     converged = False
     sweeps_per_epoch = -(-X_t.shape[0] // batch_size)
+    bound = _GramBound()
     for epoch in range(resume.epoch + 1, max_epochs + 1):
         order = torch.randperm(X_t.shape[0], generator=generator).to(device)
         for first in range(0, len(order), batch_size):
             rows = order[first:first + batch_size]
             D = _minibatch_step(X_t, R, rows, D, stats, lam, code_steps, polish_rounds,
-                                weight)
+                                bound, weight)
         stats = _Statistics.of(X_t, R)  # exact again: the running updates drift in float32
         unused = torch.nonzero(torch.diagonal(stats.A) == 0).squeeze(1)
         if len(unused):
@@ -264,7 +297,7 @@ def _settled(curve: list[float], tolerance: float) -> bool:
 
 def _check_settings(X: np.ndarray, lam: float, n_atoms: int, batch_size: int,
                     code_steps: int, polish_rounds: int, max_epochs: int, rel_tol: float,
-                    orthogonality: float) -> None:
+                    orthogonality: float, initial: np.ndarray | None) -> None:
     """Refuse bad arguments of :func:`learn_dictionary_online` before any work."""
     if X.ndim != 2 or X.shape[0] == 0:
         raise ValueError(f"X must be a non-empty (N, m) array, got shape {X.shape}")
@@ -280,12 +313,25 @@ def _check_settings(X: np.ndarray, lam: float, n_atoms: int, batch_size: int,
         raise ValueError(f"rel_tol must be >= 0, got {rel_tol}")
     if not orthogonality >= 0:
         raise ValueError(f"orthogonality must be >= 0, got {orthogonality}")
+    if initial is not None:
+        initial = np.asarray(initial)
+        if initial.shape != (X.shape[1], n_atoms):
+            raise ValueError(f"initial must have shape {(X.shape[1], n_atoms)} (pixels, "
+                             f"n_atoms), got {initial.shape}")
+        norms = np.linalg.norm(initial, axis=0)
+        if not (np.isfinite(initial).all() and (norms > 0).all()):
+            raise ValueError("initial must be finite with no zero atom")
 
 
-def _first_state(shape: tuple[int, int], n_atoms: int, seed: int) -> LearnerState:
-    """The state before the first epoch: the seeded dictionary, all codes zero."""
+def _first_state(shape: tuple[int, int], n_atoms: int, seed: int,
+                 initial: np.ndarray | None = None) -> LearnerState:
+    """The state before the first epoch: the seeded dictionary (or ``initial``), all
+    codes zero. The seeded draw is made either way, so the image order is the same."""
     generator = torch.Generator().manual_seed(seed)
-    D = initial_dictionary(shape[1], n_atoms, generator).float().numpy()
+    D = initial_dictionary(shape[1], n_atoms, generator)
+    if initial is not None:
+        D = normalise_columns(torch.as_tensor(np.asarray(initial), dtype=torch.float64))
+    D = D.float().numpy()
     return LearnerState(epoch=0, D=D, R=np.zeros((shape[0], n_atoms), np.float32),
                         generator=generator.get_state().numpy(), objective=np.empty(0),
                         seconds=np.empty(0), n_resampled=0, beta=_BETA_START, ceiling=1.0,
@@ -344,22 +390,26 @@ def _code_objective(C: torch.Tensor, G: torch.Tensor, R: torch.Tensor, lam: floa
 
 def _minibatch_step(X: torch.Tensor, R: torch.Tensor, rows: torch.Tensor, D: torch.Tensor,
                     stats: _Statistics, lam: float, code_steps: int, polish_rounds: int,
-                    weight: float = 0.0) -> torch.Tensor:
+                    bound: _GramBound, weight: float = 0.0) -> torch.Tensor:
     """Codes of ``rows`` (stored in ``R``), their statistics (in ``stats``), then one
     dictionary sweep; returns the new dictionary."""
     X_b, old = X[rows], R[rows]
     G = D.T @ D
     C = X_b @ D
-    new = _visit_codes(C, G, old, lam, code_steps, polish_rounds)
-    stats.A += (new.T @ new - old.T @ old).double()
-    stats.B += (X_b.T @ (new - old)).double()
+    new = _visit_codes(C, G, old, lam, code_steps, polish_rounds, bound)
+    # new'new - old'old as the symmetric part of (new - old)'(new + old): one product
+    # instead of two, and no cancellation between two large terms once codes settle
+    change = new - old
+    swap = change.T @ (new + old)
+    stats.A += (0.5 * (swap + swap.T)).double()
+    stats.B += (X_b.T @ change).double()
     stats.l1 += float(new.abs().sum(dtype=torch.float64) - old.abs().sum(dtype=torch.float64))
     R[rows] = new
     return _atom_sweep(D, stats.A.float(), stats.B.float(), weight)
 
 
 def _visit_codes(C: torch.Tensor, G: torch.Tensor, old: torch.Tensor, lam: float,
-                 code_steps: int, polish_rounds: int) -> torch.Tensor:
+                 code_steps: int, polish_rounds: int, bound: _GramBound) -> torch.Tensor:
     """New codes for one minibatch from its stored ones, none worse for the current ``G``.
 
     Once the dictionary moves slowly, most stored supports are still right: the active-set
@@ -370,9 +420,11 @@ def _visit_codes(C: torch.Tensor, G: torch.Tensor, old: torch.Tensor, lam: float
     todo = torch.arange(len(old), device=old.device)
     if polish_rounds:
         todo = _polish_rows(C, G, new, todo, lam, polish_rounds)
+    if len(todo) and _LARS_MAX_SUPPORT:
+        todo = _path_rows(C, G, new, todo, lam, (old[todo] != 0).sum(dim=1))
     if len(todo) == 0:
         return new
-    majorizer = gram_majorizer(G)
+    majorizer = bound.of(G)
     C_t, old_t = C[todo], old[todo]
     new[todo] = fista_steps(C_t, G, lam, code_steps, FistaState.start(C_t, old_t, majorizer),
                             majorizer).R
@@ -384,6 +436,26 @@ def _visit_codes(C: torch.Tensor, G: torch.Tensor, old: torch.Tensor, lam: float
     worse = _code_objective(C_t, G, new[todo], lam) > _code_objective(C_t, G, old_t, lam)
     new[todo[worse]] = old_t[worse]
     return new
+
+
+def _path_rows(C: torch.Tensor, G: torch.Tensor, R: torch.Tensor, todo: torch.Tensor,
+               lam: float, stored_support: torch.Tensor) -> torch.Tensor:
+    """Exact codes by the compiled LARS-lasso path (in place) for the rows ``todo`` whose
+    stored code is zero or has at most half of ``_LARS_MAX_SUPPORT`` atoms, where the
+    kernel is built and the arrays are on the CPU; a path that would need more than
+    ``_LARS_MAX_SUPPORT`` atoms stops there. Returns the rows left unsettled."""
+    if C.device.type != "cpu" or not native.available():
+        return todo
+    tried = (stored_support == 0) | (2 * stored_support <= _LARS_MAX_SUPPORT)
+    rows = todo[tried]
+    if len(rows) == 0:
+        return todo
+    exact, settled = native.lars(C[rows].double().numpy(), G.double().numpy(), lam,
+                                 max_support=_LARS_MAX_SUPPORT, add_margin=_POLISH_MARGIN,
+                                 n_threads=torch.get_num_threads())
+    settled = torch.from_numpy(settled)
+    R[rows[settled]] = torch.from_numpy(exact[settled.numpy()]).to(R.dtype)
+    return torch.cat([rows[~settled], todo[~tried]])
 
 
 def _polish_rows(C: torch.Tensor, G: torch.Tensor, R: torch.Tensor, todo: torch.Tensor,
@@ -467,7 +539,7 @@ class _Extrapolation:
         trial = _extrapolate(X, D, R, previous, self.beta, half_sq_norm, lam, self.weight)
         if trial is not None and trial[3] < value:
             self.kept += 1
-            self.ceiling = min(1.0, _CEILING_GROWTH * self.ceiling)
+            self.ceiling = min(_BETA_MAX, _CEILING_GROWTH * self.ceiling)
             self.beta = min(self.ceiling, _BETA_GROWTH * self.beta)
             return trial
         self.ceiling, self.beta = self.beta, self.beta / _BETA_SHRINK

@@ -23,6 +23,9 @@ class Majorizer(NamedTuple):
     a: float
     b: float
     v: torch.Tensor
+    # ``G v`` when ``v`` is not an exact eigenvector of ``G`` (a bound kept from an
+    # earlier Gram matrix, :func:`widened`); None when it is, so that ``G v = (a + b) v``
+    Gv: torch.Tensor | None = None
 
 
 def gram_majorizer(G: torch.Tensor) -> Majorizer:
@@ -34,6 +37,18 @@ def gram_majorizer(G: torch.Tensor) -> Majorizer:
     # a must stay positive for the step; a tiny one only makes that step long
     a = max(second, 1e-6 * top, 1e-12)
     return Majorizer(a, max(top - a, 0.0), vectors[:, -1].to(G.dtype))
+
+
+def widened(majorizer: Majorizer, G: torch.Tensor, slack: float) -> Majorizer:
+    """The bound ``majorizer`` moved up by ``slack`` for a nearby Gram matrix ``G``.
+
+    If ``majorizer`` bounds ``G0`` and ``slack`` is at least the spectral norm of
+    ``G - G0`` (the Frobenius norm is such a bound), then ``(a + slack) I + b v v^T`` bounds
+    ``G``: by Weyl's inequality no eigenvalue moved by more. ``v`` then is no longer an
+    eigenvector of ``G``, so the result carries ``G v`` for the steps' exact tilt.
+    """
+    v = majorizer.v.to(G.dtype)
+    return Majorizer(majorizer.a + slack, majorizer.b, majorizer.v, G @ v)
 
 
 def fista(C: torch.Tensor, G: torch.Tensor, lam: float, n_iter: int,
@@ -91,8 +106,9 @@ class FistaState:
 def fista_steps(C: torch.Tensor, G: torch.Tensor, lam: float, n_iter: int,
                 state: FistaState, majorizer: Majorizer) -> FistaState:
     """``n_iter`` steps of :func:`fista` from ``state`` (a warm start keeps its momentum)."""
-    a, b, v = majorizer
-    v = v.to(device=C.device, dtype=C.dtype)
+    a, b = majorizer.a, majorizer.b
+    v = majorizer.v.to(device=C.device, dtype=C.dtype)
+    Gv = None if majorizer.Gv is None else majorizer.Gv.to(device=C.device, dtype=C.dtype)
     top = a + b
     R, Y, t, s = state.R, state.Y, state.t, state.s
     C_over_a, c_v = C / a, C @ v
@@ -102,7 +118,7 @@ def fista_steps(C: torch.Tensor, G: torch.Tensor, lam: float, n_iter: int,
     # tilt along v, the shrinkage, the restart test and the momentum
     for step in range(n_iter):
         y_v = Y @ v
-        g_v = top * y_v - c_v
+        g_v = (top * y_v if Gv is None else Y @ Gv) - c_v
         z_v = y_v - g_v / top
         W = torch.addmm(Y + C_over_a, Y, G, alpha=-1.0 / a)          # y - g / a
         W.addr_(b / (a * top) * g_v - (b / a) * s, v)                # z - (b / a) s v
