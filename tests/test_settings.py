@@ -120,6 +120,21 @@ def test_each_penalty_of_the_remedy_is_one_more_dictionary_at_the_analysis_lambd
     assert settings.dictionary_settings(config, 0.0) == before
 
 
+def test_continuation_chains_each_lambda_to_the_next_larger_and_each_penalty_to_the_next(
+        config):
+    config["dictionary"]["orthogonality"] = [0.0, 1.0e-3, 1.0e-2]
+    sources = {tag: settings.continuation_source(config, tag)
+               for tag in settings.dictionary_tags(config)}
+    assert sources == {"3.0": None, "0.9": "3.0", "0.3": "0.9", "0.1": "0.3", "0.03": "0.1",
+                       "0.3_mu0.001": "0.3", "0.3_mu0.01": "0.3_mu0.001"}
+    config["dictionary"]["online"]["continuation"] = False
+    assert {settings.continuation_source(config, tag)
+            for tag in settings.dictionary_tags(config)} == {None}
+    config["dictionary"]["online"]["continuation"] = True
+    config["dictionary"]["method"] = "paper"   # the paper's learner starts from its draw
+    assert settings.continuation_source(config, "0.03") is None
+
+
 @pytest.mark.parametrize("weights, words", [
     ([1.0e-3], "lacks 0"), ([0.0, -1.0], "less than the minimum"),
     ([0.0, 0.0], "non-unique"), (0.0, "is not of type 'array'")])

@@ -88,6 +88,26 @@ def dictionary_tags(config: Mapping[str, Any]) -> list[str]:
     return [*(lambda_tag(lam) for lam in config["lambdas"]), *remedy_tags(config)[1:]]
 
 
+def continuation_source(config: Mapping[str, Any], tag: str) -> str | None:
+    """The tag of the dictionary that dictionary ``tag`` starts from under continuation
+    (``dictionary.online.continuation``), or None when it starts from the seeded draw.
+
+    A paper dictionary starts from the one of the next larger lambda (the largest from the
+    seeded draw): codes at a larger lambda are sparser and settle in fewer epochs, and the
+    atoms they leave move little as lambda falls. A remedy dictionary starts from the one
+    of the next smaller penalty at the same lambda (``mu`` = 0 being the paper's).
+    """
+    section = config["dictionary"]
+    if section["method"] != "online" or not section["online"].get("continuation", False):
+        return None
+    lam, mu = config_dictionary(config, tag)
+    if mu > 0:
+        weights = remedy_weights(config)
+        return dictionary_tag(lam, weights[weights.index(mu) - 1])
+    larger = [float(other) for other in config["lambdas"] if float(other) > lam]
+    return lambda_tag(min(larger)) if larger else None
+
+
 def config_dictionary(config: Mapping[str, Any], tag: str) -> tuple[float, float]:
     """``(lam, mu)`` of the configured dictionary named ``tag``; a clear error for any
     other."""

@@ -111,6 +111,12 @@ def dictionary_file(lam):
     return expand(rules.learn_dictionary.output.h5, lam=lam)[0]
 
 
+def continuation_input(wildcards):
+    """The dictionary the {lam} wildcard's learner starts from, if any (continuation)."""
+    source = settings.continuation_source(config, wildcards.lam)
+    return {} if source is None else {"start": dictionary_file(source)}
+
+
 def dictionary_files():
     return expand(rules.learn_dictionary.output.h5, lam=LAMBDAS)
 

@@ -1,9 +1,12 @@
 # Dictionary learning, one job per lambda and one per remedy penalty at the analysis lambda:
 # the online learner (the default) or the paper's (Section 2.1), chosen by dictionary.method.
+# Under continuation (dictionary.online.continuation) each job starts from the dictionary
+# of the next larger lambda, or of the next smaller penalty: the jobs form chains.
 
 
 rule learn_dictionary:
     input:
+        unpack(continuation_input),
         data=rules.prepare_mnist.output.h5,
     output:
         h5=out("dictionaries/lam_{lam}.h5"),

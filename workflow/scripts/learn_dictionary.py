@@ -19,25 +19,34 @@ X, _ = io.read_split(sm.input.data, "train")
 start = time.perf_counter()
 if method == "online":
     online = opts["online"]
-    log.info("lam=%g: online learner, %d images on %s, at most %d epochs", lam, len(X),
-             device, online["max_epochs"])
+    initial, start_attrs = None, {}
+    if "start" in sm.input.keys():  # continuation: from a dictionary learned before
+        initial, _, source = io.read_dictionary(sm.input.start)
+        start_attrs = {"start_lam": source["lam"], "start_orthogonality":
+                       source.get("orthogonality", 0.0), "start_sha256": source["sha256"]}
+    log.info("lam=%g: online learner, %d images on %s, at most %d epochs, from %s", lam,
+             len(X), device, online["max_epochs"],
+             f"the dictionary of lam={start_attrs['start_lam']:g}, "
+             f"mu={start_attrs['start_orthogonality']:g}" if start_attrs else "the seeded draw")
     checkpoint = Checkpoint(
         sm.params.state, fingerprint(settings=opts, lam=lam, seed=sm.params.seed,
-                                     code=sm.params.code, images=io.array_sha256(X)),
+                                     code=sm.params.code, images=io.array_sha256(X),
+                                     start=start_attrs.get("start_sha256")),
         sm.config["dictionary"]["online"]["checkpoint_minutes"], log)
     result = learn_dictionary_online(
         X, lam, n_atoms=opts["n_atoms"], batch_size=online["batch_size"],
         code_steps=online["code_steps"], polish_rounds=online["polish_rounds"],
         max_epochs=online["max_epochs"],
         rel_tol=online["rel_tol"], seed=sm.params.seed,
-        orthogonality=opts["orthogonality"], device=device,
+        orthogonality=opts["orthogonality"], initial=initial, device=device,
         resume=checkpoint.resume(), on_state=checkpoint,
         progress=lambda e, f, s: log.info("epoch %4d  objective per image %.6g  (%.0f s)",
                                           e, f, s),
         on_resample=lambda e, n: log.warning("epoch %d: %d unused atoms resampled", e, n))
     curve = result.objective
     attrs = {"epochs": result.epochs, "n_resampled": result.n_resampled,
-             "n_unused": result.n_unused, "extrapolations": result.extrapolations}
+             "n_unused": result.n_unused, "extrapolations": result.extrapolations,
+             **start_attrs}
     if result.n_unused:
         log.warning("%d atoms are used by no training code at the end", result.n_unused)
 else:
