@@ -39,6 +39,20 @@ def test_nearest_neighbour_matches_sklearn_on_nested_subsets():
         classify.nearest_neighbour_accuracy(train, y_train, test, y_test, subsets, "manhattan")
 
 
+def test_both_metrics_from_one_product_match_each_alone():
+    rng = np.random.default_rng(5)
+    train, test = rng.standard_normal((120, 9)), rng.standard_normal((40, 9))
+    train[7] = 0.0  # a zero vector has no direction: cosine scores it 0
+    y_train, y_test = rng.integers(0, 3, 120), rng.integers(0, 3, 40)
+    subsets = {10: np.arange(0, 120, 12), 120: np.arange(120)}
+    both = classify.nearest_neighbour_accuracies(train, y_train, test, y_test, subsets,
+                                                 chunk_size=7)
+    assert set(both) == set(classify.METRICS)
+    for metric in classify.METRICS:
+        assert both[metric] == classify.nearest_neighbour_accuracy(
+            train, y_train, test, y_test, subsets, metric, chunk_size=40)
+
+
 def test_cosine_ignores_norms_and_euclidean_does_not():
     train = np.array([[1.0, 0.0], [10.0, 1.0]])
     test = np.array([[9.0, 0.2]])
@@ -72,6 +86,20 @@ def test_logistic_path_is_warm_started_and_complete():
     assert norms[0] < norms[1] < norms[2]  # less decay, larger weights
     with pytest.raises(ValueError, match="weight_decay"):
         classify.fit_logistic(X, y, 0.0)
+
+
+def test_a_fit_says_how_it_ended():
+    rng = np.random.default_rng(8)
+    X, y = rng.standard_normal((200, 10)), rng.integers(0, 3, 200)
+    X[np.arange(200), y] += 1.0
+    done = classify.fit_logistic(X, y, 1e-2, n_classes=3, dtype=torch.float64,
+                                 tolerance=1e-6, max_iter=1000)
+    assert 2 < done.iterations < 1000 and done.max_gradient <= 1e-6
+    cut = classify.fit_logistic(X, y, 1e-2, n_classes=3, dtype=torch.float64,
+                                tolerance=1e-6, max_iter=2)
+    assert cut.iterations <= 2 and cut.max_gradient > 1e-4  # its evaluations ran out too
+    sweep, _ = classify.logistic_sweep(X, y, X, y, [1e-2], n_classes=3, max_iter=2)
+    assert sweep[0]["iterations"] <= 2 and sweep[0]["max_gradient"] > 1e-4
 
 
 def test_random_features_are_seeded_chunked_relu_layers():

@@ -11,6 +11,8 @@ import pandas as pd
 import torch
 
 METRICS = ("euclidean", "cosine")
+# L-BFGS stops once the largest entry of the objective's gradient is below this
+GRADIENT_TOLERANCE = 1e-6
 
 
 def labelled_subset(labels: np.ndarray, per_class: int, seed: int) -> np.ndarray:
@@ -90,11 +92,26 @@ def nearest_neighbour_accuracy(train: np.ndarray, train_labels: np.ndarray, test
                                test_labels: np.ndarray, subsets: Mapping[int, np.ndarray],
                                metric: str = "euclidean", *, device: torch.device | str = "cpu",
                                chunk_size: int = 1000) -> dict[int, float]:
-    """1-nearest-neighbour accuracy on ``test`` for several labelled subsets of ``train``.
+    """1-nearest-neighbour accuracy of one ``metric``: :func:`nearest_neighbour_accuracies`
+    for that metric alone."""
+    return nearest_neighbour_accuracies(train, train_labels, test, test_labels, subsets,
+                                        (metric,), device=device, chunk_size=chunk_size)[metric]
 
-    The distances from a chunk of test rows to all of ``train`` are computed once and
-    each subset takes its minimum over its own columns, so nested subsets cost one
-    distance matrix. Ties go to the lowest training index.
+
+def nearest_neighbour_accuracies(train: np.ndarray, train_labels: np.ndarray,
+                                 test: np.ndarray, test_labels: np.ndarray,
+                                 subsets: Mapping[int, np.ndarray],
+                                 metrics: Sequence[str] = METRICS, *,
+                                 device: torch.device | str = "cpu",
+                                 chunk_size: int = 1000) -> dict[str, dict[int, float]]:
+    """1-nearest-neighbour accuracy on ``test`` for several labelled subsets of ``train``
+    and several metrics.
+
+    The products of a chunk of test rows with all of ``train`` are computed once: both
+    metrics' scores are rescalings of them (Euclidean: ``2 b.a - ||a||^2``; cosine:
+    ``b.a / ||a||``, the test row's norm changing no row's order), and each subset takes
+    its maximum over its own columns, so nested subsets cost one product. Ties go to the
+    lowest training index.
 
     Args:
         train: (N, d) training vectors (the union of the subsets, or more).
@@ -102,43 +119,49 @@ def nearest_neighbour_accuracy(train: np.ndarray, train_labels: np.ndarray, test
         test: (M, d) test vectors.
         test_labels: (M,) their classes.
         subsets: key -> row indices into ``train`` that form that labelled set.
-        metric: ``euclidean`` or ``cosine``.
+        metrics: some of ``euclidean`` and ``cosine``.
         device: where the distances are computed.
         chunk_size: test rows per distance block.
 
     Returns:
-        key -> fraction of test rows whose nearest neighbour has their class.
+        metric -> key -> fraction of test rows whose nearest neighbour has their class.
     """
-    if metric not in METRICS:
-        raise ValueError(f"unknown metric {metric!r}; allowed: {', '.join(METRICS)}")
+    unknown = [metric for metric in metrics if metric not in METRICS]
+    if unknown or not metrics:
+        raise ValueError(f"unknown metric {unknown[0] if unknown else None!r}; allowed: "
+                         f"{', '.join(METRICS)}")
     A = torch.as_tensor(np.asarray(train, dtype=np.float32), device=device)
-    if metric == "cosine":
-        A = torch.nn.functional.normalize(A, dim=1)
-    sq_norm = (A * A).sum(dim=1)
+    norm = torch.linalg.vector_norm(A, dim=1)
+    rescale = {"euclidean": lambda raw: 2.0 * raw - norm * norm,  # ||b||^2 - ||b - a||^2
+               "cosine": lambda raw: raw / norm.clamp_min(1e-12)}  # larger is nearer
     y_train = torch.as_tensor(np.asarray(train_labels), device=device)
     columns = {key: torch.as_tensor(np.asarray(rows), device=device)
                for key, rows in subsets.items()}
-    correct = dict.fromkeys(subsets, 0)
+    correct = {metric: dict.fromkeys(subsets, 0) for metric in metrics}
     for start in range(0, len(test), chunk_size):
         B = torch.as_tensor(np.asarray(test[start:start + chunk_size], dtype=np.float32),
                             device=device)
         y = torch.as_tensor(np.asarray(test_labels[start:start + chunk_size]), device=device)
-        if metric == "cosine":
-            score = torch.nn.functional.normalize(B, dim=1) @ A.T  # larger is nearer
-        else:
-            score = 2.0 * (B @ A.T) - sq_norm  # = ||b||^2 - ||b - a||^2
-        for key, cols in columns.items():
-            nearest = cols[score[:, cols].argmax(dim=1)]
-            correct[key] += int((y_train[nearest] == y).sum())
-    return {key: correct[key] / len(test) for key in subsets}
+        raw = B @ A.T
+        for metric in metrics:
+            score = rescale[metric](raw)
+            for key, cols in columns.items():
+                nearest = cols[score[:, cols].argmax(dim=1)]
+                correct[metric][key] += int((y_train[nearest] == y).sum())
+    return {metric: {key: hits / len(test) for key, hits in by_key.items()}
+            for metric, by_key in correct.items()}
 
 
 @dataclass
 class LinearModel:
-    """A multinomial logistic-regression model: ``logits = X @ W.T + b``."""
+    """A multinomial logistic-regression model: ``logits = X @ W.T + b``, with how its fit
+    ended: L-BFGS ``iterations`` and the largest absolute entry of the objective's gradient
+    at the returned point (``max_gradient``; NaN when not measured)."""
 
     W: torch.Tensor
     b: torch.Tensor
+    iterations: int = 0
+    max_gradient: float = float("nan")
 
     def predict(self, X: np.ndarray | torch.Tensor) -> np.ndarray:
         X = torch.as_tensor(np.asarray(X), device=self.W.device, dtype=self.W.dtype)
@@ -150,7 +173,7 @@ class LinearModel:
 
 def fit_logistic(X: np.ndarray, y: np.ndarray, weight_decay: float, *, n_classes: int = 10,
                  device: torch.device | str = "cpu", max_iter: int = 500,
-                 tolerance: float = 1e-6, dtype: torch.dtype = torch.float32,
+                 tolerance: float = GRADIENT_TOLERANCE, dtype: torch.dtype = torch.float32,
                  init: LinearModel | None = None) -> LinearModel:
     """Multinomial logistic regression by full-batch L-BFGS (strong Wolfe line search).
 
@@ -194,7 +217,10 @@ def fit_logistic(X: np.ndarray, y: np.ndarray, weight_decay: float, *, n_classes
         return loss
 
     optimiser.step(objective)
-    return LinearModel(W.detach(), b.detach())
+    objective()  # the gradient where the fit ended: did it reach the tolerance?
+    max_gradient = max(float(W.grad.abs().max()), float(b.grad.abs().max()))
+    iterations = int(optimiser.state[optimiser.param_groups[0]["params"][0]].get("n_iter", 0))
+    return LinearModel(W.detach(), b.detach(), iterations, max_gradient)
 
 
 def logistic_path(X: np.ndarray, y: np.ndarray, weight_decays: Iterable[float], **kwargs
@@ -215,12 +241,14 @@ def logistic_sweep(train: np.ndarray, train_labels: np.ndarray, test: np.ndarray
     Ties go to the larger weight decay, the simpler model.
 
     Returns:
-        ``(sweep, best)``: one dict per weight decay with ``weight_decay``, ``train_acc``
-        and ``test_acc``, and the chosen one.
+        ``(sweep, best)``: one dict per weight decay with ``weight_decay``, ``train_acc``,
+        ``test_acc``, ``iterations`` and ``max_gradient`` (:class:`LinearModel`), and the
+        chosen one.
     """
     models = logistic_path(train, train_labels, weight_decays, **kwargs)
     sweep = [{"weight_decay": decay, "train_acc": model.accuracy(train, train_labels),
-              "test_acc": model.accuracy(test, test_labels)} for decay, model in models.items()]
+              "test_acc": model.accuracy(test, test_labels), "iterations": model.iterations,
+              "max_gradient": model.max_gradient} for decay, model in models.items()]
     return sweep, max(sweep, key=lambda row: (row["test_acc"], row["weight_decay"]))
 
 
@@ -238,9 +266,9 @@ def evaluate_subsets(train: np.ndarray, train_labels: np.ndarray, test: np.ndarr
         weight decay; the chosen row per key (:func:`logistic_sweep`). ``progress`` is
         called with each key, its 1-NN accuracies and its chosen row.
     """
-    nn_accuracy = {metric: nearest_neighbour_accuracy(
-        train, train_labels, test, test_labels, subsets, metric, device=device,
-        chunk_size=chunk_size) for metric in METRICS}
+    nn_accuracy = nearest_neighbour_accuracies(train, train_labels, test, test_labels,
+                                               subsets, METRICS, device=device,
+                                               chunk_size=chunk_size)
     sweep, chosen = [], []
     for key, rows in subsets.items():
         scores, best = logistic_sweep(train[rows], train_labels[rows], test, test_labels,

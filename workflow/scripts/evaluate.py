@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from sparsesens import io
-from sparsesens.classify import evaluate_subsets, evaluation_rows, rms_scale
+from sparsesens.classify import GRADIENT_TOLERANCE, evaluate_subsets, evaluation_rows, rms_scale
 from sparsesens.job import Job, read_table
 
 sm = snakemake  # noqa: F821
@@ -30,8 +30,9 @@ start = time.perf_counter()
 
 def report(k, nn, best):
     job.log.info("k=%5d  1-NN euclidean %.4f cosine %.4f  logistic train %.4f test %.4f "
-                 "(decay %g; %.0f s so far)", k, nn["euclidean"], nn["cosine"],
-                 best["train_acc"], best["test_acc"], best["weight_decay"],
+                 "(decay %g, %d L-BFGS iterations, largest gradient entry %.1e; %.0f s so far)",
+                 k, nn["euclidean"], nn["cosine"], best["train_acc"], best["test_acc"],
+                 best["weight_decay"], best["iterations"], best["max_gradient"],
                  time.perf_counter() - start)
 
 
@@ -40,6 +41,13 @@ nn_accuracy, sweep, chosen = evaluate_subsets(
     train / scale, y_train[pool], valid / scale, y_valid, subsets, opts["weight_decays"],
     device=job.device, max_iter=opts["logistic_max_iter"],
     chunk_size=sm.config["evaluation"]["knn_chunk_size"], progress=report)
+short = [row for row in sweep if row["max_gradient"] > GRADIENT_TOLERANCE]
+if short:
+    job.log.warning("%d of %d logistic fits ended above the gradient tolerance %g (%d at the "
+                    "%d-iteration cap; largest gradient entry %.1e); the sweep table has "
+                    "each fit's", len(short), len(sweep), GRADIENT_TOLERANCE,
+                    sum(row["iterations"] >= opts["logistic_max_iter"] for row in short),
+                    opts["logistic_max_iter"], max(row["max_gradient"] for row in short))
 representation, lam = sm.params.representation, sm.params.lam
 job.write_table(pd.DataFrame(sweep).assign(representation=representation, lam=lam, seed=seed),
                 sm.output.sweep)
