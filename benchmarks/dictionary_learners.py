@@ -38,6 +38,7 @@ import torch
 from sparsesens import io, lasso
 from sparsesens.dictionary import initial_dictionary, learn_dictionary
 from sparsesens.dictionary_online import learn_dictionary_online
+from sparsesens.logs import PRODUCT_LABEL, product_milliseconds
 
 REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "results/benchmarks/dictionary.tsv"
@@ -230,7 +231,8 @@ def _write(rows: list[dict], curves: list[dict], final: bool = False) -> None:
         paper_reach.append(_time_to_reach(of("paper"), target))
     table["seconds_to_paper_final"] = reach
     table["speedup_vs_paper"] = np.asarray(paper_reach) / np.asarray(reach)
-    table["machine"] = f"{platform.machine()}, {torch.get_num_threads()} threads"
+    table["machine"] = (f"{platform.machine()}, {torch.get_num_threads()} threads, "
+                        f"{PRODUCT_LABEL} {product_milliseconds():.1f} ms")
     OUT.parent.mkdir(parents=True, exist_ok=True)
     with io.atomic_path(OUT) as tmp:
         table.to_csv(tmp, sep="\t", index=False, float_format="%.6g")

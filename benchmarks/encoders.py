@@ -33,6 +33,7 @@ from sklearn.decomposition import sparse_encode
 from sklearn.exceptions import ConvergenceWarning
 
 from sparsesens import io, lasso
+from sparsesens.logs import PRODUCT_LABEL, product_milliseconds
 from sparsesens.preprocess import scale_pixels
 
 REPO = Path(__file__).resolve().parents[1]
@@ -55,7 +56,8 @@ def machine() -> str:
                 break
     except OSError:
         pass
-    return f"{model}, {os.cpu_count()} logical cores, torch {torch.get_num_threads()} threads"
+    return (f"{model}, {os.cpu_count()} logical cores, torch {torch.get_num_threads()} "
+            f"threads, {PRODUCT_LABEL} {product_milliseconds():.1f} ms")
 
 
 def ensure_inputs() -> None:

@@ -25,7 +25,7 @@ import torch  # noqa: F401 - imported first, so that the machine line names a GP
 
 from sparsesens import io
 from sparsesens.claims import remedy_claims
-from sparsesens.logs import machine_description
+from sparsesens.logs import machine_line
 from sparsesens.runtimes import job_times, rule_times
 
 REPO = Path(__file__).resolve().parents[1]
@@ -114,7 +114,7 @@ def keep(root: Path, dest: Path, remedy_only: bool = False) -> list[str]:
         rules = pd.read_csv(root / "benchmarks/pipeline.tsv", sep="\t")
     learner_curves(root).to_csv(dest / "learner_curves.tsv", sep="\t", index=False,
                                 float_format="%.6g")
-    (dest / "machine.txt").write_text(machine_description() + "\n")
+    (dest / "machine.txt").write_text(machine_line(measure=True) + "\n")
     (dest / "summary.md").write_text(summary(claims, rules))
     return [*names, "learner_curves.tsv", "machine.txt", "summary.md"]
 

@@ -30,6 +30,7 @@ import pandas as pd
 import torch
 
 from sparsesens import io
+from sparsesens.logs import PRODUCT_LABEL, product_milliseconds
 
 sys.path.insert(0, str(Path(__file__).parent))
 from dictionary_learners import dictionary_benchmark  # noqa: E402
@@ -78,7 +79,8 @@ def evaluation_benchmark() -> None:
         print(f"k={k}: done", flush=True)
     table = pd.DataFrame(rows)
     table["speedup"] = table["sklearn_s"] / table["ours_s"]
-    table["machine"] = f"{platform.machine()}, {torch.get_num_threads()} threads"
+    table["machine"] = (f"{platform.machine()}, {torch.get_num_threads()} threads, "
+                        f"{PRODUCT_LABEL} {product_milliseconds():.1f} ms")
     with io.atomic_path(OUT) as tmp:
         table.to_csv(tmp, sep="\t", index=False, float_format="%.4g")
     with pd.option_context("display.width", 200, "display.max_columns", 20):

@@ -3,7 +3,17 @@ import subprocess
 import sys
 import textwrap
 
-from sparsesens.logs import MACHINE_PREFIX, job_logger, machine_description
+import numpy as np
+
+from sparsesens.logs import (
+    MACHINE_PREFIX,
+    PRODUCT_LABEL,
+    SPEED_SEPARATOR,
+    job_logger,
+    machine_description,
+    machine_line,
+    product_ms_of,
+)
 
 
 def test_a_job_log_names_the_machine_and_keeps_warnings_and_tracebacks(tmp_path):
@@ -20,7 +30,7 @@ def test_a_job_log_names_the_machine_and_keeps_warnings_and_tracebacks(tmp_path)
     done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True)
     assert done.returncode != 0
     lines = log.read_text().splitlines()
-    assert lines[0].endswith(MACHINE_PREFIX + machine_description())
+    assert MACHINE_PREFIX + machine_description() in lines[0]
     text = "\n".join(lines)
     assert "a warning worth keeping" in text
     assert "Traceback" in text and "RuntimeError: the job failed here" in text
@@ -33,3 +43,11 @@ def test_without_a_file_the_logger_writes_to_stderr_only(capsys, monkeypatch):
     finally:
         logging.captureWarnings(False)
     assert "hello" in capsys.readouterr().err
+
+
+def test_the_machine_line_carries_the_reference_products_time():
+    line = machine_line(measure=True)
+    assert line.startswith(machine_description() + SPEED_SEPARATOR + PRODUCT_LABEL)
+    assert 0 < product_ms_of(line) < 10_000
+    assert machine_line(measure=False) == machine_description()
+    assert np.isnan(product_ms_of(machine_description()))

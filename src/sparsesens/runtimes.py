@@ -8,14 +8,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from sparsesens.logs import MACHINE_PREFIX
+from sparsesens.logs import MACHINE_PREFIX, SPEED_SEPARATOR, product_ms_of
 
 
 def job_times(benchmarks: Path, logs: Path) -> pd.DataFrame:
     """One row per job that left a Snakemake benchmark file under ``benchmarks``: rule, job
-    (its path below ``benchmarks``), seconds, max_rss_mib, cpu_seconds and machine (from
-    the first lines of the job's log under ``logs``, which mirrors that path). A job run
-    more than once counts its last attempt."""
+    (its path below ``benchmarks``), seconds, max_rss_mib, cpu_seconds, machine and
+    product_ms (the machine's time for the reference product, NaN where not measured; both
+    from the first lines of the job's log under ``logs``, which mirrors that path). A job
+    run more than once counts its last attempt."""
     rows = []
     for path in sorted(Path(benchmarks).rglob("*.tsv")):
         table = pd.read_csv(path, sep="\t")
@@ -24,12 +25,14 @@ def job_times(benchmarks: Path, logs: Path) -> pd.DataFrame:
             continue
         job = path.relative_to(benchmarks).with_suffix("")
         record = table.iloc[-1]
+        line = _machine_of((Path(logs) / job).with_suffix(".log"))
         rows.append({"rule": job.parts[0], "job": str(job), "seconds": float(record["s"]),
                      "max_rss_mib": float(record["max_rss"]),
                      "cpu_seconds": float(record["cpu_time"]),
-                     "machine": _machine_of((Path(logs) / job).with_suffix(".log"))})
+                     "machine": line.partition(SPEED_SEPARATOR)[0],
+                     "product_ms": product_ms_of(line)})
     return pd.DataFrame(rows, columns=["rule", "job", "seconds", "max_rss_mib",
-                                       "cpu_seconds", "machine"])
+                                       "cpu_seconds", "machine", "product_ms"])
 
 
 def rule_times(jobs: pd.DataFrame) -> pd.DataFrame:
@@ -38,7 +41,8 @@ def rule_times(jobs: pd.DataFrame) -> pd.DataFrame:
             .agg(jobs=("job", "count"), total_seconds=("seconds", "sum"),
                  max_seconds=("seconds", "max"), max_rss_mib=("max_rss_mib", "max"),
                  cpu_seconds=("cpu_seconds", "sum"),
-                 machine=("machine", lambda m: "; ".join(sorted(set(m)))))
+                 machine=("machine", lambda m: "; ".join(sorted(set(m)))),
+                 product_ms=("product_ms", "median"))
             .sort_values("total_seconds", ascending=False).reset_index())
 
 
