@@ -22,6 +22,10 @@ def test_job_times_reads_snakemakes_benchmark_files_and_the_machine_from_each_lo
     write(bench / "encode/lam_0.3/train_0.tsv", HEADER + line(10, 100, 9) + line(12.5, 120, 11))
     write(bench / "encode/lam_0.3/valid_0.tsv", HEADER + line(2.5, 80, 2))
     write(bench / "rip/lam_0.3.tsv", HEADER + line(4, 50, 3))
+    write(bench / "learn_dictionary/lam_3.0.tsv", HEADER + line(30, 500, 50))
+    # a job name with a dot (lam_3.0) finds its log all the same
+    write(logs / "learn_dictionary/lam_3.0.log",
+          f"2026 INFO {MACHINE_PREFIX}node8, 2 CPUs, no GPU\n")
     # one of our own tables beside them, and an empty benchmark file: neither is a job
     write(bench / "encode.tsv", "method\tlam\nx\t0.3\n")
     write(bench / "fig1.tsv", HEADER)
@@ -31,14 +35,15 @@ def test_job_times_reads_snakemakes_benchmark_files_and_the_machine_from_each_lo
           f"{SPEED_SEPARATOR}{PRODUCT_LABEL} 9.5 ms\n")
     jobs = job_times(bench, logs).set_index("job")
     assert sorted(jobs.index) == ["encode/lam_0.3/train_0", "encode/lam_0.3/valid_0",
-                                  "rip/lam_0.3"]
+                                  "learn_dictionary/lam_3.0", "rip/lam_0.3"]
+    assert jobs.loc["learn_dictionary/lam_3.0", "machine"] == "node8, 2 CPUs, no GPU"
     assert jobs.loc["encode/lam_0.3/train_0", "seconds"] == 12.5
     assert jobs.loc["encode/lam_0.3/train_0", "machine"] == "node7, 2 CPUs, no GPU"
     assert jobs.loc["encode/lam_0.3/train_0", "product_ms"] == 8.5
     assert jobs.loc["rip/lam_0.3", "machine"] == "unknown"
     assert np.isnan(jobs.loc["rip/lam_0.3", "product_ms"])
     rules = rule_times(jobs.reset_index()).set_index("rule")
-    assert rules.index.tolist() == ["encode", "rip"]  # the longest first
+    assert rules.index.tolist() == ["learn_dictionary", "encode", "rip"]  # the longest first
     assert rules.loc["encode", "jobs"] == 2 and rules.loc["encode", "total_seconds"] == 15.0
     assert rules.loc["encode", "max_rss_mib"] == 120 and rules.loc["encode", "cpu_seconds"] == 13.0
     # one machine, whatever its product took in each job; the rule's median time of it

@@ -103,6 +103,9 @@ def test_smoke_preset_end_to_end(smoke_run):
         _, seconds = io.read_learning_curve(root / f"dictionaries/lam_{lam}.h5")
         assert len(seconds) == 10 and (np.diff(seconds) > 0).all()
         assert 0 < attrs["max_coherence"] < 1
+        if lam == "0.3":  # continuation: it started from lambda 3's dictionary, as recorded
+            _, _, larger = io.read_dictionary(root / "dictionaries/lam_3.0.h5")
+            assert attrs["start_lam"] == 3.0 and attrs["start_sha256"] == larger["sha256"]
         # every image of every shard passes Eq. 9, checked here independently
         shard = io.read_code_shard(root / f"codes/lam_{lam}/valid_0.h5")
         assert shard["attrs"]["dictionary_sha256"] == attrs["sha256"]
@@ -312,7 +315,11 @@ def check_evaluation(root):
 def check_analysis(root):
     """Eq. 5 holds on the learned dictionary; the digit's numbers sit beside the paper's."""
     eq5 = pd.read_csv(root / "analysis/eq5.tsv", sep="\t")
-    assert len(eq5) >= 20 * 5
+    # at most 10 pairs of each of the 20 sampled images; on 1,000 training images the
+    # dictionary nearly memorises them, so some codes have one atom and no pair
+    per_image = eq5.groupby("sample").size()
+    assert per_image.index.isin(range(20)).all() and len(per_image) >= 5
+    assert per_image.max() <= 10
     for column in ("jacobian_ratio", "finite_ratio"):
         assert (np.abs(eq5[column] / eq5["predicted"] - 1) < 1e-6).all(), column
     assert (np.abs(eq5["single_finite_ratio"] - 1) < 1e-6).all()
@@ -353,15 +360,25 @@ def _plan(workdir, snakefile, smoke, overlay=None):
 
 def check_reruns(workdir, snakefile, smoke):
     """Exactly what changed re-runs, for changes of the config and of the package."""
-    jobs, said = _plan(workdir, snakefile, smoke, "lambdas: [0.3, 3.0, 0.9]\n")
+    # one more lambda below the others: its dictionary (from lambda 0.3's, continuation)
+    # and what reads it, nothing else
+    jobs, said = _plan(workdir, snakefile, smoke, "lambdas: [0.3, 3.0, 0.1]\n")
     assert jobs["learn_dictionary"] == 1 and jobs["encode"] == 4, jobs
-    assert "lam=0.9" in said and "lam=0.3" not in said and "lam=3.0" not in said
+    assert "lam=0.1" in said and "lam=0.3" not in said and "lam=3.0" not in said
     assert "rep=lam_0.3" not in said and "rep=pixels" not in said
     assert "train_mlp" not in jobs and "random_features" not in jobs
-    # one more penalty of the remedy: its dictionary and what reads it, nothing else
+    # one between them: the chain below it starts elsewhere, so it is learnt again too
+    jobs, said = _plan(workdir, snakefile, smoke, "lambdas: [0.3, 3.0, 0.9]\n")
+    assert jobs["learn_dictionary"] == 3, jobs  # 0.9, then 0.3 and its remedy's mu = 0.01
+    assert "lam=3.0" not in said and "rep=pixels" not in said
+    # continuation is one of every learner's settings: turning it off learns all again
+    jobs, said = _plan(workdir, snakefile, smoke, "dictionary: {online: {continuation: false}}\n")
+    assert jobs["learn_dictionary"] == 3, jobs
+    # one more penalty of the remedy above the others: its dictionary (from mu = 0.01's)
+    # and what reads it, nothing else
     jobs, said = _plan(workdir, snakefile, smoke,
-                       "dictionary: {orthogonality: [0.0, 1.0e-3, 1.0e-2]}\n")
-    assert jobs["learn_dictionary"] == 1 and "lam=0.3_mu0.001" in said, jobs
+                       "dictionary: {orthogonality: [0.0, 1.0e-2, 1.0e-1]}\n")
+    assert jobs["learn_dictionary"] == 1 and "lam=0.3_mu0.1" in said, jobs
     assert jobs["encode"] == 3 and jobs["evaluate"] == 2 and jobs["remedy_summary"] == 1, jobs
     assert {"train_mlp", "random_features", "analyse_digit", "finite_sensitivity",
             "sensitivity_summary", "evaluation_table"}.isdisjoint(jobs), jobs

@@ -25,7 +25,8 @@ def job_times(benchmarks: Path, logs: Path) -> pd.DataFrame:
             continue
         job = path.relative_to(benchmarks).with_suffix("")
         record = table.iloc[-1]
-        line = _machine_of((Path(logs) / job).with_suffix(".log"))
+        # the log mirrors the benchmark path; job names hold dots (lam_0.3), so append
+        line = _machine_of(Path(logs) / f"{job}.log")
         rows.append({"rule": job.parts[0], "job": str(job), "seconds": float(record["s"]),
                      "max_rss_mib": float(record["max_rss"]),
                      "cpu_seconds": float(record["cpu_time"]),
