@@ -90,7 +90,15 @@ def test_smoke_preset_on_a_real_slurm_cluster(workdir):
     # lambda beside the 26 others and the remedy's 4, none of them missing its number
     n_lambdas = len(load_config("presets/smoke.yaml")["lambdas"])
     assert len(claims) == 26 + n_lambdas + 4 and claims["id"].is_unique
-    assert not claims["our_value"].str.contains("missing").any(), claims
+    # the first digit's pair claims need two active atoms; on the smoke preset's 1,000
+    # images the learner nearly memorises the training set, and a code of one atom has no
+    # pair: then, and only then, those three rows say "missing"
+    digit = pd.read_csv(root / "analysis/digit_numbers.tsv", sep="\t").set_index("quantity")
+    pairless = digit.loc["n_active", "value"] < 2
+    allowed = {"digit_max_overlap", "normalised_mean_filters",
+               "normalised_mean_differences"} if pairless else set()
+    missing = set(claims.loc[claims["our_value"].str.contains("missing"), "id"])
+    assert missing <= allowed, claims
     summary = pd.read_csv(root / "codes/summary.tsv", sep="\t")
     assert (summary["n_failed"] == 0).all()
     io.read_dictionary(root / "dictionaries/lam_0.3.h5")
