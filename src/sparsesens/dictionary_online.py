@@ -19,8 +19,10 @@ contribution by its new one). One epoch visits every image once, in a seeded ord
 1. codes of the minibatch, from the stored ones: the encoder's active-set polish on each
    stored support (once the dictionary moves slowly most supports are still right, and
    the polish makes those codes exact for a few products); the rows it does not settle
-   take a few accelerated proximal steps (the encoder's FISTA, stepping in the metric that
-   splits off the Gram matrix's outlying eigenvalue) and try the polish again. A row keeps
+   and whose stored codes are sparse follow their exact LARS-lasso paths (the encoder's
+   compiled kernel, where it is built); the others take a few accelerated proximal steps
+   (the encoder's FISTA, stepping in the metric that splits off the Gram matrix's
+   outlying eigenvalue) and try the polish again. A row keeps
    whichever of its old and new code is better for the current dictionary, so no visit
    raises F;
 2. statistics: ``A`` and ``B`` swap the minibatch's old codes for the new ones;
