@@ -180,3 +180,35 @@ def test_seed_summary_gives_mean_and_spread_per_key_with_missing_lambdas_as_a_gr
     assert np.isnan(pixels["train_mean"])
     assert sparse["train_mean"] == pytest.approx(0.9)
     assert sparse["test_std"] == pytest.approx(np.std([0.5, 0.7], ddof=1))
+
+
+def test_seeds_evaluated_together_match_each_seed_alone():
+    # 1-NN over the union of the seeds' pools must give each seed exactly what its own pool
+    # gives, and the logistic sweep must see each seed's own scaling
+    rng = np.random.default_rng(9)
+    labels = np.repeat(np.arange(3), 40)
+    X = rng.standard_normal((120, 6)) * 5.0 + labels[:, None]
+    test, y_test = rng.standard_normal((50, 6)) * 5.0 + 1.0, rng.integers(0, 3, 50)
+    pools = {seed: {k: classify.labelled_subset(labels, k, seed) for k in (2, 10)}
+             for seed in (0, 1, 2)}
+    union = np.unique(np.concatenate([rows for by_k in pools.values()
+                                      for rows in by_k.values()]))
+    assert len(union) < sum(len(by_k[10]) for by_k in pools.values())
+    position = {image: row for row, image in enumerate(union)}
+    subsets = {seed: {k: np.array([position[i] for i in rows]) for k, rows in by_k.items()}
+               for seed, by_k in pools.items()}
+    together = classify.evaluate_seeds(X[union], labels[union], test, y_test, subsets,
+                                       [1e-2, 1.0], max_iter=50)
+    assert list(together) == [0, 1, 2]
+    for seed, by_k in pools.items():
+        pool = by_k[10]
+        alone = {k: np.searchsorted(pool, rows) for k, rows in by_k.items()}
+        nn = classify.nearest_neighbour_accuracies(X[pool], labels[pool], test, y_test, alone)
+        scale = classify.rms_scale(X[pool])
+        assert together[seed][0] == nn
+        for k, rows in by_k.items():
+            sweep, best = classify.logistic_sweep(X[rows] / scale, labels[rows], test / scale,
+                                                  y_test, [1e-2, 1.0], max_iter=50)
+            assert [row for row in together[seed][1] if row["k"] == k] == [
+                {"k": k, **row} for row in sweep]
+            assert {"k": k, **best} in together[seed][2]

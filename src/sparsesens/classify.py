@@ -252,33 +252,60 @@ def logistic_sweep(train: np.ndarray, train_labels: np.ndarray, test: np.ndarray
     return sweep, max(sweep, key=lambda row: (row["test_acc"], row["weight_decay"]))
 
 
-def evaluate_subsets(train: np.ndarray, train_labels: np.ndarray, test: np.ndarray,
-                     test_labels: np.ndarray, subsets: Mapping[int, np.ndarray],
-                     weight_decays: Iterable[float], *, device: torch.device | str = "cpu",
-                     max_iter: int = 500, chunk_size: int = 1000,
-                     progress: Callable[[int, dict, dict], None] | None = None
-                     ) -> tuple[dict[str, dict[int, float]], list[dict], list[dict]]:
-    """1-NN (every metric) and the logistic sweep of one representation for several
-    labelled subsets of ``train``, each evaluated on all of ``test``.
+def evaluate_seeds(train: np.ndarray, train_labels: np.ndarray, test: np.ndarray,
+                   test_labels: np.ndarray, subsets: Mapping[int, Mapping[int, np.ndarray]],
+                   weight_decays: Iterable[float], *, device: torch.device | str = "cpu",
+                   max_iter: int = 500, chunk_size: int = 1000,
+                   progress: Callable[[int, int, dict, dict], None] | None = None
+                   ) -> dict[int, tuple[dict[str, dict[int, float]], list[dict], list[dict]]]:
+    """1-NN (every metric) and the logistic sweep of one representation for the labelled
+    subsets of several seeds, each evaluated on all of ``test``.
+
+    ``train`` holds the union of every seed's labelled images, so the products of the test
+    vectors with them are computed once for all seeds (:func:`nearest_neighbour_accuracies`);
+    the seeds' pools overlap, so the union is much smaller than their sum. Each seed's
+    logistic fits see its own labelled vectors divided by their :func:`rms_scale` (which
+    changes no nearest neighbour), the same weight-decay grid meaning the same for every
+    representation.
+
+    Args:
+        train: (N, d) the union of the labelled training vectors.
+        train_labels: (N,) their classes.
+        test: (M, d) test vectors.
+        test_labels: (M,) their classes.
+        subsets: seed -> k -> row indices into ``train`` (nested within a seed, the largest
+            holding the others).
+        weight_decays: the logistic grid (:func:`logistic_sweep`).
+        device: where distances and fits are computed.
+        max_iter: L-BFGS iterations per fit at most.
+        chunk_size: test rows per distance block.
+        progress: called with each seed, k, its 1-NN accuracies and its chosen fit.
 
     Returns:
-        ``(nn_accuracy, sweep, chosen)``: metric -> key -> accuracy; one row per key and
-        weight decay; the chosen row per key (:func:`logistic_sweep`). ``progress`` is
-        called with each key, its 1-NN accuracies and its chosen row.
+        seed -> ``(nn_accuracy, sweep, chosen)``: metric -> k -> accuracy; one row per k and
+        weight decay; the chosen row per k (:func:`logistic_sweep`).
     """
-    nn_accuracy = nearest_neighbour_accuracies(train, train_labels, test, test_labels,
-                                               subsets, METRICS, device=device,
-                                               chunk_size=chunk_size)
-    sweep, chosen = [], []
-    for key, rows in subsets.items():
-        scores, best = logistic_sweep(train[rows], train_labels[rows], test, test_labels,
-                                      weight_decays, device=device, max_iter=max_iter)
-        sweep += [{"k": key, **row} for row in scores]
-        chosen.append({"k": key, **best})
-        if progress is not None:
-            progress(key, {metric: by_key[key] for metric, by_key in nn_accuracy.items()},
-                     chosen[-1])
-    return nn_accuracy, sweep, chosen
+    flat = {(seed, k): rows for seed, by_k in subsets.items() for k, rows in by_k.items()}
+    nearest = nearest_neighbour_accuracies(train, train_labels, test, test_labels, flat,
+                                           METRICS, device=device, chunk_size=chunk_size)
+    results = {}
+    for seed, by_k in subsets.items():
+        scale = rms_scale(train[np.unique(np.concatenate(list(by_k.values())))])
+        scaled_test = test / scale
+        nn_accuracy = {metric: {k: by_key[seed, k] for k in by_k}
+                       for metric, by_key in nearest.items()}
+        sweep, chosen = [], []
+        for k, rows in by_k.items():
+            scores, best = logistic_sweep(train[rows] / scale, train_labels[rows], scaled_test,
+                                          test_labels, weight_decays, device=device,
+                                          max_iter=max_iter)
+            sweep += [{"k": k, **row} for row in scores]
+            chosen.append({"k": k, **best})
+            if progress is not None:
+                progress(seed, k, {metric: by_k_acc[k] for metric, by_k_acc
+                                   in nn_accuracy.items()}, chosen[-1])
+        results[seed] = (nn_accuracy, sweep, chosen)
+    return results
 
 
 def evaluation_rows(representation: str, lam: float | None, seed: int,

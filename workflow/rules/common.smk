@@ -152,6 +152,7 @@ def finite_tables():
 # Representations evaluated in Section 6: pixels, the sparse code of each lambda, the MLP
 # hidden layer and the random net of Eq. 8.
 REPRESENTATIONS = ["pixels", *[f"lam_{lam}" for lam in LAMBDAS], "mlp", "random"]
+EVALUATION_SEEDS = config["evaluation"]["seeds"]
 
 
 def representation_inputs(wildcards):
@@ -168,5 +169,4 @@ def representation_inputs(wildcards):
 
 
 def evaluation_runs():
-    return expand(rules.evaluate.output.tsv, rep=REPRESENTATIONS,
-                  seed=config["evaluation"]["seeds"])
+    return expand(rules.evaluate.output.tsv, rep=REPRESENTATIONS)

@@ -45,30 +45,30 @@ rule random_features:
 
 
 rule evaluate:
+    # one job per representation for all seeds: its vectors are read once, and the 1-NN
+    # products are taken once over the union of the seeds' labelled images
     input:
         unpack(representation_inputs),
         data=rules.prepare_mnist.output.h5,
-        labels=rules.label_subsets.output.tsv,
+        labels=expand(rules.label_subsets.output.tsv, seed=EVALUATION_SEEDS),
     output:
-        tsv=out("eval/runs/{rep}/seed_{seed}.tsv"),
-        sweep=out("eval/sweeps/{rep}/seed_{seed}.tsv"),
+        tsv=expand(out("eval/runs/{{rep}}/seed_{seed}.tsv"), seed=EVALUATION_SEEDS),
+        sweep=expand(out("eval/sweeps/{{rep}}/seed_{seed}.tsv"), seed=EVALUATION_SEEDS),
     params:
         code=code_version("evaluate.py"),
         representation=lambda w: "sparse" if w.rep.startswith("lam_") else w.rep,
         lam=lambda w: lam_of_tag(w.rep.removeprefix("lam_")) if w.rep.startswith("lam_") else None,
-        # each job is one seed's (the wildcard)
-        settings=settings.result_settings(config, "evaluation", "seeds"),
+        settings=settings.result_settings(config, "evaluation"),
         device=config["device"],
-    # two evaluations at a time: each is short, and much of it is start-up
-    threads: max(1, ALL_CORES // 2)
+    threads: ALL_CORES
     resources:
         gpu=1,
         mem_mb=memory_mib("evaluate"),
         runtime=minutes("evaluate"),
     log:
-        out("logs/evaluate/{rep}/seed_{seed}.log"),
+        out("logs/evaluate/{rep}.log"),
     benchmark:
-        out("benchmarks/evaluate/{rep}/seed_{seed}.tsv")
+        out("benchmarks/evaluate/{rep}.tsv")
     conda:
         ENV
     script:

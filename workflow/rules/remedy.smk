@@ -9,9 +9,9 @@ rule remedy_summary:
         shards=remedy_shards(),
         sensitivity=expand(rules.code_sensitivity.output.tsv, lam=REMEDY_TAGS),
         rip=expand(rules.rip.output.tsv, lam=REMEDY_TAGS),
-        # mu by mu, each with every evaluation seed
-        evaluation=expand(rules.evaluate.output.tsv, rep=[f"lam_{tag}" for tag in REMEDY_TAGS],
-                          seed=config["evaluation"]["seeds"]),
+        # mu by mu, each with every evaluation seed (the script splits them by position)
+        evaluation=[path for tag in REMEDY_TAGS
+                    for path in expand(rules.evaluate.output.tsv, rep=f"lam_{tag}")],
     output:
         tsv=out("analysis/remedy.tsv"),
         accuracy=out("analysis/remedy_accuracy.tsv"),
