@@ -6,7 +6,7 @@ import torch
 
 from sparsesens import dictionary_online, lasso
 from sparsesens.dictionary import initial_dictionary
-from sparsesens.dictionary_online import learn_dictionary_online
+from sparsesens.dictionary_online import epoch_tolerance, learn_dictionary_online, relative_change
 
 
 def _images(n=300, m=64, seed=0):
@@ -113,6 +113,12 @@ def test_stopping_rule_measures_the_fall_per_sweep_and_time_budget():
     budget = learn_dictionary_online(X, 0.1, n_atoms=16, batch_size=64, max_epochs=200,
                                      rel_tol=0, max_seconds=0.0)
     assert budget.epochs == 1 and not budget.converged
+    # what the job's log reports per epoch: the same change and the same rule
+    assert epoch_tolerance(300, 64, rel_tol) == 5 * rel_tol
+    changes = [relative_change(stopped.objective[:n]) for n in range(1, stopped.epochs + 1)]
+    assert np.isnan(changes[0]) and changes[-1] <= epoch_tolerance(300, 64, rel_tol)
+    assert all(change > 5 * rel_tol for change in changes[1:-1])
+    assert relative_change([2.0, 0.0]) == float("inf") and relative_change([0.0, 0.0]) == 0.0
 
 
 @pytest.mark.parametrize("change, message", [

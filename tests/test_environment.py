@@ -32,3 +32,21 @@ def test_every_rule_names_the_environment():
     for smk in (REPO / "workflow/rules").glob("*.smk"):
         text = smk.read_text()
         assert text.count("rule ") == text.count("conda:"), smk.name
+
+
+def test_one_version_everywhere():
+    # pyproject.toml holds it; the package reads it from its metadata, the citation file and
+    # the changelog's newest heading must say the same
+    import sparsesens
+
+    version = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["version"]
+    citation = yaml.safe_load((REPO / "CITATION.cff").read_text())
+    newest = re.search(r"^## (\S+)", (REPO / "CHANGELOG.md").read_text(), re.MULTILINE)
+    assert (sparsesens.__version__, str(citation["version"]), newest.group(1)) == (
+        version, version, version)
+
+
+def test_the_readme_names_every_preset():
+    readme = (REPO / "README.md").read_text()
+    for preset in sorted((REPO / "presets").glob("*.yaml")):
+        assert f"presets/{preset.name}" in readme, preset.name

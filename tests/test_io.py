@@ -146,7 +146,11 @@ def test_inconsistent_csr_is_detected(tmp_path):
     io.write_code_shard(path, np.eye(4), np.arange(4), np.zeros(4), np.zeros(4), {})
     with h5py.File(path, "r+") as h5:
         h5["indices"][0] = 99  # a column outside the dictionary
-    with pytest.raises(io.CorruptFileError, match="inconsistent"):
+    with pytest.raises(io.CorruptFileError, match="'indices' was changed after it was written"):
+        io.read_code_shard(path)
+    with h5py.File(path, "r+") as h5:  # its hash made to match: the CSR check must catch it
+        h5["indices"].attrs["sha256"] = io.content_sha256(h5["indices"][:])
+    with pytest.raises(io.CorruptFileError, match="CSR arrays are inconsistent"):
         io.read_code_shard(path)
 
 
@@ -199,3 +203,98 @@ def test_repair_removes_only_damaged_outputs(tmp_path, capsys):
     assert f"removed damaged {damaged}" in capsys.readouterr().out
     with pytest.raises(SystemExit):
         repair.main([str(tmp_path / "absent")])
+
+
+def _overwrite_in_place(path, name):
+    """Replace a third of dataset ``name`` by other values of the same dtype, in place: the
+    file keeps its size and looks as complete as before."""
+    import h5py
+
+    with h5py.File(path, "r+") as h5:
+        data = h5[name][:]
+        third = max(1, data.size // 3)
+        flat = data.reshape(-1).copy()
+        flat[:third] = flat[:third][::-1] + 1
+        h5[name][...] = flat.reshape(data.shape)
+
+
+def _write_each_kind(root):
+    """One file of each kind the workflow writes, with the reader that checks it."""
+    rng = np.random.default_rng(0)
+    files = {
+        "data/mnist.h5": (lambda p: io.write_mnist_h5(
+            p, {"train": (rng.random((6, 4), dtype=np.float32), np.arange(6))}, {"source": "t"}),
+            lambda p: io.read_split(p, "train"), "train/x"),
+        "dictionaries/lam_0.3.h5": (lambda p: io.write_dictionary(
+            p, rng.standard_normal((4, 5)), np.ones(3), {"lam": 0.3}),
+            io.read_dictionary, "loss"),
+        "codes/lam_0.3/train_0.h5": (lambda p: io.write_code_shard(
+            p, np.eye(6) * 2.0, np.arange(6), np.zeros(6), np.zeros(6), {}),
+            io.read_code_shard, "data"),
+        "sensitivity/perturbations.h5": (lambda p: io.write_arrays(
+            p, {"dx/noise": rng.standard_normal((5, 4)), "image_index": np.arange(5)}),
+            lambda p: io.read_arrays(p, ["dx/noise", "image_index"]), "dx/noise"),
+        "random/features.h5": (lambda p: io.write_arrays(
+            p, {"train": rng.random((6, 3), dtype=np.float32)}),
+            lambda p: io.read_arrays(p, ["train"]), "train"),
+    }
+    for relative, (write, _, _) in files.items():
+        (root / relative).parent.mkdir(parents=True, exist_ok=True)
+        write(root / relative)
+    return files
+
+
+def test_a_same_size_overwrite_of_any_kind_of_file_is_refused_by_name(tmp_path):
+    for relative, (_, read, dataset) in _write_each_kind(tmp_path).items():
+        path = tmp_path / relative
+        read(path)  # intact
+        io.verify_file(path)
+        size = path.stat().st_size
+        _overwrite_in_place(path, dataset)
+        assert path.stat().st_size == size
+        with pytest.raises(io.CorruptFileError, match="changed after it was written") as caught:
+            read(path)
+        assert str(path) in str(caught.value) and repr(dataset) in str(caught.value)
+        assert "make repair" in str(caught.value)
+
+
+def test_repair_removes_every_kind_of_damaged_file_and_keeps_the_rest(tmp_path, capsys):
+    from sparsesens import repair
+
+    files = _write_each_kind(tmp_path)
+    damaged = ["data/mnist.h5", "codes/lam_0.3/train_0.h5", "random/features.h5"]
+    for relative in damaged:
+        _overwrite_in_place(tmp_path / relative, files[relative][2])
+    (tmp_path / "sensitivity/.perturbations.abc.tmp.h5").write_bytes(b"a job cut off")
+    assert repair.main([str(tmp_path)]) == 0
+    said = capsys.readouterr().out
+    for relative, (_, read, _) in files.items():
+        path = tmp_path / relative
+        if relative in damaged:
+            assert not path.exists() and f"removed damaged {path}" in said
+        else:
+            read(path)
+    assert f"{len(damaged)} damaged file(s) removed" in said
+    assert (tmp_path / "sensitivity/.perturbations.abc.tmp.h5").exists()
+
+
+def test_a_dataset_without_a_content_hash_is_refused(tmp_path):
+    import h5py
+
+    path = tmp_path / "other.h5"
+    with h5py.File(path, "w") as h5:
+        h5.create_dataset("x", data=np.arange(3))
+    with pytest.raises(io.CorruptFileError, match="'x' has no content hash"):
+        io.read_arrays(path, ["x"])
+
+
+def test_a_changed_learner_state_means_a_fresh_start(tmp_path):
+    from types import SimpleNamespace
+
+    path = tmp_path / "state.h5"
+    io.write_learner_state(path, SimpleNamespace(D=np.eye(3), epoch=4), "run-a")
+    fields, _ = io.read_learner_state(path, "run-a")
+    assert fields["epoch"] == 4
+    _overwrite_in_place(path, "D")
+    fields, why = io.read_learner_state(path, "run-a")
+    assert fields is None and "changed after it was written" in why

@@ -34,6 +34,10 @@ def test_a_job_log_names_the_machine_and_keeps_warnings_and_tracebacks(tmp_path)
     text = "\n".join(lines)
     assert "a warning worth keeping" in text
     assert "Traceback" in text and "RuntimeError: the job failed here" in text
+    # the log ends with one line that says what failed; the console gets that line alone
+    assert lines[-1].endswith(f"failed: RuntimeError: the job failed here (traceback in {log})")
+    assert "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines()[-1] == lines[-1]
 
 
 def test_without_a_file_the_logger_writes_to_stderr_only(capsys, monkeypatch):

@@ -5,4 +5,9 @@ The science lives here as plain functions (arrays in, arrays out); only ``sparse
 Snakemake workflow in ``workflow/`` is thin glue around it.
 """
 
-__version__ = "0.1.0"
+from importlib.metadata import PackageNotFoundError, version
+
+try:  # one version, pyproject.toml's, read from the installed package's metadata
+    __version__ = version("sparsesens")
+except PackageNotFoundError:  # run from a source tree that was never installed
+    __version__ = "unknown"

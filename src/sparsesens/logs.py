@@ -98,7 +98,17 @@ def job_logger(log_path: str | os.PathLike | None, name: str) -> logging.Logger:
     warnings_logger.propagate = False
 
     def log_uncaught(kind, error, traceback):
-        logger.error("uncaught %s", kind.__name__, exc_info=(kind, error, traceback))
+        # the traceback goes to the log file; the console and the log's last line get one
+        # line that says what failed (the error messages say what to do)
+        summary = f"failed: {kind.__name__}: {error}"
+        files = [handler for handler in handlers if isinstance(handler, logging.FileHandler)]
+        if files:
+            summary += f" (traceback in {log_path})"
+        for handler in files or handlers:
+            handler.handle(logger.makeRecord(logger.name, logging.ERROR, __file__, 0,
+                                             "uncaught %s", (kind.__name__,),
+                                             (kind, error, traceback)))
+        logger.error("%s", summary)
 
     sys.excepthook = log_uncaught
     logger.info("%s%s", MACHINE_PREFIX, machine_line())

@@ -1,6 +1,6 @@
-"""`make repair` (``python -m sparsesens.repair RESULTS_ROOT``): delete the dictionaries and
-code shards of a results root that cannot be read back intact, so that the next
-``snakemake`` run rebuilds them.
+"""`make repair` (``python -m sparsesens.repair RESULTS_ROOT``): delete the HDF5 files of a
+results root (the data set, dictionaries, code shards, perturbations, features, learner
+states) that cannot be read back intact, so that the next ``snakemake`` run rebuilds them.
 
 A file damaged after it was written (a full disk, a copy cut short) still looks finished
 to Snakemake. The workflow never deletes anything while it plans (a dry run, a lint or a
@@ -18,14 +18,17 @@ from sparsesens.io import remove_if_corrupt
 
 
 def remove_damaged(root: str | Path) -> list[tuple[Path, str]]:
-    """Check every dictionary and code shard under ``root``; delete the damaged ones.
+    """Check every HDF5 file under ``root``; delete the damaged ones.
+
+    Files of other results roots nested below ``root`` (a preset's ``results/quick`` under
+    ``results``) are checked too: each is read on its own terms. Temporary files of a job
+    cut off (names starting with a dot) are left to Snakemake.
 
     Returns:
         (path, why) of each file removed.
     """
     root = Path(root)
-    candidates = [*sorted(root.glob("dictionaries/lam_*.h5")),
-                  *sorted(root.glob("codes/lam_*/*.h5"))]
+    candidates = sorted(path for path in root.rglob("*.h5") if not path.name.startswith("."))
     removed = []
     for path in candidates:
         why = remove_if_corrupt(path)

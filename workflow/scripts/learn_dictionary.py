@@ -7,7 +7,7 @@ import time
 from sparsesens import io
 from sparsesens.checkpoint import Checkpoint, fingerprint
 from sparsesens.dictionary import learn_dictionary, max_coherence
-from sparsesens.dictionary_online import learn_dictionary_online
+from sparsesens.dictionary_online import epoch_tolerance, learn_dictionary_online, relative_change
 from sparsesens.job import Job
 
 sm = snakemake  # noqa: F821
@@ -28,20 +28,29 @@ if method == "online":
              len(X), device, online["max_epochs"],
              f"the dictionary of lam={start_attrs['start_lam']:g}, "
              f"mu={start_attrs['start_orthogonality']:g}" if start_attrs else "the seeded draw")
+    rule = epoch_tolerance(len(X), online["batch_size"], online["rel_tol"])
+
+    def report_epoch(epoch, value, seconds):
+        curve_so_far.append(value)
+        log.info("epoch %4d  objective per image %.6g  change %.1e per epoch (stops at %.1e; "
+                 "%d epochs to the cap)  (%.0f s)", epoch, value, relative_change(curve_so_far),
+                 rule, online["max_epochs"] - epoch, seconds)
+
     checkpoint = Checkpoint(
         sm.params.state, fingerprint(settings=opts, lam=lam, seed=sm.params.seed,
                                      code=sm.params.code, images=io.array_sha256(X),
                                      start=start_attrs.get("start_sha256")),
         sm.config["dictionary"]["online"]["checkpoint_minutes"], log)
+    resume = checkpoint.resume()
+    curve_so_far = [] if resume is None else list(resume.objective)
     result = learn_dictionary_online(
         X, lam, n_atoms=opts["n_atoms"], batch_size=online["batch_size"],
         code_steps=online["code_steps"], polish_rounds=online["polish_rounds"],
         max_epochs=online["max_epochs"],
         rel_tol=online["rel_tol"], seed=sm.params.seed,
         orthogonality=opts["orthogonality"], initial=initial, device=device,
-        resume=checkpoint.resume(), on_state=checkpoint,
-        progress=lambda e, f, s: log.info("epoch %4d  objective per image %.6g  (%.0f s)",
-                                          e, f, s),
+        resume=resume, on_state=checkpoint,
+        progress=report_epoch,
         on_resample=lambda e, n: log.warning("epoch %d: %d unused atoms resampled", e, n))
     curve = result.objective
     attrs = {"epochs": result.epochs, "n_resampled": result.n_resampled,
