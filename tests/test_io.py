@@ -298,3 +298,16 @@ def test_a_changed_learner_state_means_a_fresh_start(tmp_path):
     _overwrite_in_place(path, "D")
     fields, why = io.read_learner_state(path, "run-a")
     assert fields is None and "changed after it was written" in why
+
+
+def test_a_results_root_that_cannot_be_written_is_named(tmp_path):
+    import os
+
+    assert io.unwritable_reason(tmp_path / "new/deeper") is None
+    assert not (tmp_path / "new").exists()  # nothing created
+    (tmp_path / "file").write_text("")
+    assert "is a file" in io.unwritable_reason(tmp_path / "file/results")
+    if os.geteuid() != 0:  # root may write anywhere
+        locked = tmp_path / "locked"
+        locked.mkdir(mode=0o500)
+        assert "not writable" in io.unwritable_reason(locked / "results")

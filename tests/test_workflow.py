@@ -49,6 +49,7 @@ def test_lists_and_sections_can_be_overridden_on_the_command_line(workdir):
     ("shard_size: 100", "shard_size"),          # unknown top-level key
     ("codes: {shard_size: many}", "codes.shard_size"),
     ("device: tpu", "device"),
+    ("results: config.yaml/out", "results"),  # a file where the results root would go
 ])
 def test_bad_config_is_refused_before_any_job(workdir, bad, key):
     (workdir / "bad.yaml").write_text(bad + "\n")
@@ -400,6 +401,10 @@ def check_reruns(workdir, snakefile, smoke):
                     "sensitivity: {finite_eps: [1.0e-4, 1.0e-2, 0.1, 0.3, 1.0, 3.0, 5.0]}\n")
     assert jobs["finite_sensitivity"] == 2, jobs
     assert {"encode", "code_sensitivity", "evaluate", "draw_perturbations"}.isdisjoint(jobs), jobs
+    # params name only the keys a rule reads: the RIP's sample re-runs no Eq. 5 check
+    jobs, _ = _plan(workdir, snakefile, smoke, "analysis: {rip_images: 150}\n")
+    assert jobs["rip"] == 3, jobs  # two lambdas and the remedy's mu = 0.01
+    assert {"eq5_check", "analyse_digit", "encode"}.isdisjoint(jobs), jobs
     # comments and docstrings of every module change no behaviour
     package = workdir / "src/sparsesens"
     for module in package.rglob("*.py"):
@@ -414,6 +419,7 @@ def check_reruns(workdir, snakefile, smoke):
     assert {"learn_dictionary", "train_mlp", "random_features"}.isdisjoint(jobs), jobs
     (package / "lasso/homotopy.py").write_text(solver)
     # an edit of the logistic fit re-runs the evaluation and what reads it, nothing upstream
+    fit = (package / "classify.py").read_text()
     _edit_body(package / "classify.py", "Multinomial logistic regression by full-batch")
     jobs, _ = _plan(workdir, snakefile, smoke)
     assert jobs["evaluate"] == 6, jobs
@@ -429,6 +435,24 @@ def check_reruns(workdir, snakefile, smoke):
     assert repaired.returncode == 0 and "removed damaged" in repaired.stdout, repaired.stderr
     assert not shard.exists()
     assert _plan(workdir, snakefile, smoke)[0]["encode"] == 1
+    (package / "classify.py").write_text(fit)
+    # a shard overwritten in place at the same size (a third of its codes changed) is
+    # refused by name on the next run; `make repair`, then a run, give the claims of before
+    claims = (workdir / "results/smoke/claims.tsv").read_bytes()
+    overwritten = Path("results/smoke/codes/lam_3.0/train_0.h5")
+    with h5py.File(workdir / overwritten, "r+") as h5:
+        third = len(h5["data"]) // 3
+        h5["data"][:third] = h5["data"][:third] + 1.0
+    refused = run_snakemake(workdir, "--cores", "2", "--configfile", smoke, snakefile=snakefile)
+    said = refused.stdout + refused.stderr
+    assert refused.returncode != 0
+    assert f"{overwritten}: dataset 'data' was changed after it was written" in said, said[-3000:]
+    repaired = subprocess.run([sys.executable, "-m", "sparsesens.repair", "results/smoke"],
+                              cwd=workdir, capture_output=True, text=True)
+    assert f"removed damaged {overwritten}" in repaired.stdout, repaired.stdout
+    again = run_snakemake(workdir, "--cores", "2", "--configfile", smoke, snakefile=snakefile)
+    assert again.returncode == 0, (again.stdout + again.stderr)[-3000:]
+    assert (workdir / "results/smoke/claims.tsv").read_bytes() == claims
 
 
 def check_kill_and_resume(workdir, snakefile, smoke):

@@ -88,6 +88,20 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
             tmp.unlink()
 
 
+def unwritable_reason(folder: str | os.PathLike) -> str | None:
+    """Why files could not be written under ``folder`` (created if need be), or None.
+
+    Nothing is created: the nearest existing folder on the way up must be a writable folder.
+    """
+    folder = Path(folder).absolute()
+    existing = next(path for path in (folder, *folder.parents) if path.exists())
+    if not existing.is_dir():
+        return f"{existing} is a file, not a folder"
+    if not os.access(existing, os.W_OK | os.X_OK):
+        return f"{existing} is not writable by this user"
+    return None
+
+
 def file_sha256(path: str | os.PathLike) -> str:
     """SHA-256 of a file's bytes, as 64 hex digits."""
     digest = hashlib.sha256()

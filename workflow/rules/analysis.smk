@@ -60,7 +60,7 @@ rule eq5_check:
     params:
         code=code_version("eq5_check.py"),
         lam=config["analysis"]["lam"],
-        analysis=config["analysis"],
+        analysis=settings.pick(config, "analysis", "eq5_images", "eq5_pairs_per_image", "eq5_eps"),
         codes=settings.result_settings(config, "codes", "shard_size"),
         seed=settings.stage_seed(config, "eq5_pairs"),
         device=config["device"],

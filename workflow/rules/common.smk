@@ -20,6 +20,11 @@ def _check_config():
     except WorkflowError:
         schema_ok = False
     problems = settings.config_errors(config, yaml.safe_load(SCHEMA.read_text()))
+    if isinstance(config.get("results"), str):
+        unwritable = ssio.unwritable_reason(config["results"])
+        if unwritable:
+            problems.append(f"`results` ({config['results']!r}) cannot hold the outputs: "
+                            f"{unwritable}")
     if problems or not schema_ok:
         raise WorkflowError("invalid configuration:\n  " + "\n  ".join(problems))
 
