@@ -59,7 +59,7 @@ def _markdown(frame: pd.DataFrame) -> str:
 def summary(claims: pd.DataFrame, rules: pd.DataFrame) -> str:
     """The claims table and the per-rule wall times, in Markdown."""
     shown = claims[["id", "where", "paper_value", "our_value", "status"]].copy()
-    shown["our_value"] = shown["our_value"].str.slice(0, 90)
+    shown["our_value"] = shown["our_value"].map(_shorten)
     rules = rules.assign(total_seconds=rules["total_seconds"].round(0).astype(int),
                          max_seconds=rules["max_seconds"].round(0).astype(int),
                          max_rss_mib=rules["max_rss_mib"].round(0).astype(int))
@@ -69,16 +69,26 @@ def summary(claims: pd.DataFrame, rules: pd.DataFrame) -> str:
             + _markdown(rules[["rule", "jobs", "total_seconds", "max_seconds", "max_rss_mib"]]))
 
 
+def _shorten(value: str, width: int = 90) -> str:
+    """``value`` cut to at most ``width`` characters at a boundary between its parts (they
+    are separated by "; "), never inside a number, with "; ..." saying that some are left."""
+    value = str(value)
+    if len(value) <= width:
+        return value
+    cut = value.rfind("; ", 0, width - len("; ..."))
+    return (value[:cut] if cut > 0 else value[:width - len("; ...")]) + "; ..."
+
+
 def beside(claims: pd.DataFrame, other: pd.DataFrame, names: tuple[str, str]) -> str:
     """Two runs' claims tables as one Markdown table, joined on the claim's id: the paper's
-    value, then each run's value (cut to 90 characters) and status; a claim that one run
+    value, then each run's value (:func:`_shorten`) and status; a claim that one run
     lacks reads "-" there."""
     about = pd.concat([claims, other])[["id", "where", "paper_value"]].drop_duplicates("id")
     columns = ["id", "our_value", "status"]
     values = claims[columns].merge(other[columns], on="id", how="outer", suffixes=("_a", "_b"))
     joined = about.merge(values, on="id", how="left").fillna("-")
     for column in ("our_value_a", "our_value_b"):
-        joined[column] = joined[column].str.slice(0, 90)
+        joined[column] = joined[column].map(_shorten)
     both = ((joined["status_a"] == "PASS") & (joined["status_b"] == "PASS")).sum()
     # each run's status column sits beside its value, both headed "status"
     joined.columns = ["claim", "where", "paper", names[0], "status", names[1], "status"]

@@ -202,8 +202,14 @@ def test_keep_reference_keeps_a_whole_run_and_a_remedy_run(smoke_run, tmp_path):
     assert table[2] == "| claim | where | paper | this | status | other | status |"
     first = claims.iloc[0]
     assert table[4] == (f"| {first['id']} | {first['where']} | {first['paper_value']} | "
-                        f"{first['our_value'][:90]} | {first['status']} | - | - |")
+                        f"{keep_reference._shorten(first['our_value'])} | {first['status']} "
+                        "| - | - |")
     assert len(table) == 4 + len(claims)
+    # a long value is cut between its parts, never inside a number
+    long = "; ".join(f"k={k}: 0.{k:03d} vs 0.5" for k in (1, 3, 10, 30, 100, 300, 1000))
+    assert keep_reference._shorten(long) == (
+        "k=1: 0.001 vs 0.5; k=3: 0.003 vs 0.5; k=10: 0.010 vs 0.5; k=30: 0.030 vs 0.5; ...")
+    assert keep_reference._shorten("short") == "short"
     # the remedy alone: its claims rows are the whole table's, by the same code
     written = keep_reference.keep(root, tmp_path / "remedy", remedy_only=True)
     assert "remedy_claims.tsv" in written and "claims.tsv" not in written
