@@ -187,6 +187,24 @@ def test_rules_params_leave_out_speed_knobs(config):
     assert options["batch_size"] == 123 and options["solver"] == config["codes"]["solver"]
 
 
+def test_speed_knobs_reach_scripts_as_one_namespace_param(config):
+    knobs = settings.speed_knobs(config, "codes.batch_size",
+                                 "dictionary.online.checkpoint_minutes")
+    assert knobs.codes_batch_size == config["codes"]["batch_size"]
+    assert knobs.dictionary_online_checkpoint_minutes == \
+        config["dictionary"]["online"]["checkpoint_minutes"]
+    # Snakemake leaves params that are not plain values out of its re-run decision
+    assert not isinstance(knobs, (int, float, str, list, tuple, dict, set))
+    with pytest.raises(ValueError, match="codes.shard_size"):
+        settings.speed_knobs(config, "codes.shard_size")
+
+
+def test_no_script_reads_the_config_beside_its_params():
+    scripts = Path(__file__).resolve().parents[1] / "workflow/scripts"
+    readers = [path.name for path in scripts.glob("*.py") if ".config" in path.read_text()]
+    assert readers == []
+
+
 def test_a_data_source_names_its_files_and_hashes(config):
     assert settings.data_files(config) == ({}, {})   # MNIST comes from its wheel
     fashion = settings.merge_config(config, {"data": {"source": "fashion-mnist",

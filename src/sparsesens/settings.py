@@ -12,6 +12,7 @@ import copy
 import hashlib
 import math
 from collections.abc import Mapping
+from types import SimpleNamespace
 from typing import Any
 
 import jsonschema
@@ -161,16 +162,38 @@ def dictionary_settings(config: Mapping[str, Any], mu: float) -> dict[str, Any]:
 
 
 # Keys that change only speed or memory, never a result beyond the certification
-# tolerance: rules leave them out of their params (scripts read them from the config), so
-# changing one re-runs nothing.
-SPEED_KEYS = {"codes": ("batch_size",), "random_net": ("chunk_size",),
-              "evaluation": ("knn_chunk_size",)}
+# tolerance. Rules hand them to scripts through :func:`speed_knobs`, so changing one
+# re-runs nothing, and leave them out of the params that decide re-runs.
+SPEED_KNOBS = ("codes.batch_size", "random_net.chunk_size", "evaluation.knn_chunk_size",
+               "dictionary.online.checkpoint_minutes")
+
+
+def speed_knobs(config: Mapping[str, Any], *paths: str) -> SimpleNamespace:
+    """The speed and memory knobs a rule's jobs read, as one param, for example
+    ``speed_knobs(config, "codes.batch_size")``, read by the script as
+    ``snakemake.params.speed.codes_batch_size``.
+
+    Snakemake decides re-runs from the plain values among a job's params (numbers,
+    strings, lists, dicts) and leaves other objects out; a namespace is not a plain value,
+    so the knobs are visible in the rule while changing one re-runs nothing.
+    """
+    unknown = [path for path in paths if path not in SPEED_KNOBS]
+    if unknown:
+        raise ValueError(f"not speed knobs: {unknown}; the speed knobs are {list(SPEED_KNOBS)}")
+    values = {}
+    for path in paths:
+        node = config
+        for key in path.split("."):
+            node = node[key]
+        values[path.replace(".", "_")] = node
+    return SimpleNamespace(**values)
 
 
 def result_settings(config: Mapping[str, Any], section: str, *unused: str) -> dict[str, Any]:
-    """A config section without its speed and memory knobs (:data:`SPEED_KEYS`) and without
+    """A config section without its speed and memory knobs (:data:`SPEED_KNOBS`) and without
     the keys named in ``unused`` (those the rule's jobs do not read): a rule's params."""
-    drop = {*SPEED_KEYS.get(section, ()), *unused}
+    speed = {path.removeprefix(f"{section}.") for path in SPEED_KNOBS}
+    drop = {*speed, *unused}
     return {key: value for key, value in config[section].items() if key not in drop}
 
 

@@ -62,6 +62,7 @@ rule eq5_check:
         lam=config["analysis"]["lam"],
         analysis=settings.pick(config, "analysis", "eq5_images", "eq5_pairs_per_image", "eq5_eps"),
         codes=settings.result_settings(config, "codes", "shard_size"),
+        speed=settings.speed_knobs(config, "codes.batch_size"),
         seed=settings.stage_seed(config, "eq5_pairs"),
         device=config["device"],
     threads: ALL_CORES

@@ -13,6 +13,7 @@ rule encode:
         rows=lambda w: settings.shard_ranges(config, w.split)[int(w.shard)],
         # the shard's rows name what its size decides
         settings=settings.result_settings(config, "codes", "shard_size"),
+        speed=settings.speed_knobs(config, "codes.batch_size"),
         device=config["device"],
     threads: ALL_CORES
     resources:

@@ -18,9 +18,9 @@ rule learn_dictionary:
         settings=lambda w: settings.dictionary_settings(config, mu_of(w)),
         seed=config["seed"],
         device=config["device"],
-        # the online learner's state while it runs: a rerun goes on from it (how often it is
-        # kept, dictionary.online.checkpoint_minutes, is read from the config: no result)
+        # the online learner's state while it runs: a rerun goes on from it
         state=out("checkpoints/learn_dictionary/lam_{lam}.h5"),
+        speed=settings.speed_knobs(config, "dictionary.online.checkpoint_minutes"),
     threads: ALL_CORES
     resources:
         gpu=1,

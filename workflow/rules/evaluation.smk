@@ -27,6 +27,7 @@ rule random_features:
     params:
         code=code_version("random_features.py"),
         settings=settings.result_settings(config, "random_net"),
+        speed=settings.speed_knobs(config, "random_net.chunk_size"),
         seed=settings.stage_seed(config, "random_net"),
         device=config["device"],
     threads: ALL_CORES
@@ -59,6 +60,7 @@ rule evaluate:
         representation=lambda w: "sparse" if w.rep.startswith("lam_") else w.rep,
         lam=lambda w: lam_of_tag(w.rep.removeprefix("lam_")) if w.rep.startswith("lam_") else None,
         settings=settings.result_settings(config, "evaluation"),
+        speed=settings.speed_knobs(config, "evaluation.knn_chunk_size"),
         device=config["device"],
     threads: ALL_CORES
     resources:

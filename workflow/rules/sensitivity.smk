@@ -112,6 +112,7 @@ rule finite_sensitivity:
         code=code_version("finite_sensitivity.py"),
         lam=lam_of,
         codes=settings.result_settings(config, "codes", "shard_size"),
+        speed=settings.speed_knobs(config, "codes.batch_size"),
         n_samples=config["sensitivity"]["finite_samples"],
         eps=config["sensitivity"]["finite_eps"],
         device=config["device"],

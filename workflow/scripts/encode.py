@@ -28,7 +28,7 @@ def report(n):
 
 
 start = time.perf_counter()
-options = settings.encode_options(opts, sm.config["codes"]["batch_size"])
+options = settings.encode_options(opts, sm.params.speed.codes_batch_size)
 result = encode(X, D, lam, device=device, progress=report, **options)
 seconds = time.perf_counter() - start
 active = (result.codes != 0).sum(axis=1)

@@ -35,10 +35,9 @@ def report(seed, k, nn, best):
                  time.perf_counter() - start)
 
 
-# knn_chunk_size comes from the config, not a param: it bounds memory, not results
 results = evaluate_seeds(
     train, y_train[pool], valid, y_valid, subsets, opts["weight_decays"], device=job.device,
-    max_iter=opts["logistic_max_iter"], chunk_size=sm.config["evaluation"]["knn_chunk_size"],
+    max_iter=opts["logistic_max_iter"], chunk_size=sm.params.speed.evaluation_knn_chunk_size,
     progress=report)
 fits = [row for _, sweep, _ in results.values() for row in sweep]
 short = [row for row in fits if row["max_gradient"] > GRADIENT_TOLERANCE]

@@ -40,7 +40,7 @@ if method == "online":
         sm.params.state, fingerprint(settings=opts, lam=lam, seed=sm.params.seed,
                                      code=sm.params.code, images=io.array_sha256(X),
                                      start=start_attrs.get("start_sha256")),
-        sm.config["dictionary"]["online"]["checkpoint_minutes"], log)
+        sm.params.speed.dictionary_online_checkpoint_minutes, log)
     resume = checkpoint.resume()
     curve_so_far = [] if resume is None else list(resume.objective)
     result = learn_dictionary_online(

@@ -21,7 +21,7 @@ for split in io.SPLITS:
     def report(done, split=split, n=total):
         log.info("%s: %d/%d images", split, done, n)
 
-    features[split] = random_features(X, W1, W2, chunk_size=sm.config["random_net"]["chunk_size"],
+    features[split] = random_features(X, W1, W2, chunk_size=sm.params.speed.random_net_chunk_size,
                                       device=device, progress=report)
 log.info("width %d on %s: %.1f s", opts["width"], device, time.perf_counter() - start)
 io.write_arrays(sm.output.h5, features,
