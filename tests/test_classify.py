@@ -124,8 +124,9 @@ def test_rms_scale_gives_unit_mean_square_norm():
 def test_evaluation_rows_have_the_table_columns():
     rows = classify.evaluation_rows(
         "sparse", 0.3, 2, {"euclidean": {1: 0.5}, "cosine": {1: 0.6}},
-        [{"k": 1, "weight_decay": 0.01, "train_acc": 1.0, "test_acc": 0.7}])
+        [{"k": 1, "weight_decay": 0.01, "train_acc": 1.0, "test_acc": 0.7}], mu=1e-3)
     assert [tuple(row) for row in rows] == [classify.TABLE_COLUMNS] * 3
+    assert {(row["lam"], row["mu"], row["seed"]) for row in rows} == {(0.3, 1e-3, 2)}
     assert [row["classifier"] for row in rows] == ["knn_euclidean", "knn_cosine", "logistic"]
 
 

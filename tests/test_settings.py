@@ -73,9 +73,9 @@ def test_bad_values_name_the_key(config, mutate, key, words):
 
 def test_derived_values(config):
     assert settings.lambda_tag(3.0) == "3.0" and settings.lambda_tag(0.03) == "0.03"
-    assert settings.config_dictionary(config, "0.3") == (0.3, 0.0)
+    assert settings.dictionary_record(config, "0.3") == settings.DictionaryRecord(0.3, 0.0)
     with pytest.raises(ValueError, match="dictionaries: 0.03, 0.1"):
-        settings.config_dictionary(config, "0.5")
+        settings.dictionary_record(config, "0.5")
     assert settings.dictionary_max_iter(config, 0.03) == 40000
     assert settings.dictionary_max_iter(config, 0.3) == config["dictionary"]["max_iter"]
     config["data"]["subset"]["valid"] = 2500
@@ -109,15 +109,18 @@ def test_each_penalty_of_the_remedy_is_one_more_dictionary_at_the_analysis_lambd
     assert settings.remedy_tags(config) == ["0.3", "0.3_mu1e-05", "0.3_mu0.001"]
     assert settings.dictionary_tags(config) == ["0.03", "0.1", "0.3", "0.9", "3.0",
                                                 "0.3_mu1e-05", "0.3_mu0.001"]
-    assert settings.config_dictionary(config, "0.3_mu0.001") == (0.3, 1e-3)
-    assert settings.config_dictionary(config, "0.9") == (0.9, 0.0)
+    records = settings.dictionary_records(config)
+    assert list(records) == settings.dictionary_tags(config)
+    assert all(tag == record.tag for tag, record in records.items())
+    assert records["0.3_mu0.001"] == settings.DictionaryRecord(0.3, 1e-3)
+    assert settings.dictionary_record(config, "0.9").mu == 0.0
     with pytest.raises(ValueError, match="'0.9_mu0.001' is not configured"):
-        settings.config_dictionary(config, "0.9_mu0.001")  # only at the analysis lambda
-    assert settings.dictionary_settings(config, 1e-3)["orthogonality"] == 1e-3
+        settings.dictionary_record(config, "0.9_mu0.001")  # only at the analysis lambda
+    assert settings.dictionary_settings(config, 0.3, 1e-3)["orthogonality"] == 1e-3
     # the paper's dictionaries do not depend on the grid: adding a mu re-runs none of them
-    before = settings.dictionary_settings(config, 0.0)
+    before = settings.dictionary_settings(config, 0.3, 0.0)
     config["dictionary"]["orthogonality"].append(0.1)
-    assert settings.dictionary_settings(config, 0.0) == before
+    assert settings.dictionary_settings(config, 0.3, 0.0) == before
 
 
 def test_continuation_chains_each_lambda_to_the_next_larger_and_each_penalty_to_the_next(
@@ -145,20 +148,23 @@ def test_a_bad_remedy_grid_is_refused(config, weights, words):
 
 
 def test_dictionary_settings_name_only_what_the_chosen_learner_reads(config):
-    online = copy.deepcopy(settings.dictionary_settings(config, 0.0))
+    online = copy.deepcopy(settings.dictionary_settings(config, 0.3, 0.0))
     learner = {key: value for key, value in config["dictionary"]["online"].items()
                if key != "checkpoint_minutes"}
     assert online == {"method": "online", "n_atoms": 784, "orthogonality": 0.0,
                       "online": learner}
     config["dictionary"]["lr_codes"] = 0.5  # a key of the paper's learner
     config["dictionary"]["online"]["checkpoint_minutes"] = 1  # how often its state is kept
-    assert settings.dictionary_settings(config, 0.0) == online
+    assert settings.dictionary_settings(config, 0.3, 0.0) == online
     config["dictionary"]["method"] = "paper"
-    paper = copy.deepcopy(settings.dictionary_settings(config, 0.0))
+    paper = copy.deepcopy(settings.dictionary_settings(config, 0.3, 0.0))
     assert "online" not in paper and paper["lr_codes"] == 0.5 and paper["window"] == 200
+    # the paper's learner also reads its iteration cap at the dictionary's lambda
+    assert paper["max_iter"] == config["dictionary"]["max_iter"]
+    assert settings.dictionary_settings(config, 0.03, 0.0)["max_iter"] == 40000
     assert paper["orthogonality"] == 0.0  # both learners read the remedy
     config["dictionary"]["online"]["code_steps"] += 1  # a key of the online learner
-    assert settings.dictionary_settings(config, 0.0) == paper
+    assert settings.dictionary_settings(config, 0.3, 0.0) == paper
 
 
 def test_an_unknown_learner_is_refused(config):

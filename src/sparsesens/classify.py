@@ -310,7 +310,8 @@ def evaluate_seeds(train: np.ndarray, train_labels: np.ndarray, test: np.ndarray
 
 def evaluation_rows(representation: str, lam: float | None, seed: int,
                     nn_accuracy: Mapping[str, Mapping[int, float]],
-                    logistic: Sequence[Mapping[str, float]]) -> list[dict]:
+                    logistic: Sequence[Mapping[str, float]], mu: float | None = None
+                    ) -> list[dict]:
     """Tidy rows in the evaluation table's columns (see :data:`TABLE_COLUMNS`).
 
     Args:
@@ -319,8 +320,10 @@ def evaluation_rows(representation: str, lam: float | None, seed: int,
         seed: the labelled-subset seed.
         nn_accuracy: metric -> k -> test accuracy.
         logistic: dicts with k, weight_decay, train_acc, test_acc (the chosen decays).
+        mu: the overlap penalty of the sparse code's dictionary (0 for the paper's), None
+            otherwise.
     """
-    base = {"representation": representation, "lam": lam, "seed": seed}
+    base = {"representation": representation, "lam": lam, "mu": mu, "seed": seed}
     rows = [{**base, "classifier": f"knn_{metric}", "k": k, "weight_decay": None,
              "train_acc": None, "test_acc": acc}
             for metric, by_k in nn_accuracy.items() for k, acc in by_k.items()]
@@ -328,7 +331,7 @@ def evaluation_rows(representation: str, lam: float | None, seed: int,
     return [{col: row[col] for col in TABLE_COLUMNS} for row in rows]
 
 
-TABLE_COLUMNS = ("representation", "lam", "classifier", "k", "seed", "weight_decay",
+TABLE_COLUMNS = ("representation", "lam", "mu", "classifier", "k", "seed", "weight_decay",
                  "train_acc", "test_acc")
 
 

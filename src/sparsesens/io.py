@@ -416,6 +416,13 @@ def read_code_shard(path: str | os.PathLike, dense: bool = True) -> dict:
     return out
 
 
+def read_attrs(path: str | os.PathLike) -> dict:
+    """The attributes of an HDF5 file written here, without reading (or checking) its
+    arrays: what a script reads to tell files apart before it reads them."""
+    with _open_checked(path, []) as h5:
+        return dict(h5.attrs)
+
+
 def read_split_codes(paths: Sequence[str | os.PathLike],
                      dictionary_sha256: str | None = None) -> dict:
     """Join the shards of one split: codes (CSR) in image order and their certificates.

@@ -78,6 +78,16 @@ class Job:
         self.log.info("wrote %s", path)
 
 
+def of_dictionary(table: pd.DataFrame, attrs: dict[str, Any]) -> pd.DataFrame:
+    """``table`` with the lambda and overlap penalty of the dictionary it was computed from
+    (``attrs``, the dictionary file's attributes) as its first columns ``lam`` and ``mu``, so
+    that a table gathering several such tables reads which dictionary a row is from."""
+    labelled = table.copy()
+    labelled.insert(0, "mu", float(attrs.get("orthogonality", 0.0)))
+    labelled.insert(0, "lam", float(attrs["lam"]))
+    return labelled
+
+
 def read_table(path: str | os.PathLike) -> pd.DataFrame:
     """A tab-separated table written by :meth:`Job.write_table`."""
     return pd.read_csv(path, sep="\t")

@@ -12,6 +12,7 @@ import copy
 import hashlib
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
@@ -101,24 +102,44 @@ def continuation_source(config: Mapping[str, Any], tag: str) -> str | None:
     section = config["dictionary"]
     if section["method"] != "online" or not section["online"].get("continuation", False):
         return None
-    lam, mu = config_dictionary(config, tag)
-    if mu > 0:
+    record = dictionary_record(config, tag)
+    if record.mu > 0:
         weights = remedy_weights(config)
-        return dictionary_tag(lam, weights[weights.index(mu) - 1])
-    larger = [float(other) for other in config["lambdas"] if float(other) > lam]
+        return dictionary_tag(record.lam, weights[weights.index(record.mu) - 1])
+    larger = [float(other) for other in config["lambdas"] if float(other) > record.lam]
     return lambda_tag(min(larger)) if larger else None
 
 
-def config_dictionary(config: Mapping[str, Any], tag: str) -> tuple[float, float]:
-    """``(lam, mu)`` of the configured dictionary named ``tag``; a clear error for any
-    other."""
-    lam = config["analysis"]["lam"]
-    named = {lambda_tag(value): (float(value), 0.0) for value in config["lambdas"]}
-    named |= {dictionary_tag(lam, mu): (float(lam), mu) for mu in remedy_weights(config)}
-    if tag not in named:
+@dataclass(frozen=True)
+class DictionaryRecord:
+    """What names one dictionary of a run: its lambda and its overlap penalty ``mu`` (0 for
+    the paper's dictionaries, > 0 for the remedy's). :attr:`tag` names it in file names
+    and in the workflow's ``{lam}`` wildcard."""
+
+    lam: float
+    mu: float = 0.0
+
+    @property
+    def tag(self) -> str:
+        return dictionary_tag(self.lam, self.mu)
+
+
+def dictionary_records(config: Mapping[str, Any]) -> dict[str, DictionaryRecord]:
+    """Every dictionary of a run, tag -> record, in :func:`dictionary_tags`' order: the
+    one table from which the workflow reads a dictionary's lambda and penalty."""
+    records = [*(DictionaryRecord(float(lam)) for lam in config["lambdas"]),
+               *(DictionaryRecord(float(config["analysis"]["lam"]), mu)
+                 for mu in remedy_weights(config) if mu > 0)]
+    return {record.tag: record for record in records}
+
+
+def dictionary_record(config: Mapping[str, Any], tag: str) -> DictionaryRecord:
+    """The record of the configured dictionary named ``tag``; a clear error for any other."""
+    records = dictionary_records(config)
+    if tag not in records:
         raise ValueError(f"dictionary {tag!r} is not configured; dictionaries: "
-                         f"{', '.join(dictionary_tags(config))}")
-    return named[tag]
+                         f"{', '.join(records)}")
+    return records[tag]
 
 
 def n_images(config: Mapping[str, Any], split: str) -> int:
@@ -146,11 +167,12 @@ _PAPER_LEARNER_KEYS = ("lr_codes", "lr_dictionary", "lr_increase", "lr_decrease"
                        "window", "dtype")
 
 
-def dictionary_settings(config: Mapping[str, Any], mu: float) -> dict[str, Any]:
-    """The ``dictionary`` keys that the configured learner reads for the dictionary of
-    penalty ``mu`` (its ``orthogonality``; its iteration cap comes from
-    :func:`dictionary_max_iter`): a change to the other learner's keys, to the other
-    penalties or to how often the online learner keeps its state re-runs nothing."""
+def dictionary_settings(config: Mapping[str, Any], lam: float, mu: float) -> dict[str, Any]:
+    """The settings of the configured learner for the dictionary of ``lam`` and penalty
+    ``mu`` (its ``orthogonality``), as :func:`sparsesens.learners.learn` takes them: the
+    ``dictionary`` keys that learner reads, and for the paper's learner its iteration cap
+    at ``lam`` (:func:`dictionary_max_iter`). A change to the other learner's keys, to the
+    other penalties or to how often the online learner keeps its state re-runs nothing."""
     section = config["dictionary"]
     keys = ("online",) if section["method"] == "online" else _PAPER_LEARNER_KEYS
     chosen = {"method": section["method"], "n_atoms": section["n_atoms"],
@@ -158,6 +180,8 @@ def dictionary_settings(config: Mapping[str, Any], mu: float) -> dict[str, Any]:
     if "online" in chosen:  # how often its state is kept changes no result
         chosen["online"] = {key: value for key, value in chosen["online"].items()
                             if key != "checkpoint_minutes"}
+    else:
+        chosen["max_iter"] = dictionary_max_iter(config, lam)
     return chosen
 
 

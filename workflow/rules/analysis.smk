@@ -116,7 +116,6 @@ rule rip_summary:
         ),
     params:
         code=code_version("rip_summary.py"),
-        lams=config["lambdas"],  # of the tables, in their order
     log:
         out("logs/rip_summary.log"),
     conda:

@@ -48,6 +48,8 @@ def _all_cores():
 ALL_CORES = _all_cores()
 ENV = "../../envs/sparsesens.yaml"
 LAMBDAS = [settings.lambda_tag(lam) for lam in config["lambdas"]]
+# every dictionary of the run, tag (the {lam} wildcard) -> its record (lambda, penalty mu)
+DICTIONARIES = settings.dictionary_records(config)
 ANALYSIS_LAM = settings.lambda_tag(config["analysis"]["lam"])
 # the remedy: one dictionary per overlap penalty mu at the analysis lambda, mu = 0's first
 REMEDY_WEIGHTS = settings.remedy_weights(config)
@@ -87,14 +89,22 @@ def out(path):
     return f"{ROOT}/{path}"
 
 
+def record_of(tag):
+    """The record of the dictionary named ``tag``; a clear error for a tag not configured."""
+    if tag not in DICTIONARIES:
+        raise WorkflowError(f"dictionary {tag!r} is not configured; dictionaries: "
+                            f"{', '.join(DICTIONARIES)}")
+    return DICTIONARIES[tag]
+
+
 def lam_of(wildcards):
     """The lambda (float) of the dictionary named by the {lam} wildcard."""
-    return lam_of_tag(wildcards.lam)
+    return record_of(wildcards.lam).lam
 
 
 def mu_of(wildcards):
     """The overlap penalty (float, 0 for the paper's) of the {lam} wildcard's dictionary."""
-    return settings.config_dictionary(config, wildcards.lam)[1]
+    return record_of(wildcards.lam).mu
 
 
 def data_source_files(wildcards):
@@ -102,10 +112,6 @@ def data_source_files(wildcards):
     if config["data"]["source"] == "mnist":
         return {"wheel": MNIST_WHEEL}
     return settings.data_files(config)[0]
-
-
-def lam_of_tag(tag):
-    return settings.config_dictionary(config, tag)[0]
 
 
 # The helpers below are called once every .smk file is read, so they name the rules'
@@ -171,6 +177,15 @@ def representation_inputs(wildcards):
         return {"features": rules.random_features.output.h5}
     lam = rep.removeprefix("lam_")
     return {"train_shards": shard_files(lam, "train"), "valid_shards": shard_files(lam, "valid")}
+
+
+def represented_dictionary(wildcards):
+    """``{"lam": ..., "mu": ...}`` of the dictionary whose codes the {rep} wildcard names
+    (empty for pixels, the MLP and the random net)."""
+    if not wildcards.rep.startswith("lam_"):
+        return {}
+    record = record_of(wildcards.rep.removeprefix("lam_"))
+    return {"lam": record.lam, "mu": record.mu}
 
 
 def evaluation_runs():

@@ -13,9 +13,7 @@ rule learn_dictionary:
     params:
         code=code_version("learn_dictionary.py"),
         lam=lam_of,
-        max_iter=lambda w: settings.dictionary_max_iter(config, lam_of(w))
-        if config["dictionary"]["method"] == "paper" else None,
-        settings=lambda w: settings.dictionary_settings(config, mu_of(w)),
+        settings=lambda w: settings.dictionary_settings(config, lam_of(w), mu_of(w)),
         seed=config["seed"],
         device=config["device"],
         # the online learner's state while it runs: a rerun goes on from it

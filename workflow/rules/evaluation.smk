@@ -58,7 +58,7 @@ rule evaluate:
     params:
         code=code_version("evaluate.py"),
         representation=lambda w: "sparse" if w.rep.startswith("lam_") else w.rep,
-        lam=lambda w: lam_of_tag(w.rep.removeprefix("lam_")) if w.rep.startswith("lam_") else None,
+        dictionary=represented_dictionary,
         settings=settings.result_settings(config, "evaluation"),
         speed=settings.speed_knobs(config, "evaluation.knn_chunk_size"),
         device=config["device"],

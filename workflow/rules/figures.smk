@@ -77,7 +77,6 @@ rule fig6:
         ),
     params:
         code=code_version("fig6.py"),
-        lams=config["lambdas"],  # of both lists of tables, in their order
     log:
         out("logs/fig6.log"),
     conda:

@@ -9,7 +9,6 @@ rule remedy_summary:
         shards=remedy_shards(),
         sensitivity=expand(rules.code_sensitivity.output.tsv, lam=REMEDY_TAGS),
         rip=expand(rules.rip.output.tsv, lam=REMEDY_TAGS),
-        # mu by mu, each with every evaluation seed (the script splits them by position)
         evaluation=[path for tag in REMEDY_TAGS
                     for path in expand(rules.evaluate.output.tsv, rep=f"lam_{tag}")],
     output:
@@ -23,8 +22,6 @@ rule remedy_summary:
         ),
     params:
         code=code_version("remedy_summary.py"),
-        lam=config["analysis"]["lam"],
-        mus=REMEDY_WEIGHTS,  # of every list of inputs, in their order
         analysis=settings.pick(config, "analysis", "digit", "top_pairs"),
     log:
         out("logs/remedy_summary.log"),

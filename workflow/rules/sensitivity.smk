@@ -139,7 +139,6 @@ rule sensitivity_summary:
         tsv=out("sensitivity/summary.tsv"),
     params:
         code=code_version("sensitivity_summary.py"),
-        lams=config["lambdas"],  # of the sparse tables, in their order
     log:
         out("logs/sensitivity_summary.log"),
     conda:

@@ -3,7 +3,7 @@
 import numpy as np
 
 from sparsesens import io
-from sparsesens.job import Job
+from sparsesens.job import Job, of_dictionary
 from sparsesens.lasso import passes_eq9
 from sparsesens.sensitivity import PERTURBATIONS, code_directional_derivative, ratio_table
 
@@ -24,4 +24,4 @@ if not certified.all():
 ratios = {kind: code_directional_derivative(D, R, samples[f"dx/{kind}"]) for kind in PERTURBATIONS}
 for kind, values in ratios.items():
     log.info("lam=%g %-10s median ratio %.4f", sm.params.lam, kind, float(np.median(values)))
-job.write_table(ratio_table(index, ratios, certified), sm.output.tsv)
+job.write_table(of_dictionary(ratio_table(index, ratios, certified), dict_attrs), sm.output.tsv)

@@ -12,7 +12,8 @@ from sparsesens.job import Job, read_table
 sm = snakemake  # noqa: F821
 job = Job(sm)
 opts = sm.params.settings
-labels = {seed: read_table(path) for seed, path in zip(opts["seeds"], sm.input.labels, strict=True)}
+# each labelled-subset table names its seed
+labels = {int(table["seed"].iloc[0]): table for table in map(read_table, sm.input.labels)}
 # every seed's labelled images (within a seed the largest subset holds all smaller ones)
 pool = np.unique(np.concatenate([table["image_index"].to_numpy() for table in labels.values()]))
 position = {image: row for row, image in enumerate(pool)}
@@ -47,10 +48,11 @@ if short:
                     "each fit's", len(short), len(fits), GRADIENT_TOLERANCE,
                     sum(row["iterations"] >= opts["logistic_max_iter"] for row in short),
                     opts["logistic_max_iter"], max(row["max_gradient"] for row in short))
-representation, lam = sm.params.representation, sm.params.lam
+representation = sm.params.representation
+lam, mu = sm.params.dictionary.get("lam"), sm.params.dictionary.get("mu")
 for (seed, (nn_accuracy, sweep, chosen)), tsv, sweep_tsv in zip(
         results.items(), sm.output.tsv, sm.output.sweep, strict=True):
-    job.write_table(pd.DataFrame(sweep).assign(representation=representation, lam=lam,
+    job.write_table(pd.DataFrame(sweep).assign(representation=representation, lam=lam, mu=mu,
                                                seed=seed), sweep_tsv)
     job.write_table(pd.DataFrame(evaluation_rows(representation, lam, seed, nn_accuracy,
-                                                 chosen)), tsv)
+                                                 chosen, mu=mu)), tsv)

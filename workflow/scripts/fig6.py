@@ -8,7 +8,8 @@ job = Job(sm)
 
 
 def by_lambda(paths):
-    return {lam: read_table(path) for lam, path in zip(sm.params.lams, paths, strict=True)}
+    """The tables of ``paths`` by the lambda of their dictionary (their column lam)."""
+    return {float(table["lam"].iloc[0]): table for table in map(read_table, paths)}
 
 
 job.write_figure(figures.sensitivity_per_lambda(by_lambda(sm.input.tables)),

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 
 from sparsesens import io, settings
-from sparsesens.job import Job
+from sparsesens.job import Job, of_dictionary
 from sparsesens.sensitivity import (
     PERTURBATIONS,
     ExactEncoder,
@@ -17,7 +17,7 @@ job = Job(sm)
 log = job.log
 device = job.device
 lam, opts, n = sm.params.lam, sm.params.codes, sm.params.n_samples
-D, _, _ = io.read_dictionary(sm.input.dictionary)
+D, _, dict_attrs = io.read_dictionary(sm.input.dictionary)
 X, _ = io.read_split(sm.input.data, "train")
 samples, _ = io.read_arrays(sm.input.perturbations, io.PERTURBATION_DATASETS)
 index = samples["image_index"][:n]
@@ -43,4 +43,4 @@ for kind in PERTURBATIONS:
 table = pd.concat(frames, ignore_index=True)
 if not table["certified"].all():
     log.warning("%d rows rest on a code that fails Eq. 9 (marked)", (~table["certified"]).sum())
-job.write_table(table, sm.output.tsv)
+job.write_table(of_dictionary(table, dict_attrs), sm.output.tsv)

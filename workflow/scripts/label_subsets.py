@@ -13,6 +13,7 @@ _, y = io.read_split(sm.input.data, "train")
 frames = []
 for k in sm.params.labels_per_class:
     index = labelled_subset(y, k, sm.params.seed)
-    frames.append(pd.DataFrame({"k": k, "image_index": index, "label": y[index]}))
+    frames.append(pd.DataFrame({"seed": sm.params.seed, "k": k, "image_index": index,
+                                "label": y[index]}))
     log.info("seed %d, %d labels per class: %d images", sm.params.seed, k, len(index))
 job.write_table(pd.concat(frames), sm.output.tsv)

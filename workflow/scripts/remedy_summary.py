@@ -1,5 +1,7 @@
 """The remedy table (one row per overlap penalty mu), the accuracy at every label count,
-and the remedy figure."""
+and the remedy figure. Each input says which dictionary it is from: the dictionaries by
+their attributes, the code shards by their dictionary's hash, the tables by their column
+mu."""
 
 import numpy as np
 import pandas as pd
@@ -10,21 +12,25 @@ from sparsesens.job import Job, read_table
 
 sm = snakemake  # noqa: F821
 job = Job(sm)
-mus, lam, opts = sm.params.mus, sm.params.lam, sm.params.analysis
+opts = sm.params.analysis
 X, _ = io.read_split(sm.input.data, "train")
-shards = np.array_split(np.asarray(sm.input.shards, dtype=object), len(mus))
-evaluations = np.array_split(np.asarray(sm.input.evaluation, dtype=object), len(mus))
+shards = {}  # dictionary hash -> its training code shards
+for path in sm.input.shards:
+    shards.setdefault(io.read_attrs(path)["dictionary_sha256"], []).append(path)
+tables = {name: pd.concat(map(read_table, getattr(sm.input, name)), ignore_index=True)
+          for name in ("sensitivity", "rip", "evaluation")}
 rows, accuracy = [], []
-for i, mu in enumerate(mus):
-    D, _, attrs = io.read_dictionary(sm.input.dictionaries[i])
-    codes = io.read_split_codes(list(shards[i]), attrs["sha256"])["codes"]
+for path in sm.input.dictionaries:
+    D, _, attrs = io.read_dictionary(path)
+    lam, mu = float(attrs["lam"]), float(attrs.get("orthogonality", 0.0))
+    of_mu = {name: table[np.isclose(table["mu"], mu)] for name, table in tables.items()}
+    codes = io.read_split_codes(shards[attrs["sha256"]], attrs["sha256"])["codes"]
     row = {"mu": mu, **remedy.dictionary_quantities(X, D, codes, lam, opts["digit"],
                                                     opts["top_pairs"])}
-    row |= remedy.sensitivity_medians(read_table(sm.input.sensitivity[i]))
-    row["rip_delta_median"] = float(read_table(sm.input.rip[i])["delta"].median())
+    row |= remedy.sensitivity_medians(of_mu["sensitivity"])
+    row["rip_delta_median"] = float(of_mu["rip"]["delta"].median())
     rows.append(row)
-    runs = pd.concat([read_table(path) for path in evaluations[i]], ignore_index=True)
-    accuracy.append(seed_summary(runs, ["classifier", "k"]).assign(mu=mu))
+    accuracy.append(seed_summary(of_mu["evaluation"], ["classifier", "k"]).assign(mu=mu))
     job.log.info("mu %g: %s", mu, ", ".join(f"{k} {v:.4g}" for k, v in row.items()))
 accuracy = pd.concat(accuracy, ignore_index=True)
 table = remedy.remedy_table(rows, accuracy)

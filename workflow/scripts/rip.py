@@ -3,7 +3,7 @@
 import pandas as pd
 
 from sparsesens import analysis, io
-from sparsesens.job import Job
+from sparsesens.job import Job, of_dictionary
 
 sm = snakemake  # noqa: F821
 job = Job(sm)
@@ -15,4 +15,4 @@ table = pd.DataFrame(analysis.restricted_isometry(D, codes[:n].toarray()))
 table.insert(0, "image_index", range(n))
 log.info("lam=%g: median s_min %.3f, s_max %.3f, delta %.3f over %d images", sm.params.lam,
          table["s_min"].median(), table["s_max"].median(), table["delta"].median(), n)
-job.write_table(table, sm.output.tsv)
+job.write_table(of_dictionary(table, dict_attrs), sm.output.tsv)

@@ -8,7 +8,7 @@ from sparsesens.job import Job, read_table
 sm = snakemake  # noqa: F821
 job = Job(sm)
 log = job.log
-tables = {lam: read_table(path) for lam, path in zip(sm.params.lams, sm.input.tables, strict=True)}
+tables = {float(table["lam"].iloc[0]): table for table in map(read_table, sm.input.tables)}
 rows = []
 for lam, table in sorted(tables.items()):
     row = {"lam": lam, "n_images": len(table), "median_active": table["n_active"].median()}

@@ -7,10 +7,12 @@ from sparsesens.sensitivity import summarise
 
 sm = snakemake  # noqa: F821
 job = Job(sm)
-tables = [("sparse", lam, path) for lam, path in zip(sm.params.lams, sm.input.sparse, strict=True)]
+# each sparse table names its dictionary's lambda (column lam); the MLP's has none
+tables = [("sparse", read_table(path)) for path in sm.input.sparse]
 rows = []
-for rep, lam, path in [*tables, ("mlp", None, sm.input.mlp)]:
-    for kind, group in read_table(path).groupby("perturbation", sort=False):
+for rep, table in [*tables, ("mlp", read_table(sm.input.mlp))]:
+    lam = float(table["lam"].iloc[0]) if rep == "sparse" else None
+    for kind, group in table.groupby("perturbation", sort=False):
         rows.append({"representation": rep, "lam": lam, "perturbation": kind,
                      **summarise(group["ratio"].to_numpy())})
 summary = pd.DataFrame(rows)
