@@ -102,6 +102,20 @@ def test_a_fit_says_how_it_ended():
     assert sweep[0]["iterations"] <= 2 and sweep[0]["max_gradient"] > 1e-4
 
 
+def test_a_float32_fit_over_many_images_still_reaches_the_tolerance():
+    # a float32 loss over 20,000 images stops changing ~1e-5 above the optimum's gradient;
+    # the loss summed in float64 (and a float64 finish where needed) reaches 1e-6
+    rng = np.random.default_rng(9)
+    X = rng.standard_normal((20_000, 40)).astype(np.float32)
+    y = rng.integers(0, 10, 20_000)
+    X[np.arange(20_000), y] += 1.0
+    for decay in (1e-2, 1e-4):
+        fit = classify.fit_logistic(X, y, decay)
+        exact = classify.fit_logistic(X, y, decay, dtype=torch.float64, tolerance=1e-9)
+        assert fit.max_gradient <= classify.GRADIENT_TOLERANCE, (decay, fit.max_gradient)
+        np.testing.assert_allclose(fit.W.double().numpy(), exact.W.numpy(), atol=1e-4)
+
+
 def test_random_features_are_seeded_chunked_relu_layers():
     X = np.random.default_rng(6).random((37, 12)).astype(np.float32)
     W1, W2 = classify.random_net_weights(12, 30, seed=7)
