@@ -141,6 +141,38 @@ def test_smoke_preset_end_to_end(smoke_run):
     assert "Nothing to be done" in again.stdout + again.stderr
 
 
+@pytest.mark.slow
+def test_sparsesens_encode_turns_pngs_into_a_runs_certified_codes(smoke_run, tmp_path):
+    import matplotlib.image
+
+    root = smoke_run[0] / "results/smoke"
+    X, _ = io.read_split(root / "data/mnist.h5", "valid")
+    with h5py.File(root / "data/mnist.h5", "r") as h5:
+        pixels = X[:6].astype(np.float64) / h5.attrs["scale_factor"]  # back to [0, 1)
+    folder = tmp_path / "digits"
+    folder.mkdir()
+    for i, image in enumerate(pixels):
+        matplotlib.image.imsave(folder / f"{i}.png", image.reshape(28, 28), cmap="gray",
+                                vmin=0, vmax=1)
+    np.save(tmp_path / "digits.npy", pixels)
+    command = [str(Path(sys.executable).with_name("sparsesens")), "encode",
+               str(root / "dictionaries/lam_0.3.h5")]
+    for images, out in ((folder, "png.h5"), (tmp_path / "digits.npy", "npy.h5")):
+        done = subprocess.run([*command, str(images), "-o", str(tmp_path / out)],
+                              capture_output=True, text=True, timeout=300, check=False)
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert "0 failing Eq. 9" in done.stderr
+    # the array's codes are the run's own codes of those images (its pixel factor applied)
+    run = io.read_code_shard(root / "codes/lam_0.3/valid_0.h5")["codes"][:6]
+    np.testing.assert_allclose(io.read_code_shard(tmp_path / "npy.h5")["codes"], run,
+                               atol=1e-5)
+    # the PNGs hold 8-bit pixels: certified codes of nearly the same images
+    png = io.read_code_shard(tmp_path / "png.h5")
+    assert png["attrs"]["n_failed"] == 0 and png["attrs"]["lam"] == 0.3
+    assert json.loads(png["attrs"]["names"]) == [f"{i}.png" for i in range(6)]
+    assert np.abs(png["codes"] - run).max() < 0.05 * np.abs(run).max()
+
+
 def check_remedy(root):
     """The remedy's dictionary (mu = 0.01 at lambda 0.3) is learnt with its penalty, and
     its table, figure and claims rows are there."""
