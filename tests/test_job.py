@@ -44,6 +44,21 @@ def test_a_rule_with_a_device_gets_it_with_its_threads(tmp_path):
         Job(stand_in(tmp_path, device="gpu"))
 
 
+def test_a_rule_asking_for_a_gpu_says_when_it_runs_on_the_cpu(tmp_path):
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("a GPU is visible here: the job runs on it")
+    before = torch.get_num_threads()
+    try:
+        sm = stand_in(tmp_path, threads=1, device="auto")
+        sm.resources = SimpleNamespace(gpu=1)
+        Job(sm)
+    finally:
+        torch.set_num_threads(before)
+    assert "asked for a GPU but runs on the CPU" in (tmp_path / "logs/job.log").read_text()
+
+
 def test_tables_figures_and_json_are_written_whole(tmp_path):
     job = Job(stand_in(tmp_path))
     frame = pd.DataFrame({"lam": [0.3, 0.9], "median": [0.37, 0.21]})

@@ -49,11 +49,16 @@ class Job:
         """The configured device (``params.device``), torch limited to the job's threads."""
         import torch
 
-        from sparsesens.device import resolve_device
+        from sparsesens.device import cpu_fallback_note, resolve_device
 
         # torch would otherwise take every core of the node, beyond the job's share
         torch.set_num_threads(self.threads)
-        return resolve_device(self.sm.params.device)
+        device = resolve_device(self.sm.params.device)
+        note = cpu_fallback_note(self.sm.params.device, device,
+                                 int(getattr(getattr(self.sm, "resources", None), "gpu", 0)))
+        if note:
+            self.log.info("%s", note)
+        return device
 
     def write_table(self, frame: pd.DataFrame, path: str | os.PathLike,
                     float_format: str | None = None) -> None:
