@@ -81,7 +81,8 @@ def test_smoke_preset_on_a_real_slurm_cluster(workdir):
     done = run_snakemake(workdir, "--profile", str(REPO / "profiles/slurm-cpu"), "--jobs", "2",
                          "--slurm-no-account", "--slurm-init-seconds-before-status-checks", "2",
                          # this one-machine cluster has sacct but no accounting database
-                         "--slurm-status-command", "squeue", "--slurm-keep-successful-logs", "--seconds-between-status-checks", "2",
+                         "--slurm-status-command", "squeue", "--slurm-keep-successful-logs",
+                         "--seconds-between-status-checks", "2",
                          "--set-threads", *threads,
                          "--configfile", smoke, timeout=1800)
     assert done.returncode == 0, (done.stdout + done.stderr)[-4000:]
