@@ -34,7 +34,10 @@ import numpy as np
 import pandas as pd
 
 from sparsesens import analysis, claims, io, paper, settings
-from sparsesens import candidates as candidates_io
+
+# running a study's candidate configurations is the studies' business, not the package's
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import candidates as candidates_io  # noqa: E402  (studies/candidates.py)
 
 REPO = Path(__file__).resolve().parents[1]
 PRESETS = candidates_io.PRESETS

@@ -1,4 +1,4 @@
-"""The fidelity and remedy studies (studies/fidelity.py, remedy.py): their candidates, and
+"""The fidelity study (studies/fidelity.py, with studies/candidates.py): its candidates, and
 real runs at smoke scale."""
 
 from __future__ import annotations

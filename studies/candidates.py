@@ -1,5 +1,5 @@
 """The workflow run once per candidate setting, each in its own results root: how the
-fidelity study and the remedy study compare settings (studies/fidelity.py, remedy.py).
+fidelity study compares settings (studies/fidelity.py).
 
 A candidate is an overlay on a configuration (``settings.merge_config``). Its root is
 ``<results>/<study>/<candidate>/``, so a candidate that already ran is not run again and
@@ -17,7 +17,7 @@ import yaml
 
 from sparsesens import io, settings
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 # the scales a study runs at: the preset files laid over config.yaml
 PRESETS = {"smoke": ["presets/smoke.yaml"], "quick": ["presets/quick.yaml"], "full": []}
 
