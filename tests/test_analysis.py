@@ -121,3 +121,14 @@ def test_active_pairs_sampled_per_image_take_the_most_overlapping_and_random_one
     single = np.zeros_like(R[:2])
     single[0, 0] = 1.0
     assert analysis.sample_active_pairs(D, single, 6, np.random.default_rng(0)).empty
+
+
+def test_random_atoms_are_the_rip_baseline_that_dimension_counting_predicts():
+    n_active = np.array([96, 96, 96, 0, 10])
+    deltas = analysis.random_restricted_isometry(784, n_active, seed=3)
+    # the Marchenko-Pastur edge for 96 of 784: (1 + sqrt(96 / 784))^2 - 1, about 0.82
+    edge = (1 + np.sqrt(96 / 784)) ** 2 - 1
+    assert np.all(np.abs(deltas[:3] - edge) < 0.15) and np.isnan(deltas[3])
+    assert deltas[4] < deltas[0]   # fewer atoms, closer to an isometry
+    again = analysis.random_restricted_isometry(784, n_active, seed=3)
+    np.testing.assert_array_equal(np.nan_to_num(again), np.nan_to_num(deltas))

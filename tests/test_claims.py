@@ -28,7 +28,8 @@ def passing_inputs() -> Inputs:
     predicted = np.array([1.2, 1.5, 2.0])
     eq5 = pd.DataFrame({"predicted": predicted, "finite_ratio": predicted,
                         "single_finite_ratio": 1.0})
-    rip = pd.DataFrame({"lam": [LAM], "delta_median": [5.0], "s_min_median": [0.2]})
+    rip = pd.DataFrame({"lam": [LAM], "delta_median": [5.0], "s_min_median": [0.2],
+                        "random_delta_median": [0.8]})
     curves = {  # (representation, lam, classifier): test accuracy at 1 and 3000 labels
         ("pixels", None, "knn_euclidean"): (0.45, paper.PIXELS_KNN_ACCURACY),
         ("pixels", None, "knn_cosine"): (0.44, 0.97),
@@ -92,6 +93,10 @@ def weak_rip(inputs):
     inputs.rip["delta_median"] = 0.3
 
 
+def random_as_far(inputs):
+    inputs.rip["random_delta_median"] = 6.0
+
+
 BREAKS = {
     "sensitivity_order_lam_0.3": set_median("sparse", 0.3, "swap", 1.2),
     "mlp_distortion_below_swap": set_median("mlp", None, "distortion", 1.1),
@@ -110,6 +115,7 @@ BREAKS = {
     "noise_power_in_null_space": set_digit("mean_null_power_noise", 0.4),
     "eq5": scale_eq5,
     "rip_violated": weak_rip,
+    "rip_beyond_random": random_as_far,
     "knn_euclidean_sparse_below_pixels": set_accuracy("sparse", "knn_euclidean", 3000, 0.98),
     "knn_euclidean_mlp_above_pixels": set_accuracy("mlp", "knn_euclidean", 1, 0.4),
     "knn_cosine_sparse_below_pixels": set_accuracy("sparse", "knn_cosine", 3000, 0.98),

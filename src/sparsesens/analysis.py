@@ -153,6 +153,29 @@ def restricted_isometry(D: np.ndarray, codes: np.ndarray) -> dict[str, np.ndarra
     return out
 
 
+def random_restricted_isometry(n_pixels: int, n_active: np.ndarray, seed: int) -> np.ndarray:
+    """The RIP constant of random atoms in place of each image's active dictionary: a null
+    baseline for :func:`restricted_isometry`.
+
+    For each count ``k`` of ``n_active`` (one per image), ``k`` independent Gaussian atoms in
+    ``n_pixels`` dimensions, normalised, as a dictionary designed for compressed sensing
+    would have them; their ``delta`` is what the number of active atoms alone implies
+    (near ``(1 + sqrt(k / m))^2 - 1`` by the Marchenko-Pastur edge), so a learned
+    dictionary's excess over it is what learning adds.
+
+    Returns:
+        (N,) ``delta`` of the random atoms (nan where ``k`` is 0).
+    """
+    rng = np.random.default_rng(seed)
+    deltas = np.full(len(n_active), np.nan)
+    for row, k in enumerate(np.asarray(n_active, dtype=np.int64)):
+        if k:
+            atoms = rng.standard_normal((n_pixels, k))
+            s = np.linalg.svd(atoms / np.linalg.norm(atoms, axis=0), compute_uv=False)
+            deltas[row] = max(1.0 - s.min() ** 2, s.max() ** 2 - 1.0)
+    return deltas
+
+
 def digit_numbers(D: np.ndarray, code: np.ndarray, n_pairs: int = 10) -> dict[str, float]:
     """The numbers the paper quotes for one digit (Sections 4.2 and 5.1).
 

@@ -90,6 +90,8 @@ rule rip:
         code=code_version("rip.py"),
         lam=lam_of,
         n_images=config["analysis"]["rip_images"],
+        # random atoms with as many active as each image: the null baseline
+        seed=settings.stage_seed(config, "rip_null"),
     resources:
         mem_mb=memory_mib("rip"),
         runtime=minutes("rip"),

@@ -1,4 +1,5 @@
-"""Extreme singular values of each image's active dictionary, and the RIP constant."""
+"""Extreme singular values of each image's active dictionary, the RIP constant, and the RIP
+constant of as many random atoms (the null baseline)."""
 
 import pandas as pd
 
@@ -13,6 +14,9 @@ codes = io.read_split_codes(sm.input.shards, dict_attrs["sha256"])["codes"]
 n = min(sm.params.n_images, codes.shape[0])
 table = pd.DataFrame(analysis.restricted_isometry(D, codes[:n].toarray()))
 table.insert(0, "image_index", range(n))
-log.info("lam=%g: median s_min %.3f, s_max %.3f, delta %.3f over %d images", sm.params.lam,
-         table["s_min"].median(), table["s_max"].median(), table["delta"].median(), n)
+table["random_delta"] = analysis.random_restricted_isometry(D.shape[0], table["n_active"],
+                                                            sm.params.seed)
+log.info("lam=%g: median s_min %.3f, s_max %.3f, delta %.3f (random atoms %.3f) over %d "
+         "images", sm.params.lam, table["s_min"].median(), table["s_max"].median(),
+         table["delta"].median(), table["random_delta"].median(), n)
 job.write_table(of_dictionary(table, dict_attrs), sm.output.tsv)

@@ -17,6 +17,7 @@ for lam, table in sorted(tables.items()):
         row.update({f"{column}_q25": quartiles[0.25], f"{column}_median": quartiles[0.5],
                     f"{column}_q75": quartiles[0.75]})
     row["fraction_delta_above_half"] = float((table["delta"] > 0.5).mean())
+    row["random_delta_median"] = float(table["random_delta"].median())
     rows.append(row)
 summary = pd.DataFrame(rows)
 log.info("\n%s", summary.to_string(index=False))
