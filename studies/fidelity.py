@@ -116,7 +116,7 @@ def candidate_row(name: str, what: str, root: Path, config: dict) -> dict:
     value = numbers.set_index("quantity")["value"]
     _, loss, attrs = io.read_dictionary(root / f"dictionaries/lam_{settings.lambda_tag(lam)}.h5")
     codes = _split_codes(root, lam, "train")
-    factor = config["data"]["scale_factor"] if config["data"]["scaling"] == "scale" else 1.0
+    factor = settings.scale_factor(config) if config["data"]["scaling"] == "scale" else 1.0
     return {"candidate": name, "changes": what, "scaling": config["data"]["scaling"],
             "effective_lam": lam / factor, "seed": config["seed"],
             "iterations": int(attrs.get("iterations", attrs.get("epochs"))),

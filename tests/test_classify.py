@@ -222,8 +222,9 @@ def test_seeds_evaluated_together_match_each_seed_alone():
         scale = classify.rms_scale(X[pool])
         assert together[seed][0] == nn
         for k, rows in by_k.items():
+            # as many classes as the labels name (3), as evaluate_seeds reads them
             sweep, best = classify.logistic_sweep(X[rows] / scale, labels[rows], test / scale,
-                                                  y_test, [1e-2, 1.0], max_iter=50)
+                                                  y_test, [1e-2, 1.0], max_iter=50, n_classes=3)
             assert [row for row in together[seed][1] if row["k"] == k] == [
                 {"k": k, **row} for row in sweep]
             assert {"k": k, **best} in together[seed][2]

@@ -1,10 +1,11 @@
 import copy
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
-from sparsesens import settings
+from sparsesens import io, settings
 
 REPO = Path(__file__).resolve().parents[1]
 SCHEMA = yaml.safe_load((REPO / "workflow/schemas/config.schema.yaml").read_text())
@@ -46,7 +47,7 @@ def test_merge_config_updates_sections_key_by_key_and_replaces_lists(config):
     assert merged["lambdas"] == [0.3]
     # the fidelity study's decision: pixels divided by MNIST's standard deviation
     assert config["data"]["scaling"] == "scale" and len(config["lambdas"]) == 5
-    assert config["data"]["scale_factor"] == pytest.approx(1 / 0.3081, rel=1e-15)
+    assert settings.scale_factor(config) == pytest.approx(1 / 0.3081, rel=1e-15)
 
 
 @pytest.mark.parametrize("mutate, key, words", [
@@ -64,6 +65,13 @@ def test_merge_config_updates_sections_key_by_key_and_replaces_lists(config):
     (lambda c: c["analysis"].update(lam=0.5), "analysis.lam", "not one of lambdas"),
     (lambda c: c["sensitivity"].update(finite_samples=5000), "sensitivity.finite_samples",
      "larger than sensitivity.n_samples"),
+    (lambda c: c["data"].update(source="fashion-mnist"), "data.scale_factor",
+     "MNIST's 1 / 0.3081, but the source is 'fashion-mnist'"),
+    (lambda c: c["data"].update(source="arrays"), "data.arrays", "needs {path"),
+    (lambda c: c["data"].update(source="arrays", arrays={"path": "/nowhere.npz", "sha256": None},
+                                scale_factor=2.0), "data.arrays.path", "/nowhere.npz"),
+    (lambda c: c["data"].update(arrays={"path": "x.npz", "sha256": "abc"}),
+     "data.arrays", "is not valid under any of the given schemas"),
 ])
 def test_bad_values_name_the_key(config, mutate, key, words):
     mutate(config)
@@ -221,6 +229,9 @@ def test_a_data_source_names_its_files_and_hashes(config):
     own = {name: {"path": f"/mine/{name}", "sha256": "ab" * 32}
            for name in ("train_images", "train_labels", "test_images", "test_labels")}
     mine = settings.merge_config(config, {"data": {"source": "idx", "idx": own}})
+    # another data set than MNIST states its own pixel factor (or is not scaled by one)
+    assert any("`data.scale_factor`" in p for p in settings.config_errors(mine, SCHEMA))
+    mine["data"]["scale_factor"] = 2.5
     assert settings.config_errors(mine, SCHEMA) == []
     assert settings.data_files(mine)[0]["test_labels"] == "/mine/test_labels"
     # source idx without its files, or with a hash that is not one, is refused by name
@@ -229,3 +240,28 @@ def test_a_data_source_names_its_files_and_hashes(config):
     own["test_labels"]["sha256"] = "xyz"
     bad = settings.merge_config(config, {"data": {"source": "idx", "idx": own}})
     assert any("data.idx" in p for p in settings.config_errors(bad, SCHEMA))
+
+
+def test_an_arrays_data_set_gives_its_counts_from_the_headers(config, tmp_path):
+    rng = np.random.default_rng(0)
+    arrays = {f"{split}_{kind}": (rng.integers(0, 256, (n, 12, 12), dtype=np.uint8)
+                                  if kind == "images" else rng.integers(0, 10, n))
+              for split, n in (("train", 70), ("valid", 20), ("test", 30))
+              for kind in ("images", "labels")}
+    np.savez(tmp_path / "d.npz", **arrays)
+    config["data"].update(source="arrays", arrays={"path": str(tmp_path / "d.npz"),
+                                                   "sha256": None}, scale_factor=2.0)
+    assert settings.split_sizes(config) == {"train": 70, "valid": 20, "test": 30}
+    config["data"]["subset"] = {"train": 50, "valid": None, "test": 100}
+    assert [settings.n_images(config, s) for s in ("train", "valid", "test")] == [50, 20, 30]
+    assert settings.data_files(config) == ({"arrays": str(tmp_path / "d.npz")},
+                                           {"arrays": None})
+    splits, side = io.load_array_dataset(tmp_path / "d.npz")
+    assert side == 12 and splits["train"][0].shape == (70, 144)
+    assert splits["valid"][0].max() <= 1.0 and splits["test"][1].dtype == np.int64
+    with pytest.raises(io.CorruptFileError, match="expects"):
+        io.load_array_dataset(tmp_path / "d.npz", sha256="0" * 64)
+    del arrays["valid_labels"]
+    np.savez(tmp_path / "short.npz", **arrays)
+    with pytest.raises(io.CorruptFileError, match="lacks the arrays \\['valid_labels'\\]"):
+        io.array_split_sizes(tmp_path / "short.npz")

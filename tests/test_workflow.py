@@ -564,3 +564,40 @@ def test_fashion_mnist_preset_runs_end_to_end_at_smoke_scale(workdir):
     assert claims["id"].is_unique and not claims["our_value"].str.contains("missing").any()
     # the MNIST wheel was not needed for this source
     assert "download_mnist" not in done.stderr
+
+
+@pytest.mark.slow
+def test_an_image_array_of_another_size_runs_the_smoke_preset(workdir, mnist):
+    # real digits at half the side (14 x 14, 2 x 2 means) in one .npz: the arrays source
+    def halved(split, n):
+        x = mnist[split][0][:n].reshape(n, 14, 2, 14, 2).mean(axis=(2, 4))
+        return (x * 255).round().astype(np.uint8), mnist[split][1][:n]
+
+    arrays = {}
+    for split, n in (("train", 1200), ("valid", 300), ("test", 300)):
+        arrays[f"{split}_images"], arrays[f"{split}_labels"] = halved(split, n)
+    np.savez(workdir / "small.npz", **arrays)
+    (workdir / "arrays.yaml").write_text(
+        "results: results/arrays-smoke\n"
+        f"data: {{source: arrays, arrays: {{path: {workdir / 'small.npz'}, sha256: null}}, "
+        "scale_factor: 3.0}\ndictionary: {n_atoms: 196}\nmlp: {hidden: 196}\n")
+    done = run_snakemake(workdir, "--cores", "2", "--configfile",
+                         str(REPO / "presets/smoke.yaml"), str(workdir / "arrays.yaml"),
+                         timeout=1200)
+    assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
+    root = workdir / "results/arrays-smoke"
+    with h5py.File(root / "data/mnist.h5") as h5:
+        assert h5.attrs["data_source"] == "arrays" and h5.attrs["scale_factor"] == 3.0
+        assert h5.attrs["sha256"] == io.file_sha256(workdir / "small.npz")
+        assert h5["train/x"].shape == (1000, 196) and h5["valid/x"].shape == (300, 196)
+    D, _, _ = io.read_dictionary(root / "dictionaries/lam_0.3.h5")
+    assert D.shape == (196, 196)
+    summary = pd.read_csv(root / "codes/summary.tsv", sep="\t")
+    assert (summary["n_failed"] == 0).all()
+    with h5py.File(root / "random/features.h5") as h5:
+        assert h5["train"].shape[0] == 1000
+    for name in FIGURES:
+        assert (root / f"figures/{name}.png").stat().st_size > 10_000, name
+    claims = pd.read_csv(root / "claims.tsv", sep="\t")
+    assert claims["id"].is_unique and claims["status"].isin(["PASS", "FAIL"]).all()
+    assert "download_mnist" not in done.stderr

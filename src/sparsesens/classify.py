@@ -305,6 +305,7 @@ def evaluate_seeds(train: np.ndarray, train_labels: np.ndarray, test: np.ndarray
         weight decay; the chosen row per k (:func:`logistic_sweep`).
     """
     flat = {(seed, k): rows for seed, by_k in subsets.items() for k, rows in by_k.items()}
+    n_classes = int(max(np.max(train_labels), np.max(test_labels))) + 1
     nearest = nearest_neighbour_accuracies(train, train_labels, test, test_labels, flat,
                                            METRICS, device=device, chunk_size=chunk_size)
     results = {}
@@ -317,7 +318,7 @@ def evaluate_seeds(train: np.ndarray, train_labels: np.ndarray, test: np.ndarray
         for k, rows in by_k.items():
             scores, best = logistic_sweep(train[rows] / scale, train_labels[rows], scaled_test,
                                           test_labels, weight_decays, device=device,
-                                          max_iter=max_iter)
+                                          max_iter=max_iter, n_classes=n_classes)
             sweep += [{"k": k, **row} for row in scores]
             chosen.append({"k": k, **best})
             if progress is not None:

@@ -16,8 +16,6 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from sparsesens.io import IMAGE_SIDE
-
 _COLOURS = sns.color_palette("colorblind")
 PERTURBATION_COLOURS = {"noise": (0.55, 0.55, 0.55), "swap": _COLOURS[0],
                         "distortion": _COLOURS[3]}
@@ -38,13 +36,22 @@ def lambda_palette(lams) -> dict[float, tuple]:
     return dict(zip(lams, sns.color_palette("viridis", len(lams)), strict=True))
 
 
-def tile_images(vectors: np.ndarray, n_cols: int, side: int = IMAGE_SIDE) -> np.ndarray:
+def image_side(n_pixels: int) -> int:
+    """The side of a square image of ``n_pixels`` pixels; a clear error otherwise."""
+    side = int(round(np.sqrt(n_pixels)))
+    if side * side != n_pixels:
+        raise ValueError(f"{n_pixels} pixels are not a square image")
+    return side
+
+
+def tile_images(vectors: np.ndarray, n_cols: int, side: int | None = None) -> np.ndarray:
     """Tile rows of ``vectors`` (k, side*side) into one image, each scaled to [-1, 1].
 
     Each tile is divided by its largest absolute value so that atoms of different
     contrast are comparable; a one-pixel gap separates tiles.
     """
     vectors = np.asarray(vectors, dtype=np.float64)
+    side = image_side(vectors.shape[1]) if side is None else side
     n_rows = int(np.ceil(len(vectors) / n_cols))
     canvas = np.full((n_rows * (side + 1) - 1, n_cols * (side + 1) - 1), np.nan)
     for i, vec in enumerate(vectors):
@@ -131,7 +138,8 @@ def ratio_histogram(ax: plt.Axes, table: pd.DataFrame, title: str) -> None:
 
 
 def _show_image(ax: plt.Axes, vector: np.ndarray, title: str, signed: bool) -> None:
-    image = np.asarray(vector).reshape(IMAGE_SIDE, IMAGE_SIDE)
+    side = image_side(np.size(vector))
+    image = np.asarray(vector).reshape(side, side)
     if signed:
         limit = np.abs(image).max() or 1.0
         ax.imshow(image, cmap="RdBu_r", vmin=-limit, vmax=limit)

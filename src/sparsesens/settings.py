@@ -142,10 +142,36 @@ def dictionary_record(config: Mapping[str, Any], tag: str) -> DictionaryRecord:
     return records[tag]
 
 
+def split_sizes(config: Mapping[str, Any]) -> dict[str, int]:
+    """Images per split of the configured data set: MNIST's 50,000 / 10,000 / 10,000 (and
+    the IDX sources', split as MNIST's), or as many as an arrays file holds."""
+    data = config["data"]
+    if data["source"] == "arrays":
+        from sparsesens.io import array_split_sizes
+
+        return array_split_sizes(data["arrays"]["path"])
+    return dict(SPLIT_SIZES)
+
+
 def n_images(config: Mapping[str, Any], split: str) -> int:
     """Number of images of ``split`` used by this configuration (its first N)."""
-    subset = config["data"]["subset"][split]
-    return SPLIT_SIZES[split] if subset is None else min(int(subset), SPLIT_SIZES[split])
+    subset, size = config["data"]["subset"][split], split_sizes(config)[split]
+    return size if subset is None else min(int(subset), size)
+
+
+# MNIST's pixels divided by 0.3081, the standard deviation of its 60,000 training images'
+# pixels that common MNIST pipelines use; another data set states its own factor
+MNIST_SCALE_FACTOR = 1 / 0.3081
+
+
+def scale_factor(config: Mapping[str, Any]) -> float | None:
+    """The pixels' multiplier under ``data.scaling: scale``: ``data.scale_factor``, or when
+    that is null MNIST's 1 / 0.3081 for source mnist and None for any other source (whose
+    factor is never MNIST's unless the configuration says so)."""
+    data = config["data"]
+    if data["scale_factor"] is not None:
+        return float(data["scale_factor"])
+    return MNIST_SCALE_FACTOR if data["source"] == "mnist" else None
 
 
 def shard_ranges(config: Mapping[str, Any], split: str) -> list[tuple[int, int]]:
@@ -247,6 +273,27 @@ def stage_seed(config: Mapping[str, Any], stage: str) -> int:
     return int.from_bytes(digest[:4], "little")
 
 
+def _data_errors(config: Mapping[str, Any]) -> list[str]:
+    """The data section's checks that need more than the schema: an arrays file that the
+    counts can be read from, a scale factor stated for a data set other than MNIST."""
+    data, problems = config["data"], []
+    if data["source"] == "arrays":
+        if not data["arrays"]:
+            return ["config key `data.arrays`: source arrays needs {path: ..., sha256: ...} "
+                    "(sha256 may be null)"]
+        from sparsesens.io import CorruptFileError, array_split_sizes
+
+        try:
+            array_split_sizes(data["arrays"]["path"])
+        except (CorruptFileError, FileNotFoundError) as err:
+            problems.append(f"config key `data.arrays.path`: {err}")
+    if data["scaling"] == "scale" and scale_factor(config) is None:
+        problems.append(f"config key `data.scale_factor`: null stands for MNIST's 1 / 0.3081, "
+                        f"but the source is {data['source']!r}: state its own factor (1 / the "
+                        "standard deviation of its training pixels) or another data.scaling")
+    return problems
+
+
 def config_errors(config: Mapping[str, Any], schema: Mapping[str, Any]) -> list[str]:
     """Every problem with ``config``, one line each, naming the key and what is allowed.
 
@@ -261,6 +308,9 @@ def config_errors(config: Mapping[str, Any], schema: Mapping[str, Any]) -> list[
         problems.append(f"config key `{key}`: {error.message}" + (f" ({hint})" if hint else ""))
     if problems:
         return problems
+    problems += _data_errors(config)
+    if any("`data.arrays" in problem for problem in problems):
+        return problems  # the counts below come from the arrays file
     lambdas = [float(lam) for lam in config["lambdas"]]
     # only the paper's learner reads these entries: a run of some lambdas keeps the others'
     per_lambda = (config["dictionary"]["max_iter_per_lambda"]
@@ -313,8 +363,9 @@ def _dotted(path) -> str:
 
 
 def data_files(config: Mapping[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
-    """The IDX files of the configured data source and their expected SHA-256, by name
-    (train_images, ...); empty for source mnist, which comes from its wheel."""
+    """The files of the configured data source and their expected SHA-256, by name
+    (train_images, ... for IDX; arrays for an arrays file, whose hash may be None); empty
+    for source mnist, which comes from its wheel."""
     data = config["data"]
     if data["source"] == "fashion-mnist":
         from sparsesens.idx import fashion_mnist_files
@@ -324,4 +375,6 @@ def data_files(config: Mapping[str, Any]) -> tuple[dict[str, str], dict[str, str
     if data["source"] == "idx":
         return ({name: entry["path"] for name, entry in data["idx"].items()},
                 {name: entry["sha256"] for name, entry in data["idx"].items()})
+    if data["source"] == "arrays":
+        return {"arrays": data["arrays"]["path"]}, {"arrays": data["arrays"]["sha256"]}
     return {}, {}

@@ -26,7 +26,7 @@ rule prepare_mnist:
         sha256=settings.data_files(config)[1],
         subset=config["data"]["subset"],
         scaling=config["data"]["scaling"],
-        scale_factor=config["data"]["scale_factor"],
+        scale_factor=settings.scale_factor(config),
     resources:
         mem_mb=memory_mib("prepare_mnist"),
         runtime=minutes("prepare_mnist"),

@@ -11,11 +11,11 @@ job = Job(sm)
 log = job.log
 device = job.device
 opts = sm.params.settings
-W1, W2 = random_net_weights(io.N_PIXELS, opts["width"], sm.params.seed)
+splits = {split: io.read_split(sm.input.data, split)[0] for split in io.SPLITS}
+W1, W2 = random_net_weights(splits["train"].shape[1], opts["width"], sm.params.seed)
 features = {}
 start = time.perf_counter()
-for split in io.SPLITS:
-    X, _ = io.read_split(sm.input.data, split)
+for split, X in splits.items():
     total = len(X)
 
     def report(done, split=split, n=total):

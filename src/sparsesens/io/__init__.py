@@ -12,11 +12,13 @@ changed after it was written, even in place and at the same size, is refused by 
 
 One module per kind of file: ``files`` (atomic writes, hashes, the damaged-file error,
 small array files), ``data`` (MNIST and the data set file), ``dictionaries``, ``codes``
-(code shards and representations), ``state`` (the learner's kept state) and ``check``
+(code shards and representations), ``arrays`` (an image data set of any size in one
+``.npz``), ``state`` (the learner's kept state) and ``check``
 (whether a file of any kind is intact, for `make repair`); every public
 name is also here.
 """
 
+from sparsesens.io.arrays import ARRAY_NAMES, array_split_sizes, load_array_dataset
 from sparsesens.io.check import remove_if_corrupt
 from sparsesens.io.codes import (
     SHARD_DATASETS,
@@ -68,6 +70,9 @@ from sparsesens.io.state import (
 )
 
 __all__ = [
+    "ARRAY_NAMES",
+    "array_split_sizes",
+    "load_array_dataset",
     "ChecksumError",
     "CorruptFileError",
     "IMAGE_SIDE",
