@@ -39,20 +39,17 @@ def _parser() -> argparse.ArgumentParser:
         "the dictionaries of a sparsesens run, and their sensitivity.")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    encode = commands.add_parser(
-        "encode", help="encode images with a dictionary (exact lasso codes, Eq. 9 per image)",
-        description="Encode images into exact lasso codes, each certified by the paper's "
-        "Eq. 9. Writes .h5 (CSR codes, the certificate per image, the names) or .npy "
-        "(dense codes).")
-    encode.add_argument("dictionary", type=Path, help="a run's dictionaries/lam_*.h5, or .npy")
-    encode.add_argument("images", type=Path, help="a folder of PNGs, a .png or a .npy array")
+    encode = _command(
+        commands, "encode", _encode,
+        "encode images with a dictionary (exact lasso codes, Eq. 9 per image)",
+        "Encode images into exact lasso codes, each certified by the paper's Eq. 9. Writes "
+        ".h5 (CSR codes, the certificate per image, the names) or .npy (dense codes).")
+    _dictionary_and_images(encode)
     encode.add_argument("-o", "--output", type=Path, required=True, help="codes .h5 or .npy")
-    _dictionary_options(encode)
-    encode.set_defaults(run=_encode)
 
-    learn = commands.add_parser(
-        "learn", help="learn a dictionary for images (the online learner)",
-        description="Learn a dictionary for images with the workflow's online learner.")
+    learn = _command(commands, "learn", _learn,
+                     "learn a dictionary for images (the online learner)",
+                     "Learn a dictionary for images with the workflow's online learner.")
     learn.add_argument("images", type=Path, help="a folder of PNGs, a .png or a .npy array")
     learn.add_argument("--lam", type=float, required=True, help="sparsity weight of Eq. 1")
     learn.add_argument("-o", "--output", type=Path, required=True, help="dictionary .h5/.npy")
@@ -61,30 +58,39 @@ def _parser() -> argparse.ArgumentParser:
     learn.add_argument("--pixel-scale", type=float, default=1.0,
                        help="factor for pixels in [0, 1] before learning (1)")
     learn.add_argument("--seed", type=int, default=0, help="seed of the initial draw (0)")
-    learn.set_defaults(run=_learn)
 
-    sensitivity = commands.add_parser(
-        "sensitivity", help="||J dx|| / ||dx|| of each image's code for a given direction",
-        description="The first-order change of each image's exact code per unit of a "
-        "perturbation, one direction per image. Writes a tab-separated table.")
-    sensitivity.add_argument("dictionary", type=Path, help="dictionary .h5 or .npy")
-    sensitivity.add_argument("images", type=Path, help="a folder of PNGs, a .png or a .npy")
+    sensitivity = _command(
+        commands, "sensitivity", _sensitivity,
+        "||J dx|| / ||dx|| of each image's code for a given direction",
+        "The first-order change of each image's exact code per unit of a perturbation, one "
+        "direction per image. Writes a tab-separated table.")
+    _dictionary_and_images(sensitivity)
     sensitivity.add_argument("perturbations", type=Path,
                              help=".npy (N, pixels): one direction per image, pixel units")
     sensitivity.add_argument("-o", "--output", type=Path, required=True, help="table .tsv")
-    _dictionary_options(sensitivity)
-    sensitivity.set_defaults(run=_sensitivity)
 
-    claims = commands.add_parser(
-        "claims", help="the claims table of a finished run, FAILs first",
-        description="Print a finished run's claims table (RESULTS/claims.tsv): how many "
-        "pass, and each claim with our value beside the paper's.")
+    claims = _command(commands, "claims", _claims,
+                      "the claims table of a finished run, FAILs first",
+                      "Print a finished run's claims table (RESULTS/claims.tsv): how many "
+                      "pass, and each claim with our value beside the paper's.")
     claims.add_argument("results", type=Path, help="the run's results root")
-    claims.set_defaults(run=_claims)
     return parser
 
 
-def _dictionary_options(parser: argparse.ArgumentParser) -> None:
+def _command(commands: argparse._SubParsersAction, name: str, run, summary: str,
+             description: str) -> argparse.ArgumentParser:
+    """One subcommand: its one-line summary for ``sparsesens --help``, its description for
+    its own ``--help``, and the function that runs it."""
+    parser = commands.add_parser(name, help=summary, description=description)
+    parser.set_defaults(run=run)
+    return parser
+
+
+def _dictionary_and_images(parser: argparse.ArgumentParser) -> None:
+    """The arguments of a command that encodes images: the dictionary, the images, and
+    what overrides the dictionary's lambda and pixel factor."""
+    parser.add_argument("dictionary", type=Path, help="a run's dictionaries/lam_*.h5, or .npy")
+    parser.add_argument("images", type=Path, help="a folder of PNGs, a .png or a .npy array")
     parser.add_argument("--lam", type=float, help="sparsity weight (default: the dictionary's)")
     parser.add_argument("--pixel-scale", type=float,
                         help="factor for pixels in [0, 1] (default: the dictionary's run's; "
