@@ -23,14 +23,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import h5py
 import numpy as np
 
 from sparsesens import io
+from sparsesens.io.arrays import unit_pixels
 from sparsesens.lasso import EncodeResult
 from sparsesens.lasso import encode as lasso_encode
-
-IMAGE_SUFFIXES = (".png", ".npy")
 
 
 @dataclass
@@ -101,8 +99,8 @@ def _run_pixel_scale(path: Path, attrs: Mapping[str, Any]) -> float:
         raise ValueError(f"{path}: its run's data file ({path.parent.parent / 'data'}/*.h5) "
                          "is not there to say how its pixels were scaled; give pixel_scale "
                          "(1 for pixels as given)")
-    with h5py.File(data[0], "r") as h5:
-        return float(h5.attrs["scale_factor"]) if h5.attrs.get("scaling") == "scale" else 1.0
+    run = io.read_attrs(data[0])
+    return float(run["scale_factor"]) if run.get("scaling") == "scale" else 1.0
 
 
 def save_dictionary(path: str | Path, dictionary: Dictionary) -> None:
@@ -142,7 +140,7 @@ def read_images(path: str | Path) -> tuple[np.ndarray, list[str]]:
         array = np.load(path, allow_pickle=False)
         if array.ndim not in (2, 3):
             raise ValueError(f"{path}: images are (N, h, w) or (N, pixels), got {array.shape}")
-        images = _unit_range(array.reshape(len(array), -1), path)
+        images = unit_pixels(array.reshape(len(array), -1), str(path))
         return images, [f"{path.name}[{i}]" for i in range(len(images))]
     raise ValueError(f"{path}: images come as a folder of PNGs, a .png or a .npy file")
 
@@ -158,17 +156,7 @@ def _stack(images: list[np.ndarray], where: Path) -> np.ndarray:
     shapes = sorted({image.shape for image in images})
     if len(shapes) > 1:
         raise ValueError(f"{where}: the images differ in size: {shapes}")
-    return _unit_range(np.stack([image.ravel() for image in images]), where)
-
-
-def _unit_range(array: np.ndarray, where: Path) -> np.ndarray:
-    if array.dtype == np.uint8:
-        return array.astype(np.float64) / 255
-    array = array.astype(np.float64)
-    if array.size and (array.min() < 0 or array.max() > 1 or not np.isfinite(array).all()):
-        raise ValueError(f"{where}: pixels must lie in [0, 1] (or be uint8), found "
-                         f"[{array.min():g}, {array.max():g}]")
-    return array
+    return unit_pixels(np.stack([image.ravel() for image in images]), str(where))
 
 
 def encode(images: np.ndarray, dictionary: Dictionary, *, lam: float | None = None,

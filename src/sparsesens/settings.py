@@ -19,7 +19,7 @@ from typing import Any
 import jsonschema
 import yaml
 
-from sparsesens.io import SPLIT_SIZES
+from sparsesens.io import SPLIT_SIZES, CorruptFileError, array_split_sizes
 
 
 def merge_config(base: Mapping[str, Any], *overlays: Mapping[str, Any]) -> dict[str, Any]:
@@ -87,7 +87,7 @@ def remedy_tags(config: Mapping[str, Any]) -> list[str]:
 def dictionary_tags(config: Mapping[str, Any]) -> list[str]:
     """Every dictionary of a run: one per lambda (no penalty), then one per nonzero
     ``mu`` at the analysis lambda."""
-    return [*(lambda_tag(lam) for lam in config["lambdas"]), *remedy_tags(config)[1:]]
+    return list(dictionary_records(config))
 
 
 def continuation_source(config: Mapping[str, Any], tag: str) -> str | None:
@@ -147,8 +147,6 @@ def split_sizes(config: Mapping[str, Any]) -> dict[str, int]:
     the IDX sources', split as MNIST's), or as many as an arrays file holds."""
     data = config["data"]
     if data["source"] == "arrays":
-        from sparsesens.io import array_split_sizes
-
         return array_split_sizes(data["arrays"]["path"])
     return dict(SPLIT_SIZES)
 
@@ -281,8 +279,6 @@ def _data_errors(config: Mapping[str, Any]) -> list[str]:
         if not data["arrays"]:
             return ["config key `data.arrays`: source arrays needs {path: ..., sha256: ...} "
                     "(sha256 may be null)"]
-        from sparsesens.io import CorruptFileError, array_split_sizes
-
         try:
             array_split_sizes(data["arrays"]["path"])
         except (CorruptFileError, FileNotFoundError) as err:

@@ -57,9 +57,10 @@ def load_array_dataset(path: str | os.PathLike, sha256: str | None = None
         CorruptFileError: the file's SHA-256 differs from ``sha256``, or an array is
             missing or of the wrong shape, type or range.
     """
-    if sha256 is not None and file_sha256(path) != sha256:
-        raise CorruptFileError(f"{path}: SHA-256 {file_sha256(path)}, but the configuration "
-                               f"expects {sha256}")
+    actual = file_sha256(path) if sha256 is not None else None
+    if actual != sha256:
+        raise CorruptFileError(f"{path}: SHA-256 {actual}, but the configuration expects "
+                               f"{sha256}")
     array_shapes(path)
     with np.load(path, allow_pickle=False) as arrays:
         splits = {split: _split(path, split, arrays[f"{split}_images"],
@@ -79,11 +80,18 @@ def _split(path, split: str, images: np.ndarray, labels: np.ndarray
             or labels.min() < 0:
         raise CorruptFileError(f"{path}: {split}_labels must be {len(images)} integers >= 0, "
                                f"got {labels.shape} of {labels.dtype}")
-    if images.dtype == np.uint8:
-        x = images.astype(np.float32) / 255.0
-    else:
-        x = images.astype(np.float32)
-        if not np.isfinite(x).all() or x.min() < 0 or x.max() > 1:
-            raise CorruptFileError(f"{path}: {split}_images must be uint8 or floats in [0, 1]")
     side = images.shape[1]
-    return x.reshape(len(x), side * side), labels.astype(np.int64), side
+    x = unit_pixels(images.reshape(len(images), side * side), f"{path}: {split}_images")
+    return x.astype(np.float32), labels.astype(np.int64), side
+
+
+def unit_pixels(array: np.ndarray, where: str) -> np.ndarray:
+    """Pixels in [0, 1] as float64: uint8 divided by 255, floats checked to lie in [0, 1]
+    (a CorruptFileError naming ``where`` otherwise)."""
+    if array.dtype == np.uint8:
+        return array.astype(np.float64) / 255
+    array = array.astype(np.float64)
+    if array.size and (not np.isfinite(array).all() or array.min() < 0 or array.max() > 1):
+        raise CorruptFileError(f"{where}: pixels must lie in [0, 1] (or be uint8), found "
+                               f"[{np.nanmin(array):g}, {np.nanmax(array):g}]")
+    return array
