@@ -58,13 +58,15 @@ def _markdown(frame: pd.DataFrame) -> str:
 
 def summary(claims: pd.DataFrame, rules: pd.DataFrame) -> str:
     """The claims table and the per-rule wall times, in Markdown."""
-    shown = claims[["id", "where", "paper_value", "our_value", "status"]].copy()
+    columns = ["id", "where", "paper_value", "our_value", "status"]
+    shown = claims[columns + (["note"] if "note" in claims else [])].fillna("")
     shown["our_value"] = shown["our_value"].map(_shorten)
     rules = rules.assign(total_seconds=rules["total_seconds"].round(0).astype(int),
                          max_seconds=rules["max_seconds"].round(0).astype(int),
                          max_rss_mib=rules["max_rss_mib"].round(0).astype(int))
-    passed = int((claims["status"] == "PASS").sum())
-    return (f"{passed} of {len(claims)} claims pass.\n\n" + _markdown(shown) + "\n"
+    counts = claims["status"].value_counts()
+    return (f"{counts.get('PASS', 0)} of {len(claims)} claims pass ({counts.get('FAIL', 0)} "
+            f"FAIL, {counts.get('TIE', 0)} TIE).\n\n" + _markdown(shown) + "\n"
             f"Jobs' wall time summed per rule: {int(rules['total_seconds'].sum())} s\n\n"
             + _markdown(rules[["rule", "jobs", "total_seconds", "max_seconds", "max_rss_mib"]]))
 

@@ -129,17 +129,21 @@ def candidate_row(name: str, what: str, root: Path, config: dict) -> dict:
 
 def candidate_claims(name: str, root: Path, config: dict) -> pd.DataFrame:
     """The claims table's verdicts on one candidate's numbers, for the ``PREDICTIONS``
-    and the ordering of the sensitivities at the analysis lambda."""
+    and the orders of the sensitivities at the analysis lambda."""
     lam = config["analysis"]["lam"]
     inputs = claims.Inputs(
         sensitivity=pd.read_csv(root / "sensitivity/summary.tsv", sep="\t"),
+        paired=pd.read_csv(root / "sensitivity/paired.tsv", sep="\t"),
         mlp_metrics=json.loads((root / "mlp/metrics.json").read_text()),
         digit=pd.read_csv(root / "analysis/digit_numbers.tsv", sep="\t"),
+        spectrum=pd.read_csv(root / "analysis/spectrum.tsv", sep="\t"),
         eq5=pd.DataFrame(columns=["predicted", "finite_ratio", "single_finite_ratio"]),
-        rip=pd.DataFrame(columns=["lam", "delta_median", "s_min_median"]),
+        rip=pd.DataFrame(columns=["lam", "delta_median", "s_min_median",
+                                  "random_delta_median"]),
         evaluation=pd.read_csv(root / "eval/summary.tsv", sep="\t"), analysis_lam=lam)
     table = claims.build_claims(inputs)
-    table = table[table["id"].isin([*PREDICTIONS, f"sensitivity_order_lam_{lam:g}"])]
+    orders = [f"distortion_above_swap_lam_{lam:g}", "sparse_noise_lowest"]
+    table = table[table["id"].isin([*PREDICTIONS, *orders])]
     return table.assign(candidate=name)[["candidate", "id", "paper_value", "our_value",
                                          "criterion", "status"]]
 

@@ -8,16 +8,33 @@ import pandas as pd
 import pytest
 
 from sparsesens import paper
-from sparsesens.claims import COLUMNS, Inputs, build_claims
+from sparsesens.claims import COLUMNS, MIN_EFFECT, STATUSES, Inputs, build_claims
 
 LAM = 0.3
+OTHER_LAM = 0.9
 KINDS = ("noise", "swap", "distortion")
 LABELS = (1, 3000)
 
 
+def paired_table(medians: dict) -> pd.DataFrame:
+    """sensitivity/paired.tsv for the given medians: each order as clear as it can be."""
+    rows = []
+    for (rep, lam), values in medians.items():
+        median = dict(zip(KINDS, values, strict=True))
+        for first, second in (("distortion", "swap"), ("swap", "noise"),
+                              ("distortion", "noise")):
+            sign = np.sign(median[first] - median[second])
+            rows.append({"representation": rep, "lam": lam, "first": first, "second": second,
+                         "n": 1000, "median_ratio": median[first] / median[second],
+                         "frac_above": 0.5 + 0.4 * sign, "rank_biserial": 0.8 * sign,
+                         "p_value": 1e-20})
+    return pd.DataFrame(rows)
+
+
 def passing_inputs() -> Inputs:
     """Numbers that satisfy every claim, near the paper's where it gives one."""
-    medians = {("sparse", 0.3): (0.4, 0.8, 1.0), ("sparse", 0.9): (0.2, 0.6, 0.9),
+    medians = {("sparse", 0.03): (1.2, 1.0, 1.1), ("sparse", 0.3): (0.4, 0.8, 1.0),
+               ("sparse", 0.9): (0.2, 0.6, 0.9),
                ("mlp", None): (0.5, 1.0, 0.7)}
     sensitivity = pd.DataFrame(
         [{"representation": rep, "lam": lam, "perturbation": kind, "median": value}
@@ -31,6 +48,9 @@ def passing_inputs() -> Inputs:
     rip = pd.DataFrame({"lam": [LAM], "delta_median": [5.0], "s_min_median": [0.2],
                         "random_delta_median": [0.8]})
     curves = {  # (representation, lam, classifier): test accuracy at 1 and 3000 labels
+        ("sparse", OTHER_LAM, "knn_euclidean"): (0.25, 0.93),
+        ("sparse", OTHER_LAM, "knn_cosine"): (0.38, 0.95),
+        ("sparse", OTHER_LAM, "logistic"): (0.35, 0.94),
         ("pixels", None, "knn_euclidean"): (0.45, paper.PIXELS_KNN_ACCURACY),
         ("pixels", None, "knn_cosine"): (0.44, 0.97),
         ("pixels", None, "logistic"): (0.47, 0.92),
@@ -41,7 +61,7 @@ def passing_inputs() -> Inputs:
         ("mlp", None, "knn_cosine"): (0.7, 0.98),
         ("mlp", None, "logistic"): (0.7, 0.99),
         ("random", None, "knn_euclidean"): (0.445, 0.972),
-        ("random", None, "knn_cosine"): (0.44, 0.97),
+        ("random", None, "knn_cosine"): (0.445, 0.97),
         ("random", None, "logistic"): (0.46, 0.95),
     }
     evaluation = pd.DataFrame(
@@ -49,7 +69,10 @@ def passing_inputs() -> Inputs:
           "test_mean": value}
          for (rep, lam, classifier), values in curves.items()
          for k, value in zip(LABELS, values, strict=True)])
-    return Inputs(sensitivity=sensitivity,
+    spectrum = pd.DataFrame({"rank": [1, 2, 3], "n_samples": [100, 100, 50],
+                             "mean_gain": [5.0, 2.0, 1.0], "rms_noise": [0.03, 0.03, 0.03],
+                             "rms_swap": [0.05, 0.1, 0.2], "rms_distortion": [0.2, 0.1, 0.05]})
+    return Inputs(sensitivity=sensitivity, paired=paired_table(medians), spectrum=spectrum,
                   mlp_metrics={"train_accuracy": paper.MLP_TRAIN_ACCURACY,
                                "valid_accuracy": paper.MLP_VALID_ACCURACY},
                   digit=pd.DataFrame({"quantity": list(digit), "value": list(digit.values())}),
@@ -62,6 +85,33 @@ def set_median(rep, lam, kind, value):
         rows = (table.representation == rep) & (table.perturbation == kind)
         rows &= table.lam.isna() if lam is None else np.isclose(table.lam, lam)
         table.loc[rows, "median"] = value
+    return change
+
+
+def reverse_order(rep, lam, first, second):
+    """The pair's order turned around, clearly (a FAIL, not a TIE)."""
+    def change(inputs):
+        table = inputs.paired
+        rows = (table.representation == rep) & (table["first"] == first) \
+            & (table["second"] == second)
+        rows &= table.lam.isna() if lam is None else np.isclose(table.lam, lam)
+        table.loc[rows, "rank_biserial"] *= -1
+        table.loc[rows, "median_ratio"] = 1 / table.loc[rows, "median_ratio"]
+    return change
+
+
+def widen_gap_at(lam):
+    def change(inputs):
+        table = inputs.paired
+        rows = (table.representation == "sparse") & (table["first"] == "distortion") \
+            & (table["second"] == "swap") & np.isclose(table.lam, lam)
+        table.loc[rows, "median_ratio"] = 3.0
+    return change
+
+
+def set_spectrum(kind, values):
+    def change(inputs):
+        inputs.spectrum[f"rms_{kind}"] = values
     return change
 
 
@@ -98,9 +148,11 @@ def random_as_far(inputs):
 
 
 BREAKS = {
-    "sensitivity_order_lam_0.3": set_median("sparse", 0.3, "swap", 1.2),
-    "mlp_distortion_below_swap": set_median("mlp", None, "distortion", 1.1),
-    "mlp_noise_lowest": set_median("mlp", None, "noise", 0.8),
+    "distortion_above_swap_lam_0.3": reverse_order("sparse", 0.3, "distortion", "swap"),
+    "sparse_noise_lowest": reverse_order("sparse", 0.3, "swap", "noise"),
+    "distortion_swap_gap_intermediate": widen_gap_at(0.03),
+    "mlp_distortion_below_swap": reverse_order("mlp", None, "distortion", "swap"),
+    "mlp_noise_lowest": reverse_order("mlp", None, "distortion", "noise"),
     "noise_falls_with_lambda": set_median("sparse", 0.9, "noise", 0.5),
     "mlp_train_accuracy": set_mlp("train", 0.95),
     "mlp_valid_accuracy": set_mlp("valid", 0.95),
@@ -111,8 +163,11 @@ BREAKS = {
     "smallest_singular_value": set_digit("smallest_singular_value", 0.307),
     "largest_gain": set_digit("largest_gain", 3.26),
     "gain_spread": set_digit("gain_spread", 9.8),
-    "max_atom_coherence": set_digit("max_coherence", 0.8),
-    "noise_power_in_null_space": set_digit("mean_null_power_noise", 0.4),
+    "pair_gain_below_largest": set_digit("max_overlap", 0.99),
+    "max_atom_coherence": set_digit("max_coherence", 0.97),
+    "noise_power_mostly_null": set_digit("mean_null_power_noise", 0.45),
+    "swap_distortion_power_off_null": set_digit("mean_null_power_distortion", 0.95),
+    "distortion_power_toward_high_gain": set_spectrum("distortion", [0.05, 0.1, 0.2]),
     "eq5": scale_eq5,
     "rip_violated": weak_rip,
     "rip_beyond_random": random_as_far,
@@ -121,11 +176,13 @@ BREAKS = {
     "knn_cosine_sparse_below_pixels": set_accuracy("sparse", "knn_cosine", 3000, 0.98),
     "knn_cosine_mlp_above_pixels": set_accuracy("mlp", "knn_cosine", 1, 0.4),
     "knn_random_equals_pixels": set_accuracy("random", "knn_euclidean", 3000, 0.95),
+    "knn_cosine_random_equals_pixels": set_accuracy("random", "knn_cosine", 1, 0.40),
     "linear_sparse_below_pixels_few_labels": set_accuracy("sparse", "logistic", 1, 0.5),
     "linear_sparse_above_pixels_many_labels": set_accuracy("sparse", "logistic", 3000, 0.91),
     "linear_sparse_never_above_random": set_accuracy("sparse", "logistic", 3000, 0.96),
     "linear_mlp_above_all": set_accuracy("mlp", "logistic", 1, 0.4),
     "pixels_knn_accuracy": set_accuracy("pixels", "knn_euclidean", 3000, 0.95),
+    "classification_every_lambda": set_accuracy("sparse", "logistic", 1, 0.5),
 }
 
 
@@ -137,8 +194,10 @@ def test_every_claim_passes_on_numbers_that_satisfy_it():
     claims = build_claims(passing_inputs())
     assert list(claims.columns) == list(COLUMNS)
     assert claims["id"].is_unique
-    assert set(claims["id"]) == set(BREAKS) | {"sensitivity_order_lam_0.9"}
+    assert set(claims["id"]) == set(BREAKS) | {"distortion_above_swap_lam_0.03",
+                                               "distortion_above_swap_lam_0.9"}
     assert (claims["status"] == "PASS").all(), claims[claims.status != "PASS"]
+    assert claims["quote"].str.len().min() > 40 and (claims["note"] == "").all()
 
 
 @pytest.mark.parametrize("claim", sorted(BREAKS))
@@ -146,6 +205,28 @@ def test_each_claim_fails_when_its_numbers_contradict_it(claim):
     inputs = passing_inputs()
     BREAKS[claim](inputs)
     assert statuses(inputs)[claim] == "FAIL"
+
+
+@pytest.mark.parametrize("effect, p_value", [(0.8, 0.05), (MIN_EFFECT / 2, 1e-20)])
+def test_an_order_too_weak_or_too_uncertain_is_a_tie_with_a_note(effect, p_value):
+    inputs = passing_inputs()
+    rows = (inputs.paired["first"] == "distortion") & (inputs.paired["second"] == "swap")
+    inputs.paired.loc[rows, ["rank_biserial", "p_value"]] = effect, p_value
+    claims = build_claims(inputs).set_index("id")
+    assert claims.loc["distortion_above_swap_lam_0.3", "status"] == "TIE"
+    assert claims.loc["mlp_distortion_below_swap", "status"] == "TIE"
+    assert "TIE" in claims.loc["distortion_above_swap_lam_0.3", "note"]
+    assert set(claims["status"]) <= set(STATUSES)
+
+
+def test_every_claim_that_does_not_pass_carries_a_note():
+    inputs = passing_inputs()
+    for change in BREAKS.values():
+        change(inputs)
+    claims = build_claims(inputs)
+    assert (claims["status"] != "PASS").sum() >= len(BREAKS) - 2
+    failing = claims[claims["status"] != "PASS"]
+    assert (failing["note"].str.len() > 0).all(), failing[failing["note"] == ""]
 
 
 def test_a_missing_number_is_a_fail_not_a_pass():

@@ -131,3 +131,25 @@ def test_exact_encoder_gives_certified_codes_and_remembers_which():
     strict = sensitivity.ExactEncoder(D, 0.2, {"tol_inactive": -1.0, "tol_active": 1e-4})
     strict(X)
     assert not strict.certified.any()
+
+
+def test_paired_comparison_reads_the_order_sample_by_sample():
+    rng = np.random.default_rng(0)
+    second = rng.uniform(0.5, 2.0, 500)
+    # above in every pair, though the two distributions overlap widely
+    above = sensitivity.paired_comparison(second * 1.1, second)
+    assert above["n"] == 500 and above["frac_above"] == 1.0
+    assert above["rank_biserial"] == 1.0 and above["p_value"] < 1e-50
+    assert np.isclose(above["median_ratio"], 1.1)
+    # the same pairs the other way round: the effect changes sign, the p-value stays
+    below = sensitivity.paired_comparison(second, second * 1.1)
+    assert below["rank_biserial"] == -1.0 and np.isclose(below["p_value"], above["p_value"])
+    # no order: a random shuffle of one side
+    mixed = sensitivity.paired_comparison(rng.permutation(second), second)
+    assert abs(mixed["rank_biserial"]) < 0.15 and mixed["p_value"] > 0.01
+    # unusable pairs are left out and not counted
+    first = second * 1.1
+    first[:3] = [np.nan, np.inf, 0.0]
+    assert sensitivity.paired_comparison(first, second)["n"] == 497
+    with pytest.raises(ValueError, match="two \\(S,\\) arrays"):
+        sensitivity.paired_comparison(second, second[:10])

@@ -178,10 +178,15 @@ def _claims(args: argparse.Namespace, log: logging.Logger) -> int:
     path = args.results / "claims.tsv"
     if not path.exists():
         raise ValueError(f"{path} does not exist: is {args.results} a finished run's root?")
-    table = pd.read_csv(path, sep="\t").sort_values("status", kind="stable")
-    print(f"{(table['status'] == 'PASS').sum()} of {len(table)} claims pass ({path})")
+    table = pd.read_csv(path, sep="\t", keep_default_na=False).sort_values("status",
+                                                                          kind="stable")
+    counts = table["status"].value_counts()
+    print(f"{counts.get('PASS', 0)} of {len(table)} claims pass, {counts.get('FAIL', 0)} fail, "
+          f"{counts.get('TIE', 0)} tie ({path})")
     for row in table.itertuples():
         print(f"{row.status:5} {row.id}: ours {row.our_value}; paper {row.paper_value}")
+        if getattr(row, "note", ""):
+            print(f"      note: {row.note}")
     return 0
 
 

@@ -4,8 +4,10 @@
 rule claims:
     input:
         sensitivity=rules.sensitivity_summary.output.tsv,
+        paired=rules.sensitivity_summary.output.paired,
         mlp=rules.train_mlp.output.metrics,
         digit=rules.analyse_digit.output.numbers,
+        spectrum=rules.analyse_digit.output.spectrum,
         eq5=rules.eq5_check.output.tsv,
         rip=rules.rip_summary.output.tsv,
         evaluation=rules.evaluation_table.output.summary,

@@ -137,6 +137,7 @@ rule sensitivity_summary:
         mlp=rules.mlp_sensitivity.output.tsv,
     output:
         tsv=out("sensitivity/summary.tsv"),
+        paired=out("sensitivity/paired.tsv"),
     params:
         code=code_version("sensitivity_summary.py"),
     log:

@@ -1,17 +1,19 @@
 """The claims table: each of the paper's claims checked on this run's numbers."""
 
-from sparsesens.claims import Inputs, build_claims
+from sparsesens.claims import STATUSES, Inputs, build_claims
 from sparsesens.job import Job, read_json, read_table
 
 sm = snakemake  # noqa: F821
 job = Job(sm)
 claims = build_claims(Inputs(
-    sensitivity=read_table(sm.input.sensitivity), mlp_metrics=read_json(sm.input.mlp),
-    digit=read_table(sm.input.digit), eq5=read_table(sm.input.eq5),
+    sensitivity=read_table(sm.input.sensitivity), paired=read_table(sm.input.paired),
+    mlp_metrics=read_json(sm.input.mlp), digit=read_table(sm.input.digit),
+    spectrum=read_table(sm.input.spectrum), eq5=read_table(sm.input.eq5),
     rip=read_table(sm.input.rip), evaluation=read_table(sm.input.evaluation),
     analysis_lam=sm.params.lam,
     remedy=read_table(sm.input.remedy) if sm.input.get("remedy") else None))
-job.log.info("%d claims: %d PASS, %d FAIL\n%s", len(claims), (claims.status == "PASS").sum(),
-             (claims.status == "FAIL").sum(),
+counts = claims["status"].value_counts()
+job.log.info("%d claims: %s\n%s", len(claims),
+             ", ".join(f"{counts.get(s, 0)} {s}" for s in STATUSES),
              claims[["id", "our_value", "status"]].to_string(index=False))
 job.write_table(claims, sm.output.tsv)

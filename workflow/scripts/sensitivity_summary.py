@@ -1,20 +1,26 @@
-"""Median and quartiles of the directional derivative per representation and perturbation."""
+"""Median and quartiles of the directional derivative per representation and perturbation,
+and the perturbations compared in pairs on the same samples."""
 
 import pandas as pd
 
 from sparsesens.job import Job, read_table
-from sparsesens.sensitivity import summarise
+from sparsesens.sensitivity import PAIRS, paired_comparison, summarise
 
 sm = snakemake  # noqa: F821
 job = Job(sm)
 # each sparse table names its dictionary's lambda (column lam); the MLP's has none
 tables = [("sparse", read_table(path)) for path in sm.input.sparse]
-rows = []
+rows, pairs = [], []
 for rep, table in [*tables, ("mlp", read_table(sm.input.mlp))]:
     lam = float(table["lam"].iloc[0]) if rep == "sparse" else None
     for kind, group in table.groupby("perturbation", sort=False):
         rows.append({"representation": rep, "lam": lam, "perturbation": kind,
                      **summarise(group["ratio"].to_numpy())})
-summary = pd.DataFrame(rows)
-job.log.info("\n%s", summary.to_string(index=False))
+    ratios = table.pivot(index="sample", columns="perturbation", values="ratio")
+    for first, second in PAIRS:
+        pairs.append({"representation": rep, "lam": lam, "first": first, "second": second,
+                      **paired_comparison(ratios[first].to_numpy(), ratios[second].to_numpy())})
+summary, paired = pd.DataFrame(rows), pd.DataFrame(pairs)
+job.log.info("\n%s\n\n%s", summary.to_string(index=False), paired.to_string(index=False))
 job.write_table(summary, sm.output.tsv)
+job.write_table(paired, sm.output.paired)

@@ -1,0 +1,50 @@
+"""Section 7: the paper's conjecture about its remedy, checked on a grid of penalty weights."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from sparsesens.claims.table import COLUMNS, row
+
+
+def remedy_claims(table: pd.DataFrame) -> pd.DataFrame:
+    """The remedy's four claims.
+
+    Args:
+        table: one row per ``mu`` (0 among them) with the sparse codes' median
+            ``distortion_median``, the dictionary's ``max_coherence``, and the certified
+            codes' mean ``reconstruction`` error (1/2 ||x - D r||^2) and ``mean_active``
+            atoms per image.
+    """
+    table = table.sort_values("mu").reset_index(drop=True)
+    if len(table) < 2 or table["mu"].iloc[0] != 0:
+        raise ValueError("the remedy's claims need mu = 0 and at least one mu > 0")
+    base, top = table.iloc[0], table.iloc[-1]
+    where = "Section 7 (conjecture)"
+
+    def values(column, digits=3):
+        return ", ".join(f"{mu:g}: {value:.{digits}g}" for mu, value in
+                         zip(table["mu"], table[column], strict=True))
+
+    distortion = table["distortion_median"]
+    rows = [
+        row("remedy_lowers_coherence", where, "The penalty makes the atoms less coherent "
+            "(the remedy acts as meant).", "lower", values("max_coherence"),
+            "largest atom coherence at the largest mu below mu = 0's",
+            top["max_coherence"] < base["max_coherence"]),
+        row("remedy_lowers_distortion_sensitivity", where, "A penalty on the atoms' "
+            "overlaps lowers the sensitivity of sparse codes to distortions.", "lower",
+            values("distortion_median"), "median distortion ratio at the largest mu below "
+            "mu = 0's, and at no mu above mu = 0's",
+            bool(top["distortion_median"] < base["distortion_median"]
+                 and (distortion <= base["distortion_median"]).all())),
+        row("remedy_keeps_reconstruction", where, "The remedy costs little "
+            "reconstruction.", "small cost", values("reconstruction"),
+            "mean reconstruction error at the largest mu within 10 % of mu = 0's",
+            top["reconstruction"] <= 1.1 * base["reconstruction"]),
+        row("remedy_keeps_sparsity", where, "The remedy costs little sparsity.",
+            "small cost", values("mean_active", 4),
+            "mean active atoms per image at the largest mu within 10 % of mu = 0's",
+            top["mean_active"] <= 1.1 * base["mean_active"]),
+    ]
+    return pd.DataFrame(rows, columns=list(COLUMNS))
