@@ -229,6 +229,37 @@ def test_every_claim_that_does_not_pass_carries_a_note():
     assert (failing["note"].str.len() > 0).all(), failing[failing["note"] == ""]
 
 
+def with_second_seed(inputs: Inputs) -> Inputs:
+    """The per-dictionary tables doubled: seed 1 a copy of seed 0, the others unseeded."""
+    for name in ("sensitivity", "paired", "rip", "evaluation"):
+        table = getattr(inputs, name)
+        dictionary = table["lam"].notna()
+        if name == "sensitivity":
+            dictionary &= table["representation"] == "sparse"
+        seeded = table.assign(dictionary_seed=np.where(dictionary, 0, np.nan))
+        setattr(inputs, name, pd.concat([seeded, seeded[dictionary].assign(dictionary_seed=1)],
+                                        ignore_index=True))
+    return inputs
+
+
+def test_a_claim_holds_only_when_every_dictionary_seed_agrees():
+    inputs = with_second_seed(passing_inputs())
+    claims = build_claims(inputs).set_index("id")
+    assert (claims["status"] == "PASS").all()
+    assert len(claims) == len(build_claims(passing_inputs()))
+    # seed 1 alone turns the order round at lambda 0.3: the claim fails, and says where
+    rows = ((inputs.paired["dictionary_seed"] == 1) & np.isclose(inputs.paired["lam"], LAM)
+            & (inputs.paired["first"] == "distortion") & (inputs.paired["second"] == "swap"))
+    inputs.paired.loc[rows, "rank_biserial"] = -0.8
+    claims = build_claims(inputs).set_index("id")
+    row = claims.loc["distortion_above_swap_lam_0.3"]
+    assert row["status"] == "FAIL" and row["our_value"].startswith("seed 0: ")
+    assert " | seed 1: " in row["our_value"] and "2 dictionary seeds" in row["criterion"]
+    # numbers no seed changes read as one seed's
+    assert "seed" not in claims.loc["mlp_noise_lowest", "our_value"]
+    assert (claims.drop("distortion_above_swap_lam_0.3")["status"] == "PASS").all()
+
+
 def test_a_missing_number_is_a_fail_not_a_pass():
     inputs = passing_inputs()
     inputs.digit = inputs.digit[inputs.digit.quantity != "largest_gain"]

@@ -146,6 +146,31 @@ def test_continuation_chains_each_lambda_to_the_next_larger_and_each_penalty_to_
     assert settings.continuation_source(config, "0.03") is None
 
 
+def test_each_dictionary_seed_learns_every_lambda_in_its_own_chain(config):
+    config["lambdas"] = [0.3, 3.0]
+    config["dictionary"]["orthogonality"] = [0.0, 1.0e-3]
+    assert settings.dictionary_tags(config) == ["0.3", "3.0", "0.3_mu0.001"]
+    config["dictionary"]["seeds"] = 3
+    assert settings.config_errors(config, SCHEMA) == []
+    assert settings.dictionary_seeds(config) == [0, 1, 2]
+    assert settings.paper_tags(config) == ["0.3", "3.0", "0.3_s1", "3.0_s1", "0.3_s2",
+                                           "3.0_s2"]
+    assert settings.paper_tags(config, seed=0) == ["0.3", "3.0"]
+    records = settings.dictionary_records(config)
+    assert list(records) == [*settings.paper_tags(config), "0.3_mu0.001"]
+    assert records["0.3_s2"] == settings.DictionaryRecord(0.3, 0.0, 2)
+    assert all(tag == record.tag for tag, record in records.items())
+    # a seed's chain stays within the seed; the remedy's is the first seed's
+    assert {tag: settings.continuation_source(config, tag) for tag in records} == {
+        "3.0": None, "0.3": "3.0", "3.0_s1": None, "0.3_s1": "3.0_s1", "3.0_s2": None,
+        "0.3_s2": "3.0_s2", "0.3_mu0.001": "0.3"}
+    # seed 0 draws from the root seed, as runs before seeds did; the others differ
+    learner_seeds = [settings.learner_seed(config, seed) for seed in range(3)]
+    assert learner_seeds[0] == config["seed"] and len(set(learner_seeds)) == 3
+    config["dictionary"]["seeds"] = 0
+    assert any("seeds" in problem for problem in settings.config_errors(config, SCHEMA))
+
+
 @pytest.mark.parametrize("weights, words", [
     ([1.0e-3], "lacks 0"), ([0.0, -1.0], "less than the minimum"),
     ([0.0, 0.0], "non-unique"), (0.0, "is not of type 'array'")])

@@ -32,6 +32,17 @@ def test_dry_run_plans_one_dictionary_per_lambda(workdir):
     # 10,000-image shards of train, valid, test; the remedy's need no test codes
     assert jobs["encode"] == 5 * (5 + 1 + 1) + 4 * (5 + 1)
     assert "download_mnist" not in jobs  # the carried wheel is used
+    # three dictionary seeds: every paper lambda three times, each seed with its codes,
+    # sensitivities, RIP and read-outs; the remedy and the figures stay the first seed's
+    done = run_snakemake(workdir, "-n", "--cores", "1", "--config", "dictionary={seeds: 3}")
+    assert done.returncode == 0, done.stdout + done.stderr
+    seeded = _planned_jobs(done.stdout)
+    assert seeded["learn_dictionary"] == 3 * 5 + 4
+    assert seeded["encode"] == 3 * 5 * (5 + 1 + 1) + 4 * (5 + 1)
+    for rule in ("code_sensitivity", "rip"):
+        assert seeded[rule] == jobs[rule] + 2 * 5, rule
+    assert seeded["evaluate"] == jobs["evaluate"] + 2 * 5
+    assert seeded["finite_sensitivity"] == jobs["finite_sensitivity"]
 
 
 def test_lists_and_sections_can_be_overridden_on_the_command_line(workdir):
@@ -569,7 +580,8 @@ def test_fashion_mnist_preset_runs_end_to_end_at_smoke_scale(workdir):
 
 
 @pytest.mark.slow
-def test_an_image_array_of_another_size_runs_the_smoke_preset(workdir, mnist):
+def test_an_image_array_of_another_size_and_two_dictionary_seeds_run_the_smoke_preset(
+        workdir, mnist):
     # real digits at half the side (14 x 14, 2 x 2 means) in one .npz: the arrays source
     def halved(split, n):
         x = mnist[split][0][:n].reshape(n, 14, 2, 14, 2).mean(axis=(2, 4))
@@ -582,7 +594,7 @@ def test_an_image_array_of_another_size_runs_the_smoke_preset(workdir, mnist):
     (workdir / "arrays.yaml").write_text(
         "results: results/arrays-smoke\n"
         f"data: {{source: arrays, arrays: {{path: {workdir / 'small.npz'}, sha256: null}}, "
-        "scale_factor: 3.0}\ndictionary: {n_atoms: 196}\nmlp: {hidden: 196}\n")
+        "scale_factor: 3.0}\ndictionary: {n_atoms: 196, seeds: 2}\nmlp: {hidden: 196}\n")
     done = run_snakemake(workdir, "--cores", "2", "--configfile",
                          str(REPO / "presets/smoke.yaml"), str(workdir / "arrays.yaml"),
                          timeout=1200)
@@ -603,3 +615,16 @@ def test_an_image_array_of_another_size_runs_the_smoke_preset(workdir, mnist):
     claims = pd.read_csv(root / "claims.tsv", sep="\t")
     assert claims["id"].is_unique and claims["status"].isin(STATUSES).all()
     assert "download_mnist" not in done.stderr
+    # two dictionary seeds: the second learned from its own draw, in its own chain, and
+    # every per-dictionary table and claim sees both
+    first, second = (io.read_dictionary(root / f"dictionaries/lam_3.0{tag}.h5")
+                     for tag in ("", "_s1"))
+    assert first[2]["seed"] != second[2]["seed"] and not np.allclose(first[0], second[0])
+    assert io.read_dictionary(root / "dictionaries/lam_0.3_s1.h5")[2]["start_sha256"] == \
+        second[2]["sha256"]
+    for table in ("sensitivity/summary.tsv", "sensitivity/paired.tsv", "analysis/rip.tsv",
+                  "eval/summary.tsv"):
+        seeds = pd.read_csv(root / table, sep="\t")["dictionary_seed"].dropna()
+        assert set(seeds) == {0, 1}, table
+    order = claims.set_index("id").loc["distortion_above_swap_lam_0.3"]
+    assert "2 dictionary seeds" in order["criterion"] and "seed 1: " in order["our_value"]

@@ -83,11 +83,14 @@ class Job:
         self.log.info("wrote %s", path)
 
 
-def of_dictionary(table: pd.DataFrame, attrs: dict[str, Any]) -> pd.DataFrame:
+def of_dictionary(table: pd.DataFrame, attrs: dict[str, Any], dictionary_seed: int = 0
+                  ) -> pd.DataFrame:
     """``table`` with the lambda and overlap penalty of the dictionary it was computed from
-    (``attrs``, the dictionary file's attributes) as its first columns ``lam`` and ``mu``, so
-    that a table gathering several such tables reads which dictionary a row is from."""
+    (``attrs``, the dictionary file's attributes) and its ``dictionary_seed`` (the
+    workflow's record) as its first columns ``lam``, ``mu`` and ``dictionary_seed``, so that
+    a table gathering several such tables reads which dictionary a row is from."""
     labelled = table.copy()
+    labelled.insert(0, "dictionary_seed", int(dictionary_seed))
     labelled.insert(0, "mu", float(attrs.get("orthogonality", 0.0)))
     labelled.insert(0, "lam", float(attrs["lam"]))
     return labelled

@@ -71,10 +71,32 @@ def remedy_weights(config: Mapping[str, Any]) -> list[float]:
     return sorted({float(mu) for mu in config["dictionary"]["orthogonality"]})
 
 
-def dictionary_tag(lam: float, mu: float = 0.0) -> str:
+def dictionary_tag(lam: float, mu: float = 0.0, seed: int = 0) -> str:
     """The text that names one dictionary in file names: its lambda's tag, followed by
-    ``_mu`` and the penalty's for the remedy's dictionaries (``0.3``, ``0.3_mu0.001``)."""
-    return lambda_tag(lam) if mu == 0 else f"{lambda_tag(lam)}_mu{lambda_tag(mu)}"
+    ``_mu`` and the penalty's for the remedy's dictionaries, and by ``_s`` and the seed for
+    every dictionary seed but the first (``0.3``, ``0.3_mu0.001``, ``0.3_s2``)."""
+    tag = lambda_tag(lam) if mu == 0 else f"{lambda_tag(lam)}_mu{lambda_tag(mu)}"
+    return tag if seed == 0 else f"{tag}_s{int(seed)}"
+
+
+def dictionary_seeds(config: Mapping[str, Any]) -> list[int]:
+    """The dictionary seeds of a run, ``0 .. dictionary.seeds - 1``: each learns every
+    paper lambda from its own draw."""
+    return list(range(int(config["dictionary"].get("seeds", 1))))
+
+
+def learner_seed(config: Mapping[str, Any], seed: int) -> int:
+    """The random seed of dictionary seed ``seed``'s learner: the root seed for seed 0 (so
+    that a run of one seed learns what it learned before seeds existed), a stream derived
+    from it for every other."""
+    return int(config["seed"]) if seed == 0 else stage_seed(config, f"dictionary/{seed}")
+
+
+def paper_tags(config: Mapping[str, Any], seed: int | None = None) -> list[str]:
+    """The paper's dictionaries (no penalty): one per lambda and dictionary seed, seed by
+    seed; only those of ``seed`` when given."""
+    seeds = dictionary_seeds(config) if seed is None else [seed]
+    return [dictionary_tag(float(lam), 0.0, s) for s in seeds for lam in config["lambdas"]]
 
 
 def remedy_tags(config: Mapping[str, Any]) -> list[str]:
@@ -85,8 +107,8 @@ def remedy_tags(config: Mapping[str, Any]) -> list[str]:
 
 
 def dictionary_tags(config: Mapping[str, Any]) -> list[str]:
-    """Every dictionary of a run: one per lambda (no penalty), then one per nonzero
-    ``mu`` at the analysis lambda."""
+    """Every dictionary of a run: one per lambda (no penalty) and dictionary seed, then one
+    per nonzero ``mu`` at the analysis lambda."""
     return list(dictionary_records(config))
 
 
@@ -105,29 +127,33 @@ def continuation_source(config: Mapping[str, Any], tag: str) -> str | None:
     record = dictionary_record(config, tag)
     if record.mu > 0:
         weights = remedy_weights(config)
-        return dictionary_tag(record.lam, weights[weights.index(record.mu) - 1])
+        return dictionary_tag(record.lam, weights[weights.index(record.mu) - 1], record.seed)
     larger = [float(other) for other in config["lambdas"] if float(other) > record.lam]
-    return lambda_tag(min(larger)) if larger else None
+    return dictionary_tag(min(larger), 0.0, record.seed) if larger else None
 
 
 @dataclass(frozen=True)
 class DictionaryRecord:
-    """What names one dictionary of a run: its lambda and its overlap penalty ``mu`` (0 for
-    the paper's dictionaries, > 0 for the remedy's). :attr:`tag` names it in file names
-    and in the workflow's ``{lam}`` wildcard."""
+    """What names one dictionary of a run: its lambda, its overlap penalty ``mu`` (0 for
+    the paper's dictionaries, > 0 for the remedy's) and its dictionary seed. :attr:`tag`
+    names it in file names and in the workflow's ``{lam}`` wildcard."""
 
     lam: float
     mu: float = 0.0
+    seed: int = 0
 
     @property
     def tag(self) -> str:
-        return dictionary_tag(self.lam, self.mu)
+        return dictionary_tag(self.lam, self.mu, self.seed)
 
 
 def dictionary_records(config: Mapping[str, Any]) -> dict[str, DictionaryRecord]:
     """Every dictionary of a run, tag -> record, in :func:`dictionary_tags`' order: the
-    one table from which the workflow reads a dictionary's lambda and penalty."""
-    records = [*(DictionaryRecord(float(lam)) for lam in config["lambdas"]),
+    one table from which the workflow reads a dictionary's lambda, penalty and seed. The
+    paper's lambdas are learned for every dictionary seed, the remedy's penalties for the
+    first seed."""
+    records = [*(DictionaryRecord(float(lam), 0.0, seed) for seed in dictionary_seeds(config)
+                 for lam in config["lambdas"]),
                *(DictionaryRecord(float(config["analysis"]["lam"]), mu)
                  for mu in remedy_weights(config) if mu > 0)]
     return {record.tag: record for record in records}

@@ -89,6 +89,7 @@ rule rip:
     params:
         code=code_version("rip.py"),
         lam=lam_of,
+        dictionary_seed=dictionary_seed_of,
         n_images=config["analysis"]["rip_images"],
         # random atoms with as many active as each image: the null baseline
         seed=settings.stage_seed(config, "rip_null"),
@@ -107,7 +108,7 @@ rule rip:
 
 rule rip_summary:
     input:
-        tables=expand(rules.rip.output.tsv, lam=LAMBDAS),
+        tables=expand(rules.rip.output.tsv, lam=PAPER_TAGS),
     output:
         tsv=out("analysis/rip.tsv"),
         png=report(

@@ -32,7 +32,7 @@ rule encode:
 
 rule code_summary:
     input:
-        shards=code_shards(),
+        shards=code_shards(FIRST_SEED_TAGS),
     output:
         tsv=report(
             out("codes/summary.tsv"),

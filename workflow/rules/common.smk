@@ -47,8 +47,12 @@ def _all_cores():
 # threads of the heavy (GPU-capable) rules: every core of a local run
 ALL_CORES = _all_cores()
 ENV = "../../envs/sparsesens.yaml"
-LAMBDAS = [settings.lambda_tag(lam) for lam in config["lambdas"]]
-# every dictionary of the run, tag (the {lam} wildcard) -> its record (lambda, penalty mu)
+# the paper's dictionaries: one per lambda and dictionary seed (0.3, then 0.3_s1, ...)
+PAPER_TAGS = settings.paper_tags(config)
+# the first dictionary seed's, one per lambda: what the figures and code summary show
+FIRST_SEED_TAGS = settings.paper_tags(config, seed=0)
+# every dictionary of the run, tag (the {lam} wildcard) -> its record (lambda, penalty mu,
+# dictionary seed)
 DICTIONARIES = settings.dictionary_records(config)
 ANALYSIS_LAM = settings.lambda_tag(config["analysis"]["lam"])
 # the remedy: one dictionary per overlap penalty mu at the analysis lambda, mu = 0's first
@@ -58,13 +62,14 @@ SPLITS = list(ssio.SPLITS)
 MNIST_WHEEL = f"resources/{ssio.MNIST_WHEEL}"
 
 
-# {lam} names a dictionary: its lambda (0.3), and the remedy's penalty after it (0.3_mu0.001)
+# {lam} names a dictionary: its lambda (0.3), the remedy's penalty after it (0.3_mu0.001)
+# and its dictionary seed after that, but for seed 0 (0.3_s1)
 wildcard_constraints:
-    lam="[0-9.eE+-]+(_mu[0-9.eE+-]+)?",
+    lam=r"[0-9.eE+-]+(_mu[0-9.eE+-]+)?(_s\d+)?",
     split="train|valid|test",
     shard=r"\d+",
     seed=r"\d+",
-    rep=r"pixels|mlp|random|lam_[0-9.eE+-]+(_mu[0-9.eE+-]+)?",
+    rep=r"pixels|mlp|random|lam_[0-9.eE+-]+(_mu[0-9.eE+-]+)?(_s\d+)?",
 
 
 def code_version(script):
@@ -107,6 +112,16 @@ def mu_of(wildcards):
     return record_of(wildcards.lam).mu
 
 
+def dictionary_seed_of(wildcards):
+    """The dictionary seed (0, 1, ...) of the {lam} wildcard's dictionary."""
+    return record_of(wildcards.lam).seed
+
+
+def learner_seed_of(wildcards):
+    """The learner's random seed for the {lam} wildcard's dictionary seed."""
+    return settings.learner_seed(config, record_of(wildcards.lam).seed)
+
+
 def data_source_files(wildcards):
     """The files the data set is read from: the MNIST wheel, or four IDX files."""
     if config["data"]["source"] == "mnist":
@@ -128,8 +143,9 @@ def continuation_input(wildcards):
     return {} if source is None else {"start": dictionary_file(source)}
 
 
-def dictionary_files():
-    return expand(rules.learn_dictionary.output.h5, lam=LAMBDAS)
+def dictionary_files(tags=None):
+    """The paper's dictionaries, every seed's unless ``tags`` are given."""
+    return expand(rules.learn_dictionary.output.h5, lam=PAPER_TAGS if tags is None else tags)
 
 
 def shard_files(lam, split):
@@ -142,8 +158,10 @@ def train_shards(wildcards):
     return shard_files(wildcards.lam, "train")
 
 
-def code_shards():
-    return [f for lam in LAMBDAS for split in SPLITS for f in shard_files(lam, split)]
+def code_shards(tags=None):
+    """The code shards of the paper's dictionaries, every seed's unless ``tags`` are given."""
+    tags = PAPER_TAGS if tags is None else tags
+    return [f for lam in tags for split in SPLITS for f in shard_files(lam, split)]
 
 
 def remedy_shards():
@@ -151,18 +169,19 @@ def remedy_shards():
     return [path for tag in REMEDY_TAGS for path in shard_files(tag, "train")]
 
 
-def code_sensitivity_tables():
-    """Per-sample sensitivity tables of the sparse codes, one per lambda."""
-    return expand(rules.code_sensitivity.output.tsv, lam=LAMBDAS)
+def code_sensitivity_tables(tags=None):
+    """Per-sample sensitivity tables of the sparse codes, one per paper dictionary (every
+    seed's unless ``tags`` are given)."""
+    return expand(rules.code_sensitivity.output.tsv, lam=PAPER_TAGS if tags is None else tags)
 
 
-def finite_tables():
-    return expand(rules.finite_sensitivity.output.tsv, lam=LAMBDAS)
+def finite_tables(tags=None):
+    return expand(rules.finite_sensitivity.output.tsv, lam=PAPER_TAGS if tags is None else tags)
 
 
 # Representations evaluated in Section 6: pixels, the sparse code of each lambda, the MLP
 # hidden layer and the random net of Eq. 8.
-REPRESENTATIONS = ["pixels", *[f"lam_{lam}" for lam in LAMBDAS], "mlp", "random"]
+REPRESENTATIONS = ["pixels", *[f"lam_{lam}" for lam in PAPER_TAGS], "mlp", "random"]
 EVALUATION_SEEDS = config["evaluation"]["seeds"]
 
 
@@ -190,3 +209,10 @@ def represented_dictionary(wildcards):
 
 def evaluation_runs():
     return expand(rules.evaluate.output.tsv, rep=REPRESENTATIONS)
+
+
+def evaluation_run_dictionary_seeds():
+    """Each of :func:`evaluation_runs` -> the dictionary seed of its sparse code (None for
+    the representations without a dictionary)."""
+    return {path: record_of(rep.removeprefix("lam_")).seed if rep.startswith("lam_") else None
+            for rep in REPRESENTATIONS for path in expand(rules.evaluate.output.tsv, rep=rep)}

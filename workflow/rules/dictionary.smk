@@ -1,4 +1,5 @@
-# Dictionary learning, one job per lambda and one per remedy penalty at the analysis lambda:
+# Dictionary learning, one job per lambda and dictionary seed, and one per remedy penalty at
+# the analysis lambda:
 # the online learner (the default) or the paper's (Section 2.1), chosen by dictionary.method.
 # Under continuation (dictionary.online.continuation) each job starts from the dictionary
 # of the next larger lambda, or of the next smaller penalty: the jobs form chains.
@@ -14,7 +15,7 @@ rule learn_dictionary:
         code=code_version("learn_dictionary.py"),
         lam=lam_of,
         settings=lambda w: settings.dictionary_settings(config, lam_of(w), mu_of(w)),
-        seed=config["seed"],
+        seed=learner_seed_of,
         device=config["device"],
         # the online learner's state while it runs: a rerun goes on from it
         state=out("checkpoints/learn_dictionary/lam_{lam}.h5"),

@@ -85,6 +85,7 @@ rule evaluation_table:
         summary=out("eval/summary.tsv"),
     params:
         code=code_version("evaluation_table.py"),
+        dictionary_seeds=evaluation_run_dictionary_seeds(),
     log:
         out("logs/evaluation_table.log"),
     conda:

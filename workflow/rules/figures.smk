@@ -3,7 +3,7 @@
 
 rule fig5:
     input:
-        dictionaries=dictionary_files(),
+        dictionaries=dictionary_files(FIRST_SEED_TAGS),
         summary=rules.code_summary.output.tsv,
     output:
         atoms=report(
@@ -60,8 +60,8 @@ rule fig1:
 
 rule fig6:
     input:
-        tables=code_sensitivity_tables(),
-        finite=finite_tables(),
+        tables=code_sensitivity_tables(FIRST_SEED_TAGS),
+        finite=finite_tables(FIRST_SEED_TAGS),
     output:
         histograms=report(
             out("figures/fig6_sensitivity_per_lambda.png"),

@@ -24,4 +24,5 @@ if not certified.all():
 ratios = {kind: code_directional_derivative(D, R, samples[f"dx/{kind}"]) for kind in PERTURBATIONS}
 for kind, values in ratios.items():
     log.info("lam=%g %-10s median ratio %.4f", sm.params.lam, kind, float(np.median(values)))
-job.write_table(of_dictionary(ratio_table(index, ratios, certified), dict_attrs), sm.output.tsv)
+table = ratio_table(index, ratios, certified)
+job.write_table(of_dictionary(table, dict_attrs, sm.params.dictionary_seed), sm.output.tsv)

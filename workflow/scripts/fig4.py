@@ -9,6 +9,8 @@ from sparsesens.job import Job
 sm = snakemake  # noqa: F821
 job = Job(sm)
 runs = pd.read_csv(sm.input.runs, sep="\t")
+# the sparse codes of the first dictionary seed (the other representations have none)
+runs = runs[runs["dictionary_seed"].fillna(0) == 0]
 lam = sm.params.lam
 sparse = runs[runs.representation == "sparse"]
 by_name = {name: runs[runs.representation == name] for name in ("pixels", "mlp", "random")}

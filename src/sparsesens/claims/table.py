@@ -101,3 +101,20 @@ def combine(statuses: list[str]) -> str:
         if status in statuses:
             return status
     return "PASS"
+
+
+def over_seeds(rows: dict[int, dict]) -> dict:
+    """One claim checked on each dictionary seed's tables (seed -> its row) as one row: it
+    passes only when every seed passes (:func:`combine`), and its value lists each seed's;
+    a claim whose value no seed changes is the first seed's row."""
+    first = next(iter(rows.values()))
+    if len(rows) == 1:
+        return first
+    values = [row_["our_value"] for row_ in rows.values()]
+    if len(set(values)) == 1:  # a claim on numbers that no dictionary seed changes
+        return first
+    ours = " | ".join(f"seed {seed}: {row_['our_value']}" for seed, row_ in rows.items())
+    status = combine([row_["status"] for row_ in rows.values()])
+    merged = row(first["id"], first["where"], first["claim"], first["paper_value"], ours,
+                 first["criterion"] + f"; in each of {len(rows)} dictionary seeds", status)
+    return merged
