@@ -92,6 +92,20 @@ def test_digit_numbers_orient_filters_by_their_coefficient(coded):
                                [1.0, 0.0])
 
 
+def test_digit_number_table_is_digit_numbers_row_by_row(coded):
+    D, _, R = coded
+    codes = R.copy()
+    codes[1] = 0.0  # a digit without a code has no numbers and no row
+    table = analysis.digit_number_table(D, codes, [3, 1, 0], n_pairs=3)
+    assert table["digit"].tolist() == [3, 0]
+    for _, row in table.iterrows():
+        numbers = analysis.digit_numbers(D, codes[int(row["digit"])], n_pairs=3)
+        assert all(row[key] == pytest.approx(value, nan_ok=True)
+                   for key, value in numbers.items())
+        assert row["pair_gain"] == pytest.approx(1 / np.sqrt(1 - numbers["max_overlap"]),
+                                                 nan_ok=True)
+
+
 def test_spectra_by_kind_share_one_svd_per_sample(coded):
     D, _, R = coded
     dX = np.random.default_rng(25).standard_normal((3, 49))

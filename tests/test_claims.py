@@ -260,6 +260,21 @@ def test_a_claim_holds_only_when_every_dictionary_seed_agrees():
     assert (claims.drop("distortion_above_swap_lam_0.3")["status"] == "PASS").all()
 
 
+def test_many_digits_give_each_digit_number_its_spread_and_can_fail_the_pair_gain():
+    inputs = passing_inputs()
+    inputs.digits = pd.DataFrame({"n_active": [100.0, 120, 140], "max_overlap": 0.6,
+                                  "largest_gain": [6.0, 7.0, 8.0],
+                                  "pair_gain": 1 / np.sqrt(0.4)})
+    claims = build_claims(inputs).set_index("id")
+    assert (claims["status"] == "PASS").all()
+    assert claims.loc["digit_active_filters", "our_value"] == (
+        "122; 3 digits: median 120 (10-90 %: 104-136)")
+    assert "over 3 digits 0.226" in claims.loc["pair_gain_below_largest", "our_value"]
+    # the first digit alone would pass; the typical digit's pair explains most of its gain
+    inputs.digits["largest_gain"] = 2.0
+    assert statuses(inputs)["pair_gain_below_largest"] == "FAIL"
+
+
 def test_a_missing_number_is_a_fail_not_a_pass():
     inputs = passing_inputs()
     inputs.digit = inputs.digit[inputs.digit.quantity != "largest_gain"]

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sparsesens import io, lasso
+from sparsesens import analysis, io, lasso
 from sparsesens.claims import STATUSES
 from tests.conftest import REPO, copy_workflow, run_snakemake
 
@@ -385,6 +385,12 @@ def check_analysis(root):
     assert numbers.loc["largest_gain", "value"] == pytest.approx(1 / s.min())
     rip = pd.read_csv(root / "analysis/rip.tsv", sep="\t")
     assert sorted(rip["lam"]) == [0.3, 3.0] and (rip["n_images"] == 200).all()
+    # the same numbers over 500 seeded digits (those with a code), each as analysed alone
+    digits = pd.read_csv(root / "analysis/digits.tsv", sep="\t")
+    assert 400 < len(digits) <= 500 and digits["digit"].is_unique
+    some = digits.iloc[len(digits) // 2]
+    alone = analysis.digit_numbers(D, codes[[int(some["digit"])]].toarray()[0])
+    assert some["largest_gain"] == pytest.approx(alone["largest_gain"])
 
 
 def _edit_body(module, docstring_start):

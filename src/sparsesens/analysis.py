@@ -204,6 +204,33 @@ def digit_numbers(D: np.ndarray, code: np.ndarray, n_pairs: int = 10) -> dict[st
             "gain_spread": float(part.gains[0] / part.gains[-1])}
 
 
+def digit_number_table(D: np.ndarray, codes: np.ndarray, indices: np.ndarray,
+                       n_pairs: int = 10) -> pd.DataFrame:
+    """:func:`digit_numbers` of many digits, one row each: the first digit's numbers as a
+    distribution.
+
+    Args:
+        D: (m, n) dictionary.
+        codes: (N, n) codes of the digits (dense rows, or any array indexable by row).
+        indices: the rows of ``codes`` to analyse; a row with fewer than two active atoms
+            has no pair and gets NaN for its pair numbers.
+        n_pairs: most overlapping pairs of the normalised means.
+
+    Returns:
+        Columns ``digit`` (the index), the numbers of :func:`digit_numbers` and
+        ``pair_gain``, Eq. 5's gain ``1 / sqrt(1 - overlap)`` of the largest overlap.
+    """
+    rows = []
+    for index in np.asarray(indices):
+        code = np.asarray(codes[index]).ravel()
+        if np.count_nonzero(code) == 0:
+            continue
+        numbers = digit_numbers(D, code, n_pairs)
+        rows.append({"digit": int(index), **numbers,
+                     "pair_gain": 1 / np.sqrt(1 - numbers["max_overlap"])})
+    return pd.DataFrame(rows)
+
+
 def spectra_by_kind(D: np.ndarray, codes: np.ndarray, perturbations: Mapping[str, np.ndarray]
                     ) -> tuple[dict[str, dict[str, object]], list[np.ndarray]]:
     """Amplitude spectra of many (code, perturbation) samples, each on its own ``D_+``.

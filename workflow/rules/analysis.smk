@@ -1,4 +1,5 @@
-# The locally linear analysis (Sections 3 to 5): one digit's active dictionary (Fig. 2, 3),
+# The locally linear analysis (Sections 3 to 5): one digit's active dictionary (Fig. 2, 3)
+# and the same numbers over many digits,
 # Eq. 5 on many pairs of active filters, and the restricted isometry per lambda.
 
 
@@ -42,6 +43,30 @@ rule analyse_digit:
         ENV
     script:
         "../scripts/analyse_digit.py"
+
+
+rule digit_distribution:
+    input:
+        dictionary=dictionary_file(ANALYSIS_LAM),
+        shards=shard_files(ANALYSIS_LAM, "train"),
+    output:
+        tsv=out("analysis/digits.tsv"),
+    params:
+        code=code_version("digit_distribution.py"),
+        lam=config["analysis"]["lam"],
+        n_digits=config["analysis"]["distribution_digits"],
+        top_pairs=config["analysis"]["top_pairs"],
+        seed=settings.stage_seed(config, "distribution_digits"),
+    # the same codes as analyse_digit's, and far less work per digit than its spectra
+    resources:
+        mem_mb=memory_mib("analyse_digit"),
+        runtime=minutes("analyse_digit"),
+    log:
+        out("logs/digit_distribution.log"),
+    conda:
+        ENV
+    script:
+        "../scripts/digit_distribution.py"
 
 
 rule eq5_check:

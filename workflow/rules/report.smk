@@ -8,6 +8,7 @@ rule claims:
         mlp=rules.train_mlp.output.metrics,
         digit=rules.analyse_digit.output.numbers,
         spectrum=rules.analyse_digit.output.spectrum,
+        digits=rules.digit_distribution.output.tsv,
         eq5=rules.eq5_check.output.tsv,
         rip=rules.rip_summary.output.tsv,
         evaluation=rules.evaluation_table.output.summary,

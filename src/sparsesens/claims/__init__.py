@@ -38,6 +38,7 @@ class Inputs:
     evaluation: pd.DataFrame    # eval/summary.tsv
     analysis_lam: float
     remedy: pd.DataFrame | None = None  # analysis/remedy.tsv, when the grid has a mu > 0
+    digits: pd.DataFrame | None = None  # analysis/digits.tsv: the digit's numbers, many digits
 
 
 def build_claims(inputs: Inputs) -> pd.DataFrame:
@@ -60,7 +61,7 @@ def build_claims(inputs: Inputs) -> pd.DataFrame:
 def _claims(inputs: Inputs) -> list[dict]:
     lam = inputs.analysis_lam
     return (sensitivity_claims(inputs.sensitivity, inputs.paired, lam)
-            + number_claims(inputs.digit, inputs.mlp_metrics, lam)
+            + number_claims(inputs.digit, inputs.mlp_metrics, lam, inputs.digits)
             + power_claims(inputs.digit, inputs.spectrum)
             + linear_claims(inputs.eq5, inputs.rip, lam)
             + evaluation_claims(inputs.evaluation, lam))

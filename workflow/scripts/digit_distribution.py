@@ -1,0 +1,21 @@
+"""The first digit's numbers (Fig. 2 and 3) over many seeded training digits."""
+
+import numpy as np
+
+from sparsesens import analysis, io
+from sparsesens.job import Job
+
+sm = snakemake  # noqa: F821
+job = Job(sm)
+D, _, dict_attrs = io.read_dictionary(sm.input.dictionary)
+codes = io.read_split_codes(sm.input.shards, dict_attrs["sha256"])["codes"]
+n = min(sm.params.n_digits, codes.shape[0])
+indices = np.sort(np.random.default_rng(sm.params.seed).choice(codes.shape[0], n,
+                                                               replace=False))
+table = analysis.digit_number_table(D, codes[indices].toarray(), np.arange(n),
+                                    sm.params.top_pairs)
+table["digit"] = indices[table["digit"].to_numpy()]
+table.insert(0, "lam", sm.params.lam)
+job.log.info("%d digits (%d without a code), medians:\n%s", len(table), n - len(table),
+             table.drop(columns=["lam", "digit"]).median().to_string())
+job.write_table(table, sm.output.tsv)
