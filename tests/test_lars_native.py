@@ -98,6 +98,62 @@ def test_a_duplicated_atom_stays_out_beside_its_twin():
     assert result.certified.all() and result.n_fallback == 0
 
 
+def _near_starts(X, D, lam, seed=5):
+    """Codes whose signed supports are nearly right: the exact codes at lam with a few
+    atoms dropped, a few added with a wrong small coefficient, the rest perturbed."""
+    exact = lasso.encode(X, D, lam, solver="lars").codes
+    exact = exact.toarray() if hasattr(exact, "toarray") else np.asarray(exact)
+    rng = np.random.default_rng(seed)
+    start = exact * (1 + 0.2 * rng.standard_normal(exact.shape))
+    start[rng.random(exact.shape) < 0.01] = 0.0
+    start[(exact == 0) & (rng.random(exact.shape) < 0.005)] = 0.01
+    return start, exact
+
+
+@needs_kernel
+@pytest.mark.parametrize("give_up", [None, 0.3])
+def test_the_compiled_polish_settles_as_the_batched_one_does(give_up):
+    import torch
+
+    X, D = _problem(N=60, coherence=0.5)
+    lam = 0.1
+    C, G = X @ D, D.T @ D
+    start, exact = _near_starts(X, D, lam)
+    R, settled = native.polish(C, G, start, lam, max_rounds=4, max_support=60,
+                               add_margin=1e-7, give_up=give_up, n_threads=2)
+    batched, batched_settled = lasso.polish(torch.from_numpy(C), torch.from_numpy(G),
+                                            torch.from_numpy(start), lam, 4, 1e-7,
+                                            give_up=give_up)
+    np.testing.assert_array_equal(settled, batched_settled.numpy())
+    assert 0.5 * len(X) < settled.sum() < len(X)  # most settle, not every one
+    np.testing.assert_allclose(R[settled], batched.numpy()[settled], atol=1e-10)
+    np.testing.assert_allclose(R[settled], exact[settled], atol=1e-8)
+    assert lasso.passes_eq9(*lasso.kkt_violation(X[settled], D, R[settled], lam)).all()
+    # threads change no bit, and the input is left as it was
+    again = native.polish(C, G, start, lam, max_rounds=4, max_support=60, add_margin=1e-7,
+                          give_up=give_up, n_threads=1)
+    np.testing.assert_array_equal(again[0], R)
+    assert not np.shares_memory(R, start)
+
+
+@needs_kernel
+def test_the_compiled_polish_leaves_what_it_cannot_factor_or_hold():
+    D = random_dictionary(20, 30, 30, coherence=0.5)
+    D = np.hstack([D, D[:, :1]])  # atom 30 is atom 0: a support with both is singular
+    X = np.random.default_rng(31).standard_normal((3, 20))
+    start = np.zeros((3, 31))
+    start[0, [0, 30, 5]] = 1.0
+    start[1, :12] = 0.5
+    start[2, 3] = 1.0
+    R, settled = native.polish(X @ D, D.T @ D, start, 0.1, max_rounds=3, max_support=10,
+                               add_margin=1e-7, give_up=None, n_threads=1)
+    assert not settled[0] and not settled[1]
+    np.testing.assert_array_equal(R[:2], start[:2])  # untouched
+    with pytest.raises(ValueError, match="do not fit"):
+        native.polish(X @ D, D.T @ D, start[:, :5], 0.1, max_rounds=3, max_support=10,
+                      add_margin=1e-7, give_up=None, n_threads=1)
+
+
 @needs_kernel
 def test_hybrid_runs_the_kernel_on_every_cpu_batch(monkeypatch):
     calls = []

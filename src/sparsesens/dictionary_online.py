@@ -479,13 +479,21 @@ def _polish_rows(C: torch.Tensor, G: torch.Tensor, R: torch.Tensor, todo: torch.
                  lam: float, rounds: int) -> torch.Tensor:
     """Polish the codes ``R[todo]`` in place where the active-set rounds settle (giving up
     early on supports far off; supports above ``_POLISH_MAX_SUPPORT`` are not tried);
-    returns the rows that did not settle."""
+    returns the rows that did not settle. On the CPU with the compiled kernel each row
+    keeps its factor across rounds; elsewhere the batched polish factors every round."""
     small = (R[todo] != 0).sum(dim=1) <= _POLISH_MAX_SUPPORT
     tried, skipped = todo[small], todo[~small]
     if len(tried) == 0:
         return todo
-    exact, settled = polish(C[tried].double(), G.double(), R[tried].double(), lam, rounds,
-                            _POLISH_MARGIN, give_up=_GIVE_UP)
+    if C.device.type == "cpu" and native.available():
+        exact, settled = native.polish(
+            C[tried].double().numpy(), G.double().numpy(), R[tried].double().numpy(), lam,
+            max_rounds=rounds, max_support=2 * _POLISH_MAX_SUPPORT, add_margin=_POLISH_MARGIN,
+            give_up=_GIVE_UP, n_threads=torch.get_num_threads())
+        exact, settled = torch.from_numpy(exact), torch.from_numpy(settled)
+    else:
+        exact, settled = polish(C[tried].double(), G.double(), R[tried].double(), lam,
+                                rounds, _POLISH_MARGIN, give_up=_GIVE_UP)
     R[tried[settled]] = exact[settled].to(R.dtype)
     return torch.cat([tried[~settled], skipped])
 

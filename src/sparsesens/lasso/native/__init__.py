@@ -1,4 +1,5 @@
-"""The compiled LARS-lasso path (``lars.cpp``): built on first use, then loaded from a cache.
+"""The compiled kernels (``lars.cpp``: the LARS-lasso path and the active-set polish, one
+image at a time): built on first use, then loaded from a cache.
 
 The kernel is plain C++17 with threads and no dependency but the standard library; it is
 compiled with the system's C++ compiler (``CXX``, else ``c++``), the same one that builds
@@ -30,7 +31,7 @@ log = logging.getLogger(__name__)
 SOURCE = Path(__file__).with_name("lars.cpp")
 # SHA-256 of lars.cpp: the workflow's code hashes see Python only, so a changed kernel
 # must change this line for the rules that encode to run again (a test keeps it current)
-SOURCE_SHA256 = "bf44b676a28eaf8795a54e1552d42a83bf523f37f59bd651546852ab080b7672"
+SOURCE_SHA256 = "34346446cc0820103bb4116373ca9a03f95a8bb6a443a5d06627c5774b658e58"
 # portable code (no -march=native): a cache shared by a cluster's nodes may serve CPUs of
 # several kinds
 _FLAGS = ("-O3", "-std=c++17", "-shared", "-fPIC", "-pthread")
@@ -88,6 +89,11 @@ def _library() -> ctypes.CDLL | None:
     fn.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64,
                    ctypes.c_double, ctypes.c_int64, ctypes.c_int64, ctypes.c_double,
                    ctypes.c_int64, ctypes.c_void_p, ctypes.c_void_p]
+    fn = library.sparsesens_polish
+    fn.restype = ctypes.c_int
+    fn.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64,
+                   ctypes.c_double, ctypes.c_int64, ctypes.c_int64, ctypes.c_double,
+                   ctypes.c_double, ctypes.c_int64, ctypes.c_void_p, ctypes.c_void_p]
     return library
 
 
@@ -135,3 +141,50 @@ def lars(C: np.ndarray, G: np.ndarray, lam: float, *, max_support: int, add_marg
         raise ValueError(f"bad sizes for the LARS kernel: B={B}, n={n}, "
                          f"max_support={max_support}, n_threads={n_threads}")
     return R, settled.astype(bool)
+
+
+def polish(C: np.ndarray, G: np.ndarray, R: np.ndarray, lam: float, *, max_rounds: int,
+           max_support: int, add_margin: float, give_up: float | None,
+           n_threads: int) -> tuple[np.ndarray, np.ndarray]:
+    """The active-set polish of :func:`sparsesens.lasso.polish`, one image at a time in
+    compiled code, with each image's Cholesky factor kept across its rounds.
+
+    Args:
+        C: (B, n) float64 correlations ``X D``.
+        G: (n, n) float64 Gram matrix ``D^T D``.
+        R: (B, n) stored codes: their signed supports are the starts.
+        lam: sparsity weight, > 0.
+        max_rounds: active-set rounds per image at most.
+        max_support: an image whose support would exceed this stops, unsettled.
+        add_margin: how far beyond ``lam`` an inactive atom's correlation may be.
+        give_up: an image whose first round would change more than this fraction of its
+            support (and more than 2 atoms) stops there; None: none stops early.
+        n_threads: threads sharing the images.
+
+    Returns:
+        ``(R, settled)``: (B, n) codes and (B,) flags. A settled code is the float64 closed
+        form of Eq. 4 on a sign-consistent support with every inactive atom within
+        ``lam + add_margin``; an unsettled one is its last round's code, or the stored code
+        where its support could not be factored.
+
+    Raises:
+        RuntimeError: if the kernel is not available (see :func:`available`).
+    """
+    library = _library()
+    if library is None:
+        raise RuntimeError("the compiled LARS kernel is not available")
+    C = np.ascontiguousarray(C, dtype=np.float64)
+    G = np.ascontiguousarray(G, dtype=np.float64)
+    R = np.array(R, dtype=np.float64, order="C")  # a copy: polished in place
+    B, n = C.shape
+    if G.shape != (n, n) or R.shape != (B, n):
+        raise ValueError(f"G {G.shape} and R {R.shape} do not fit C {C.shape}")
+    status = np.empty(B, dtype=np.uint8)
+    failed = library.sparsesens_polish(C.ctypes.data, G.ctypes.data, B, n, float(lam),
+                                       int(max_rounds), int(max_support), float(add_margin),
+                                       -1.0 if give_up is None else float(give_up),
+                                       int(n_threads), R.ctypes.data, status.ctypes.data)
+    if failed:
+        raise ValueError(f"bad sizes for the polish kernel: B={B}, n={n}, "
+                         f"max_rounds={max_rounds}, max_support={max_support}")
+    return R, status == 0

@@ -1,6 +1,8 @@
-// The LARS-lasso path of one image at a time, compiled: for sparse codes a per-image path
-// costs a few steps of O(n k) each, which batched tensor steps cannot reach (their
-// overhead per step is that of a whole batch). Built and loaded by sparsesens.lasso.native.
+// The LARS-lasso path and the active-set polish of one image at a time, compiled: for
+// sparse codes a per-image path costs a few steps of O(n k) each, which batched tensor
+// steps cannot reach (their overhead per step is that of a whole batch), and a per-image
+// polish keeps its factor from round to round where the batched one factors every block
+// anew. Built and loaded by sparsesens.lasso.native; the polish is at the end.
 //
 // For an image with correlations c = D^T x and the Gram matrix G = D^T D, the code of
 //     min_r 1/2 ||x - D r||^2 + lam ||r||_1
@@ -46,6 +48,8 @@ struct Workspace {
   std::vector<float> a32;
   std::vector<int64_t> active;
   std::vector<uint8_t> in_active, blocked;
+  // the polish's atoms of one round: active slots whose sign flipped, atoms entering
+  std::vector<int64_t> flipped, entering;
 
   Workspace(int64_t n_atoms, int64_t max_support)
       : n(n_atoms), cap(max_support), c(n_atoms), a(n_atoms), L(max_support * max_support),
@@ -255,9 +259,109 @@ HOT bool solve_one(Workspace& w, const double* C, const double* G, const float* 
   return false;
 }
 
+// ---- The active-set polish, one image at a time -------------------------------------
+// From a code with nearly the right signed support: the closed form of Eq. 4 on the
+// support, then the atoms whose sign flipped leave and the inactive atoms beyond lam (by
+// add_margin) enter with the sign of their correlation, until a round changes nothing. The
+// factor of the active Gram block is kept across rounds: an atom that leaves is rotated
+// out and one that enters appends a row, so a round after the first costs O(n k), not a
+// new factorisation.
+
+enum class Polished { kSettled, kUnsettled, kUntouched };
+
+// Rebuilds the active set from the signed support of r; false if an atom lies in the span
+// of the others or the support exceeds the workspace.
+bool start_support(Workspace& w, const double* G, const double* r) {
+  w.active.clear();
+  std::fill(w.in_active.begin(), w.in_active.end(), 0);
+  int64_t k = 0;
+  for (int64_t j = 0; j < w.n; ++j) {
+    if (r[j] == 0.0) continue;
+    if (k == w.cap || !cholesky_append(w, G, k, j)) return false;
+    w.active.push_back(j);
+    w.in_active[j] = 1;
+    w.s[k++] = r[j] > 0.0 ? 1.0 : -1.0;
+  }
+  return true;
+}
+
+// One image: r holds the stored code on entry and the polished one on exit (untouched
+// when the support could not be factored). give_up < 0: never stop early.
+HOT Polished polish_one(Workspace& w, const double* C, const double* G, double lam,
+                        int64_t max_rounds, double add_margin, double give_up, double* r) {
+  if (!start_support(w, G, r)) return Polished::kUntouched;
+  std::vector<int64_t>& flipped = w.flipped;
+  std::vector<int64_t>& entering = w.entering;
+  for (int64_t round = 0; round < max_rounds; ++round) {
+    const int64_t k = static_cast<int64_t>(w.active.size());
+    for (int64_t i = 0; i < k; ++i) w.rhs[i] = C[w.active[i]] - lam * w.s[i];
+    forward_sweep(w.L.data(), w.cap, k, w.rhs.data());
+    backward_sweep(w.L.data(), w.cap, k, w.rhs.data());
+    combine_rows(G, w.n, w.active.data(), w.rhs.data(), k, w.a.data());
+    flipped.clear();
+    entering.clear();
+    for (int64_t i = 0; i < k; ++i)
+      if (w.rhs[i] * w.s[i] <= 0.0) flipped.push_back(i);
+    for (int64_t j = 0; j < w.n; ++j)
+      if (!w.in_active[j] && std::fabs(C[j] - w.a[j]) > lam + add_margin) entering.push_back(j);
+    // the round's code: the closed form without the atoms whose sign flipped
+    std::fill(r, r + w.n, 0.0);
+    for (int64_t i = 0; i < k; ++i) r[w.active[i]] = w.rhs[i];
+    for (int64_t i : flipped) r[w.active[i]] = 0.0;
+    if (flipped.empty() && entering.empty()) return Polished::kSettled;
+    const double changes = static_cast<double>(flipped.size() + entering.size());
+    if (round == 0 && give_up >= 0.0 && changes > std::max(give_up * k, 2.0))
+      return Polished::kUnsettled;
+    // the flipped atoms leave, last slot first so that the earlier slots stay in place
+    int64_t kept = k;
+    for (auto it = flipped.rbegin(); it != flipped.rend(); ++it) {
+      const int64_t i = *it;
+      w.in_active[w.active[i]] = 0;
+      w.active.erase(w.active.begin() + i);
+      for (int64_t t = i; t + 1 < kept; ++t) w.s[t] = w.s[t + 1];
+      cholesky_remove(w, kept--, i);
+    }
+    for (int64_t j : entering) {
+      if (kept == w.cap || !cholesky_append(w, G, kept, j)) return Polished::kUnsettled;
+      w.active.push_back(j);
+      w.in_active[j] = 1;
+      w.s[kept++] = C[j] - w.a[j] > 0.0 ? 1.0 : -1.0;
+    }
+  }
+  return Polished::kUnsettled;
+}
+
 }  // namespace
 
 extern "C" {
+
+// Polishes B codes in place: C (B x n) correlations, G (n x n) Gram matrix, R (B x n)
+// stored codes, all row-major float64. status[b]: 0 settled (the code is exact), 1 not
+// settled (R holds the last round's code), 2 untouched (its support could not be
+// factored or exceeds max_support). Returns 0, or 1 on bad sizes.
+int sparsesens_polish(const double* C, const double* G, int64_t B, int64_t n, double lam,
+                      int64_t max_rounds, int64_t max_support, double add_margin,
+                      double give_up, int64_t n_threads, double* R, uint8_t* status) {
+  if (B < 0 || n < 1 || max_support < 1 || max_rounds < 1 || n_threads < 1) return 1;
+  max_support = std::min(max_support, n);
+  constexpr int64_t kChunk = 8;
+  std::atomic<int64_t> next{0};
+  auto work = [&]() {
+    Workspace w(n, max_support);
+    for (int64_t start = next.fetch_add(kChunk); start < B; start = next.fetch_add(kChunk)) {
+      const int64_t stop = std::min(start + kChunk, B);
+      for (int64_t b = start; b < stop; ++b)
+        status[b] = static_cast<uint8_t>(polish_one(w, C + b * n, G, lam, max_rounds,
+                                                    add_margin, give_up, R + b * n));
+    }
+  };
+  const int64_t threads = std::min(n_threads, (B + kChunk - 1) / kChunk);
+  std::vector<std::thread> pool;
+  for (int64_t t = 1; t < threads; ++t) pool.emplace_back(work);
+  work();
+  for (auto& t : pool) t.join();
+  return 0;
+}
 
 // Codes of B images: C (B x n) correlations, G (n x n) Gram matrix, both row-major
 // float64; writes R (B x n) and settled (B flags). Images are shared among n_threads
