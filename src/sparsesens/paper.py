@@ -43,6 +43,8 @@ QUOTES = {
     "noise_falls_with_lambda": "The noise sensitivity appears to be most strongly impacted by "
     "the sparsity level, and the representations are less noise sensitive as the sparsity "
     "level increases. (Fig. 6)",
+    "finite_perturbations_similar": "Finite perturbations give qualitatively similar "
+    "results (data not shown). (Section 2)",
     "mlp_distortion_below_swap": "This representation turns out to be less sensitive to "
     "distortions than to swaps. (Section 2.3)",
     "mlp_noise_lowest": "Both representations are relatively less sensitive to noise than "

@@ -9,6 +9,7 @@ claims = build_claims(Inputs(
     sensitivity=read_table(sm.input.sensitivity), paired=read_table(sm.input.paired),
     mlp_metrics=read_json(sm.input.mlp), digit=read_table(sm.input.digit),
     spectrum=read_table(sm.input.spectrum), digits=read_table(sm.input.digits),
+    finite=read_table(sm.input.finite),
     eq5=read_table(sm.input.eq5),
     rip=read_table(sm.input.rip), evaluation=read_table(sm.input.evaluation),
     analysis_lam=sm.params.lam,

@@ -17,7 +17,7 @@ import pandas as pd
 from sparsesens.claims.evaluation import evaluation_claims
 from sparsesens.claims.numbers import linear_claims, number_claims, power_claims
 from sparsesens.claims.remedy import remedy_claims
-from sparsesens.claims.sensitivity import sensitivity_claims
+from sparsesens.claims.sensitivity import finite_claim, sensitivity_claims
 from sparsesens.claims.table import ALPHA, COLUMNS, MIN_EFFECT, STATUSES, over_seeds
 
 __all__ = ["ALPHA", "COLUMNS", "MIN_EFFECT", "STATUSES", "Inputs", "build_claims",
@@ -39,6 +39,7 @@ class Inputs:
     analysis_lam: float
     remedy: pd.DataFrame | None = None  # analysis/remedy.tsv, when the grid has a mu > 0
     digits: pd.DataFrame | None = None  # analysis/digits.tsv: the digit's numbers, many digits
+    finite: pd.DataFrame | None = None  # sensitivity/finite/lam_X.tsv of the analysis lambda
 
 
 def build_claims(inputs: Inputs) -> pd.DataFrame:
@@ -61,6 +62,7 @@ def build_claims(inputs: Inputs) -> pd.DataFrame:
 def _claims(inputs: Inputs) -> list[dict]:
     lam = inputs.analysis_lam
     return (sensitivity_claims(inputs.sensitivity, inputs.paired, lam)
+            + [finite_claim(inputs.finite, lam)]
             + number_claims(inputs.digit, inputs.mlp_metrics, lam, inputs.digits)
             + power_claims(inputs.digit, inputs.spectrum)
             + linear_claims(inputs.eq5, inputs.rip, lam)

@@ -17,6 +17,9 @@ NOTES = {
     "distortion_swap_gap_intermediate": "the gap is read from one dictionary per lambda; "
     "the value lists the median distortion/swap ratio per lambda",
     "noise_falls_with_lambda": "open",
+    "finite_perturbations_similar": "the finite steps reach 3 (pixel units) by default; at "
+    "the largest the code's support changes along the step and orders may move; "
+    "per-sample ratios are in sensitivity/finite/",
     "mlp_distortion_below_swap": _ORDER,
     "mlp_noise_lowest": _ORDER,
     "mlp_train_accuracy": "the paper's schedule with plain SGD (momentum unstated); with "

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from sparsesens.claims.table import combine, fmt, paired_order, row
+from sparsesens.sensitivity import PAIRS, paired_comparison
 
 # the lambdas at which Fig. 6 finds the distortion-swap gap most pronounced
 INTERMEDIATE_LAMBDAS = (0.1, 0.3, 0.9)
@@ -83,3 +84,39 @@ def _gap_claim(paired: pd.DataFrame, lams: list[float]) -> dict:
                ", ".join(f"{lam:g}: {fmt(v)}" for lam, v in gap.items()) or "missing",
                "largest median paired distortion/swap ratio at 0.1, 0.3 or 0.9, above every "
                "other lambda of the run (FAIL without one)", ok)
+
+
+def finite_claim(finite: pd.DataFrame | None, lam: float) -> dict:
+    """Section 2: finite perturbations order the kinds as the directional derivatives do.
+
+    Args:
+        finite: sensitivity/finite/lam_X.tsv of the analysis lambda: per sample, kind and
+            step ``eps`` the finite ratio ``ratio`` and the Jacobian's ``jacobian_ratio``.
+        lam: the analysis lambda.
+    """
+    claim = (f"Finite perturbations (lambda {lam:g}) order noise, swaps and distortions as "
+             "the directional derivatives do.")
+    if finite is None or not len(finite):
+        return row("finite_perturbations_similar", "Section 2", claim,
+                   "qualitatively similar", "missing", "paired orders at every step", False)
+    statuses, held = [], {pair: 0 for pair in PAIRS}
+    steps = sorted(finite["eps"].unique())
+    for eps in steps:
+        ratios = finite[finite["eps"] == eps].pivot(index="sample", columns="perturbation",
+                                                    values="ratio")
+        table = pd.DataFrame([{"representation": "sparse", "lam": lam, "first": first,
+                               "second": second, **paired_comparison(
+                                   ratios[first].to_numpy(), ratios[second].to_numpy())}
+                              for first, second in PAIRS])
+        for pair in PAIRS:
+            status, _ = paired_order(table, "sparse", lam, *pair)
+            statuses.append(status)
+            held[pair] += status == "PASS"
+    smallest = finite[finite["eps"] == steps[0]]
+    gap = float(np.max(np.abs(smallest["ratio"] / smallest["jacobian_ratio"] - 1)))
+    ours = "; ".join(f"{first} > {second} at {count} of {len(steps)} steps"
+                     for (first, second), count in held.items())
+    ours += f"; at step {steps[0]:g} finite = Jacobian within {fmt(gap)}"
+    return row("finite_perturbations_similar", "Section 2", claim, "qualitatively similar",
+               ours, f"paired: distortion > swap > noise at every step ({fmt(steps[0])} to "
+               f"{fmt(steps[-1])})", combine(statuses))
