@@ -63,6 +63,8 @@ def passing_inputs() -> Inputs:
         ("random", None, "knn_euclidean"): (0.445, 0.972),
         ("random", None, "knn_cosine"): (0.445, 0.97),
         ("random", None, "logistic"): (0.46, 0.95),
+        ("sparse", LAM, "logistic_wide"): (0.34, 0.94),
+        ("random", None, "logistic_wide"): (0.46, 0.955),
     }
     evaluation = pd.DataFrame(
         [{"representation": rep, "lam": lam, "classifier": classifier, "k": k,
@@ -206,6 +208,8 @@ BREAKS = {
     "linear_sparse_below_pixels_few_labels": set_accuracy("sparse", "logistic", 1, 0.5),
     "linear_sparse_above_pixels_many_labels": set_accuracy("sparse", "logistic", 3000, 0.91),
     "linear_sparse_never_above_random": set_accuracy("sparse", "logistic", 3000, 0.96),
+    "linear_sparse_never_above_random_wide_grid": set_accuracy("sparse", "logistic_wide",
+                                                               3000, 0.96),
     "linear_mlp_above_all": set_accuracy("mlp", "logistic", 1, 0.4),
     "pixels_knn_accuracy": set_accuracy("pixels", "knn_euclidean", 3000, 0.95),
     "classification_every_lambda": set_accuracy("sparse", "logistic", 1, 0.5),
@@ -299,6 +303,18 @@ def test_many_digits_give_each_digit_number_its_spread_and_can_fail_the_pair_gai
     # the first digit alone would pass; the typical digit's pair explains most of its gain
     inputs.digits["largest_gain"] = 2.0
     assert statuses(inputs)["pair_gain_below_largest"] == "FAIL"
+
+
+def test_a_read_out_whose_decay_sits_on_the_grids_edge_says_so():
+    inputs = passing_inputs()
+    inputs.evaluation["edge_fraction"] = np.where(
+        (inputs.evaluation["classifier"] == "logistic") & (inputs.evaluation["k"] == 3000)
+        & (inputs.evaluation["representation"] == "sparse"), 0.4, 0.0)
+    claims = build_claims(inputs).set_index("id")["our_value"]
+    assert claims["linear_sparse_never_above_random"].endswith(
+        "[decay on the grid's edge: sparse at k=3000]")
+    assert "edge" in claims["linear_sparse_above_pixels_many_labels"]
+    assert "edge" not in claims["linear_sparse_never_above_random_wide_grid"]
 
 
 def test_a_missing_number_is_a_fail_not_a_pass():

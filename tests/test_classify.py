@@ -195,6 +195,11 @@ def test_seed_summary_gives_mean_and_spread_per_key_with_missing_lambdas_as_a_gr
     assert np.isnan(pixels["train_mean"])
     assert sparse["train_mean"] == pytest.approx(0.9)
     assert sparse["test_std"] == pytest.approx(np.std([0.5, 0.7], ddof=1))
+    assert "edge_fraction" not in summary
+    runs["decay_at_edge"] = [True, False, None, None]
+    summary = classify.seed_summary(runs, ["representation", "lam", "k"])
+    assert summary.set_index("representation")["edge_fraction"]["sparse"] == 0.5
+    assert np.isnan(summary.set_index("representation")["edge_fraction"]["pixels"])
 
 
 def test_seeds_evaluated_together_match_each_seed_alone():
@@ -227,4 +232,42 @@ def test_seeds_evaluated_together_match_each_seed_alone():
                                                   y_test, [1e-2, 1.0], max_iter=50, n_classes=3)
             assert [row for row in together[seed][1] if row["k"] == k] == [
                 {"k": k, **row} for row in sweep]
-            assert {"k": k, **best} in together[seed][2]
+            assert {"k": k, "classifier": "logistic", **best} in together[seed][2]
+
+
+def test_a_wider_grid_is_fitted_beside_the_papers_and_chosen_from_both():
+    rng = np.random.default_rng(11)
+    labels = np.repeat(np.arange(3), 30)
+    X = rng.standard_normal((90, 5)) + labels[:, None]
+    test, y_test = rng.standard_normal((60, 5)) + np.repeat(np.arange(3), 20)[:, None], \
+        np.repeat(np.arange(3), 20)
+    subsets = {0: {3: classify.labelled_subset(labels, 3, 0),
+                   30: classify.labelled_subset(labels, 30, 0)}}
+    nn, sweep, chosen = classify.evaluate_seeds(X, labels, test, y_test, subsets, [1e-2, 1.0],
+                                                wider_decays=[1e-4, 100.0], max_iter=100)[0]
+    assert sorted({row["weight_decay"] for row in sweep}) == [1e-4, 1e-2, 1.0, 100.0]
+    for k in (3, 30):
+        fits = [row for row in sweep if row["k"] == k]
+        paper, wide = (next(row for row in chosen if row["k"] == k and row["classifier"] == c)
+                       for c in ("logistic", "logistic_wide"))
+        assert paper["weight_decay"] in (1e-2, 1.0) and paper == {
+            "k": k, "classifier": "logistic",
+            **classify.best_decay([{key: v for key, v in row.items() if key != "k"}
+                                   for row in fits], [1e-2, 1.0])}
+        assert wide["test_acc"] == max(row["test_acc"] for row in fits)
+        assert wide["test_acc"] >= paper["test_acc"]
+        assert paper["decay_at_edge"]  # a grid of two decays has nothing but edges
+    rows = classify.evaluation_rows("pixels", None, 0, nn, chosen)
+    assert {row["classifier"] for row in rows} >= {"logistic", "logistic_wide"}
+    # without wider decays, the paper's grid alone, as before
+    _, _, alone = classify.evaluate_seeds(X, labels, test, y_test, subsets, [1e-2, 1.0],
+                                          max_iter=100)[0]
+    assert [row["classifier"] for row in alone] == ["logistic", "logistic"]
+
+
+def test_best_decay_says_when_the_choice_sits_on_the_grids_edge():
+    sweep = [{"weight_decay": d, "test_acc": a} for d, a in ((1e-3, 0.8), (1e-2, 0.9),
+                                                            (1e-1, 0.85))]
+    assert not classify.best_decay(sweep, [1e-3, 1e-2, 1e-1])["decay_at_edge"]
+    chosen = classify.best_decay(sweep, [1e-3, 1e-2])
+    assert chosen["weight_decay"] == 1e-2 and chosen["decay_at_edge"]

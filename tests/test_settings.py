@@ -221,7 +221,8 @@ def test_rules_params_leave_out_speed_knobs(config):
     assert "batch_size" not in codes and "shard_size" not in codes and codes["tol_active"]
     assert "chunk_size" not in settings.result_settings(config, "random_net")
     evaluation = settings.result_settings(config, "evaluation", "seeds")
-    assert set(evaluation) == {"labels_per_class", "weight_decays", "logistic_max_iter"}
+    assert set(evaluation) == {"labels_per_class", "weight_decays", "wider_weight_decays",
+                               "logistic_max_iter"}
     options = settings.encode_options(config["codes"], 123)
     assert options["batch_size"] == 123 and options["solver"] == config["codes"]["solver"]
 

@@ -268,13 +268,24 @@ def logistic_sweep(train: np.ndarray, train_labels: np.ndarray, test: np.ndarray
     sweep = [{"weight_decay": decay, "train_acc": model.accuracy(train, train_labels),
               "test_acc": model.accuracy(test, test_labels), "iterations": model.iterations,
               "max_gradient": model.max_gradient} for decay, model in models.items()]
-    return sweep, max(sweep, key=lambda row: (row["test_acc"], row["weight_decay"]))
+    return sweep, best_decay(sweep, weight_decays)
+
+
+def best_decay(sweep: Sequence[Mapping[str, float]], grid: Iterable[float]) -> dict:
+    """The fit of ``sweep`` with the best held-out accuracy among the decays of ``grid``
+    (ties to the larger decay), with ``decay_at_edge``: whether its decay is the grid's
+    smallest or largest, where a wider grid might have chosen beyond it."""
+    grid = sorted(set(grid))
+    best = max((row for row in sweep if row["weight_decay"] in grid),
+               key=lambda row: (row["test_acc"], row["weight_decay"]))
+    return {**best, "decay_at_edge": best["weight_decay"] in (grid[0], grid[-1])}
 
 
 def evaluate_seeds(train: np.ndarray, train_labels: np.ndarray, test: np.ndarray,
                    test_labels: np.ndarray, subsets: Mapping[int, Mapping[int, np.ndarray]],
-                   weight_decays: Iterable[float], *, device: torch.device | str = "cpu",
-                   max_iter: int = 500, chunk_size: int = 1000,
+                   weight_decays: Iterable[float], *, wider_decays: Iterable[float] = (),
+                   device: torch.device | str = "cpu", max_iter: int = 500,
+                   chunk_size: int = 1000,
                    progress: Callable[[int, int, dict, dict], None] | None = None
                    ) -> dict[int, tuple[dict[str, dict[int, float]], list[dict], list[dict]]]:
     """1-NN (every metric) and the logistic sweep of one representation for the labelled
@@ -294,7 +305,9 @@ def evaluate_seeds(train: np.ndarray, train_labels: np.ndarray, test: np.ndarray
         test_labels: (M,) their classes.
         subsets: seed -> k -> row indices into ``train`` (nested within a seed, the largest
             holding the others).
-        weight_decays: the logistic grid (:func:`logistic_sweep`).
+        weight_decays: the logistic grid (:func:`logistic_sweep`): the paper's.
+        wider_decays: more decays fitted beside it; with any, each k also gets the best
+            fit over both grids, as classifier ``logistic_wide``.
         device: where distances and fits are computed.
         max_iter: L-BFGS iterations per fit at most.
         chunk_size: test rows per distance block.
@@ -302,8 +315,11 @@ def evaluate_seeds(train: np.ndarray, train_labels: np.ndarray, test: np.ndarray
 
     Returns:
         seed -> ``(nn_accuracy, sweep, chosen)``: metric -> k -> accuracy; one row per k and
-        weight decay; the chosen row per k (:func:`logistic_sweep`).
+        weight decay; the chosen rows per k (:func:`best_decay`), each with its
+        ``classifier``: ``logistic`` from ``weight_decays`` and, with wider decays,
+        ``logistic_wide`` from both.
     """
+    paper_grid, wider = list(weight_decays), list(wider_decays)
     flat = {(seed, k): rows for seed, by_k in subsets.items() for k, rows in by_k.items()}
     n_classes = int(max(np.max(train_labels), np.max(test_labels))) + 1
     nearest = nearest_neighbour_accuracies(train, train_labels, test, test_labels, flat,
@@ -317,13 +333,16 @@ def evaluate_seeds(train: np.ndarray, train_labels: np.ndarray, test: np.ndarray
         sweep, chosen = [], []
         for k, rows in by_k.items():
             scores, best = logistic_sweep(train[rows] / scale, train_labels[rows], scaled_test,
-                                          test_labels, weight_decays, device=device,
+                                          test_labels, paper_grid + wider, device=device,
                                           max_iter=max_iter, n_classes=n_classes)
             sweep += [{"k": k, **row} for row in scores]
-            chosen.append({"k": k, **best})
+            paper_best = {"k": k, "classifier": "logistic", **best_decay(scores, paper_grid)}
+            chosen.append(paper_best)
+            if wider:
+                chosen.append({"k": k, "classifier": "logistic_wide", **best})
             if progress is not None:
                 progress(seed, k, {metric: by_k_acc[k] for metric, by_k_acc
-                                   in nn_accuracy.items()}, chosen[-1])
+                                   in nn_accuracy.items()}, paper_best)
         results[seed] = (nn_accuracy, sweep, chosen)
     return results
 
@@ -339,20 +358,22 @@ def evaluation_rows(representation: str, lam: float | None, seed: int,
         lam: the sparse code's lambda, None otherwise.
         seed: the labelled-subset seed.
         nn_accuracy: metric -> k -> test accuracy.
-        logistic: dicts with k, weight_decay, train_acc, test_acc (the chosen decays).
+        logistic: dicts with k, weight_decay, decay_at_edge, train_acc, test_acc and
+            optionally classifier (default ``logistic``): the chosen decays.
         mu: the overlap penalty of the sparse code's dictionary (0 for the paper's), None
             otherwise.
     """
     base = {"representation": representation, "lam": lam, "mu": mu, "seed": seed}
     rows = [{**base, "classifier": f"knn_{metric}", "k": k, "weight_decay": None,
-             "train_acc": None, "test_acc": acc}
+             "decay_at_edge": None, "train_acc": None, "test_acc": acc}
             for metric, by_k in nn_accuracy.items() for k, acc in by_k.items()]
-    rows += [{**base, "classifier": "logistic", **row} for row in logistic]
+    rows += [{**base, "classifier": "logistic", "decay_at_edge": None, **row}
+             for row in logistic]
     return [{col: row[col] for col in TABLE_COLUMNS} for row in rows]
 
 
 TABLE_COLUMNS = ("representation", "lam", "mu", "classifier", "k", "seed", "weight_decay",
-                 "train_acc", "test_acc")
+                 "decay_at_edge", "train_acc", "test_acc")
 
 
 def seed_summary(runs: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
@@ -366,10 +387,14 @@ def seed_summary(runs: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
     Returns:
         One row per combination of ``keys`` (missing values, such as the lambda of a
         representation without one, form their own group) with ``n_seeds``,
-        ``train_mean``, ``train_std``, ``test_mean`` and ``test_std``.
+        ``train_mean``, ``train_std``, ``test_mean``, ``test_std`` and, where the runs
+        say so, ``edge_fraction``: the share of seeds whose chosen weight decay sits on
+        its grid's edge (empty for the nearest neighbours).
     """
-    return (runs.groupby(list(keys), dropna=False)
-            .agg(n_seeds=("seed", "nunique"), train_mean=("train_acc", "mean"),
-                 train_std=("train_acc", "std"), test_mean=("test_acc", "mean"),
-                 test_std=("test_acc", "std"))
-            .reset_index())
+    columns = {"n_seeds": ("seed", "nunique"), "train_mean": ("train_acc", "mean"),
+               "train_std": ("train_acc", "std"), "test_mean": ("test_acc", "mean"),
+               "test_std": ("test_acc", "std")}
+    if "decay_at_edge" in runs:
+        runs = runs.assign(decay_at_edge=runs["decay_at_edge"].astype(float))
+        columns["edge_fraction"] = ("decay_at_edge", "mean")
+    return runs.groupby(list(keys), dropna=False).agg(**columns).reset_index()

@@ -108,6 +108,8 @@ QUOTES = {
     "labels. (Fig. 4)",
     "linear_sparse_never_above_random": "However, the sparse representation never "
     "outperforms the random net. (Fig. 4)",
+    "linear_sparse_never_above_random_wide_grid": "However, the sparse representation never "
+    "outperforms the random net. (Fig. 4)",
     "linear_mlp_above_all": "In all cases, the hidden layer of the backprop-trained net is "
     "uniformly better than all other representations. (Fig. 4)",
     "pixels_knn_accuracy": "the classifier achieves 97.5% validation accuracy when trained on "

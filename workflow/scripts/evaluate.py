@@ -37,7 +37,8 @@ def report(seed, k, nn, best):
 
 
 results = evaluate_seeds(
-    train, y_train[pool], valid, y_valid, subsets, opts["weight_decays"], device=job.device,
+    train, y_train[pool], valid, y_valid, subsets, opts["weight_decays"],
+    wider_decays=opts["wider_weight_decays"], device=job.device,
     max_iter=opts["logistic_max_iter"], chunk_size=sm.params.speed.evaluation_knn_chunk_size,
     progress=report)
 fits = [row for _, sweep, _ in results.values() for row in sweep]
