@@ -106,6 +106,14 @@ def test_digit_number_table_is_digit_numbers_row_by_row(coded):
                                                  nan_ok=True)
 
 
+def test_relative_reconstruction_error_is_the_missed_share_of_energy():
+    D = np.eye(3)
+    X = np.array([[3.0, 4.0, 0.0], [1.0, 0.0, 0.0]])
+    codes = np.array([[3.0, 0.0, 0.0], [1.0, 0.0, 0.0]])
+    np.testing.assert_allclose(analysis.relative_reconstruction_error(X, D, codes),
+                               [16 / 25, 0.0])
+
+
 def test_spectra_by_kind_share_one_svd_per_sample(coded):
     D, _, R = coded
     dX = np.random.default_rng(25).standard_normal((3, 49))

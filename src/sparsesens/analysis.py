@@ -231,6 +231,15 @@ def digit_number_table(D: np.ndarray, codes: np.ndarray, indices: np.ndarray,
     return pd.DataFrame(rows)
 
 
+def relative_reconstruction_error(X: np.ndarray, D: np.ndarray, codes: np.ndarray
+                                  ) -> np.ndarray:
+    """``||x - D r||^2 / ||x||^2`` of each image (row of ``X``) and its code: the share of
+    its energy the reconstruction misses (Section 2.1: "highly accurate")."""
+    X = np.asarray(X, dtype=np.float64)
+    residual = X - np.asarray(codes, dtype=np.float64) @ np.asarray(D, dtype=np.float64).T
+    return (residual ** 2).sum(axis=1) / (X ** 2).sum(axis=1)
+
+
 def spectra_by_kind(D: np.ndarray, codes: np.ndarray, perturbations: Mapping[str, np.ndarray]
                     ) -> tuple[dict[str, dict[str, object]], list[np.ndarray]]:
     """Amplitude spectra of many (code, perturbation) samples, each on its own ``D_+``.

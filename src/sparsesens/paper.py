@@ -53,6 +53,8 @@ QUOTES = {
     "accuracy. (Section 2.3)",
     "mlp_valid_accuracy": "It achieves 98.7% training accuracy and 97.7% validation "
     "accuracy. (Section 2.3)",
+    "reconstructions_accurate": "Reconstructions are highly accurate, and closely resemble "
+    "the original images. (Section 2.1)",
     # Sections 4 and 5, Fig. 2 and 3, Appendix 7.2
     "digit_active_filters": "In (a) we show the reconstruction of the first MNIST digit and 5 "
     "of the 122 filters used in the reconstruction. (Fig. 2)",

@@ -47,6 +47,7 @@ rule analyse_digit:
 
 rule digit_distribution:
     input:
+        data=rules.prepare_mnist.output.h5,
         dictionary=dictionary_file(ANALYSIS_LAM),
         shards=shard_files(ANALYSIS_LAM, "train"),
     output:

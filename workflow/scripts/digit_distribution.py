@@ -1,4 +1,5 @@
-"""The first digit's numbers (Fig. 2 and 3) over many seeded training digits."""
+"""The first digit's numbers (Fig. 2 and 3) over many seeded training digits, with how much
+of each digit's energy its reconstruction misses."""
 
 import numpy as np
 
@@ -12,8 +13,11 @@ codes = io.read_split_codes(sm.input.shards, dict_attrs["sha256"])["codes"]
 n = min(sm.params.n_digits, codes.shape[0])
 indices = np.sort(np.random.default_rng(sm.params.seed).choice(codes.shape[0], n,
                                                                replace=False))
-table = analysis.digit_number_table(D, codes[indices].toarray(), np.arange(n),
-                                    sm.params.top_pairs)
+chosen = codes[indices].toarray()
+table = analysis.digit_number_table(D, chosen, np.arange(n), sm.params.top_pairs)
+X, _ = io.read_split(sm.input.data, "train")
+error = analysis.relative_reconstruction_error(X[indices], D, chosen)
+table["relative_error"] = error[table["digit"].to_numpy()]
 table["digit"] = indices[table["digit"].to_numpy()]
 table.insert(0, "lam", sm.params.lam)
 job.log.info("%d digits (%d without a code), medians:\n%s", len(table), n - len(table),

@@ -34,6 +34,8 @@ NOTES = {
     "largest_gain": _ONE_DIGIT,
     "gain_spread": _ONE_DIGIT,
     "pair_gain_below_largest": _ONE_DIGIT,
+    "reconstructions_accurate": "the share of an image's energy its reconstruction "
+    "misses grows with lambda; analysis/digits.tsv has each sampled digit's",
     "max_atom_coherence": "the largest coherence rises with lambda in every run so far "
     "(docs/reference-runs.md)",
     "noise_power_mostly_null": "expected by counting dimensions alone (1 - k/m of an "
