@@ -149,7 +149,7 @@ def test_the_compiled_polish_leaves_what_it_cannot_factor_or_hold():
                                add_margin=1e-7, give_up=None, n_threads=1)
     assert not settled[0] and not settled[1]
     np.testing.assert_array_equal(R[:2], start[:2])  # untouched
-    with pytest.raises(ValueError, match="do not fit"):
+    with pytest.raises(ValueError, match="does not fit"):
         native.polish(X @ D, D.T @ D, start[:, :5], 0.1, max_rounds=3, max_support=10,
                       add_margin=1e-7, give_up=None, n_threads=1)
 

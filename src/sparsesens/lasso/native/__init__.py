@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 SOURCE = Path(__file__).with_name("lars.cpp")
 # SHA-256 of lars.cpp: the workflow's code hashes see Python only, so a changed kernel
 # must change this line for the rules that encode to run again (a test keeps it current)
-SOURCE_SHA256 = "34346446cc0820103bb4116373ca9a03f95a8bb6a443a5d06627c5774b658e58"
+SOURCE_SHA256 = "b2b2e0dc72110b99adedf46027b07e4becb63a9ab33b5504b2ebfe3375970b5e"
 # portable code (no -march=native): a cache shared by a cluster's nodes may serve CPUs of
 # several kinds
 _FLAGS = ("-O3", "-std=c++17", "-shared", "-fPIC", "-pthread")
@@ -102,6 +102,19 @@ def available() -> bool:
     return _library() is not None
 
 
+def _prepared(C: np.ndarray, G: np.ndarray) -> tuple[ctypes.CDLL, np.ndarray, np.ndarray]:
+    """The loaded kernel and ``C``, ``G`` as contiguous float64 arrays of fitting sizes."""
+    library = _library()
+    if library is None:
+        raise RuntimeError("the compiled LARS kernel is not available")
+    C = np.ascontiguousarray(C, dtype=np.float64)
+    G = np.ascontiguousarray(G, dtype=np.float64)
+    n = C.shape[1]
+    if G.shape != (n, n):
+        raise ValueError(f"G {G.shape} does not fit C {C.shape}: need ({n}, {n})")
+    return library, C, G
+
+
 def lars(C: np.ndarray, G: np.ndarray, lam: float, *, max_support: int, add_margin: float,
          n_threads: int) -> tuple[np.ndarray, np.ndarray]:
     """Lasso codes by the LARS-lasso path, one image at a time in compiled code.
@@ -123,14 +136,8 @@ def lars(C: np.ndarray, G: np.ndarray, lam: float, *, max_support: int, add_marg
     Raises:
         RuntimeError: if the kernel is not available (see :func:`available`).
     """
-    library = _library()
-    if library is None:
-        raise RuntimeError("the compiled LARS kernel is not available")
-    C = np.ascontiguousarray(C, dtype=np.float64)
-    G = np.ascontiguousarray(G, dtype=np.float64)
+    library, C, G = _prepared(C, G)
     B, n = C.shape
-    if G.shape != (n, n):
-        raise ValueError(f"G {G.shape} does not fit C {C.shape}: need ({n}, {n})")
     R = np.empty((B, n))
     settled = np.empty(B, dtype=np.uint8)
     status = library.sparsesens_lars(C.ctypes.data, G.ctypes.data, B, n, float(lam),
@@ -170,15 +177,11 @@ def polish(C: np.ndarray, G: np.ndarray, R: np.ndarray, lam: float, *, max_round
     Raises:
         RuntimeError: if the kernel is not available (see :func:`available`).
     """
-    library = _library()
-    if library is None:
-        raise RuntimeError("the compiled LARS kernel is not available")
-    C = np.ascontiguousarray(C, dtype=np.float64)
-    G = np.ascontiguousarray(G, dtype=np.float64)
+    library, C, G = _prepared(C, G)
     R = np.array(R, dtype=np.float64, order="C")  # a copy: polished in place
     B, n = C.shape
-    if G.shape != (n, n) or R.shape != (B, n):
-        raise ValueError(f"G {G.shape} and R {R.shape} do not fit C {C.shape}")
+    if R.shape != (B, n):
+        raise ValueError(f"R {R.shape} does not fit C {C.shape}")
     status = np.empty(B, dtype=np.uint8)
     failed = library.sparsesens_polish(C.ctypes.data, G.ctypes.data, B, n, float(lam),
                                        int(max_rounds), int(max_support), float(add_margin),

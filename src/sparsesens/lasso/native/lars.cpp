@@ -331,6 +331,25 @@ HOT Polished polish_one(Workspace& w, const double* C, const double* G, double l
   return Polished::kUnsettled;
 }
 
+// Calls per_image(workspace, b) for every image b < B, the images shared among n_threads
+// threads in chunks of eight, each thread with its own workspace.
+template <typename PerImage>
+void for_each_image(int64_t B, int64_t n, int64_t max_support, int64_t n_threads,
+                    PerImage per_image) {
+  constexpr int64_t kChunk = 8;
+  std::atomic<int64_t> next{0};
+  auto work = [&]() {
+    Workspace w(n, max_support);
+    for (int64_t start = next.fetch_add(kChunk); start < B; start = next.fetch_add(kChunk))
+      for (int64_t b = start; b < std::min(start + kChunk, B); ++b) per_image(w, b);
+  };
+  const int64_t threads = std::min(n_threads, (B + kChunk - 1) / kChunk);
+  std::vector<std::thread> pool;
+  for (int64_t t = 1; t < threads; ++t) pool.emplace_back(work);
+  work();
+  for (auto& t : pool) t.join();
+}
+
 }  // namespace
 
 extern "C" {
@@ -343,23 +362,10 @@ int sparsesens_polish(const double* C, const double* G, int64_t B, int64_t n, do
                       int64_t max_rounds, int64_t max_support, double add_margin,
                       double give_up, int64_t n_threads, double* R, uint8_t* status) {
   if (B < 0 || n < 1 || max_support < 1 || max_rounds < 1 || n_threads < 1) return 1;
-  max_support = std::min(max_support, n);
-  constexpr int64_t kChunk = 8;
-  std::atomic<int64_t> next{0};
-  auto work = [&]() {
-    Workspace w(n, max_support);
-    for (int64_t start = next.fetch_add(kChunk); start < B; start = next.fetch_add(kChunk)) {
-      const int64_t stop = std::min(start + kChunk, B);
-      for (int64_t b = start; b < stop; ++b)
-        status[b] = static_cast<uint8_t>(polish_one(w, C + b * n, G, lam, max_rounds,
-                                                    add_margin, give_up, R + b * n));
-    }
-  };
-  const int64_t threads = std::min(n_threads, (B + kChunk - 1) / kChunk);
-  std::vector<std::thread> pool;
-  for (int64_t t = 1; t < threads; ++t) pool.emplace_back(work);
-  work();
-  for (auto& t : pool) t.join();
+  for_each_image(B, n, std::min(max_support, n), n_threads, [&](Workspace& w, int64_t b) {
+    status[b] = static_cast<uint8_t>(
+        polish_one(w, C + b * n, G, lam, max_rounds, add_margin, give_up, R + b * n));
+  });
   return 0;
 }
 
@@ -370,23 +376,10 @@ int sparsesens_lars(const double* C, const double* G, int64_t B, int64_t n, doub
                     int64_t max_support, int64_t max_steps, double add_margin,
                     int64_t n_threads, double* R, uint8_t* settled) {
   if (B < 0 || n < 1 || max_support < 1 || max_steps < 1 || n_threads < 1) return 1;
-  max_support = std::min(max_support, n);
-  constexpr int64_t kChunk = 8;
   std::vector<float> G32(G, G + n * n);
-  std::atomic<int64_t> next{0};
-  auto work = [&]() {
-    Workspace w(n, max_support);
-    for (int64_t start = next.fetch_add(kChunk); start < B; start = next.fetch_add(kChunk)) {
-      const int64_t stop = std::min(start + kChunk, B);
-      for (int64_t b = start; b < stop; ++b)
-        settled[b] = solve_one(w, C + b * n, G, G32.data(), lam, max_steps, add_margin, R + b * n);
-    }
-  };
-  const int64_t threads = std::min(n_threads, (B + kChunk - 1) / kChunk);
-  std::vector<std::thread> pool;
-  for (int64_t t = 1; t < threads; ++t) pool.emplace_back(work);
-  work();
-  for (auto& t : pool) t.join();
+  for_each_image(B, n, std::min(max_support, n), n_threads, [&](Workspace& w, int64_t b) {
+    settled[b] = solve_one(w, C + b * n, G, G32.data(), lam, max_steps, add_margin, R + b * n);
+  });
   return 0;
 }
 
