@@ -95,9 +95,12 @@ def _learn_online(X, lam, settings, seed, device, initial, resume, on_state, log
 
     def report_epoch(epoch, value, seconds):
         curve.append(value)
-        log.info("epoch %4d  objective per image %.6g  change %.1e per epoch (stops at %.1e; "
-                 "%d epochs to the cap)  (%.0f s)", epoch, value, relative_change(curve),
-                 rule, online["max_epochs"] - epoch, seconds)
+        change = relative_change(curve)
+        # the first epoch has no change to report yet
+        change_text = f"{change:.1e}" if np.isfinite(change) else "-"
+        log.info("epoch %4d  objective per image %.6g  change %s per epoch (stops at %.1e; "
+                 "%d epochs to the cap)  (%.0f s)", epoch, value, change_text, rule,
+                 online["max_epochs"] - epoch, seconds)
 
     result = learn_dictionary_online(
         X, lam, n_atoms=settings["n_atoms"], batch_size=online["batch_size"],
