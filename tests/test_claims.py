@@ -359,6 +359,28 @@ def test_the_remedys_claims_pass_and_fail_by_their_criteria():
         remedy_claims(remedy_table().iloc[1:])
 
 
+@pytest.mark.parametrize("effect, p_value, status", [(0.5, 1e-9, "PASS"), (-0.5, 1e-9, "FAIL"),
+                                                     (0.05, 1e-9, "TIE"), (0.5, 0.2, "TIE")])
+def test_the_remedy_at_matched_sparsity_is_judged_sample_by_sample(effect, p_value, status):
+    from sparsesens.claims import remedy_claims
+
+    matched = {"lam_matched": [np.nan, 0.4, 0.6], "matched_active": [np.nan, 27.2, 27.1],
+               "target_active": [np.nan, 27.0, 27.0],
+               "matched_distortion_median": [np.nan, 1.0, 0.9],
+               "matched_distortion_swap": [np.nan, 1.2, 1.1],
+               "distortion_effect": [np.nan, 0.0, effect],
+               "distortion_p": [np.nan, 1.0, p_value],
+               "distortion_swap_effect": [np.nan, 0.0, -effect],
+               "distortion_swap_p": [np.nan, 1.0, p_value]}
+    rows = remedy_claims(remedy_table(**matched)).set_index("id")
+    assert len(rows) == 6
+    flipped = {"PASS": "FAIL", "FAIL": "PASS", "TIE": "TIE"}[status]
+    assert rows.loc["remedy_lowers_distortion_sensitivity_matched", "status"] == status
+    assert rows.loc["remedy_lowers_distortion_swap_matched", "status"] == flipped
+    assert "at lambda 0.6 (27.1 active atoms; the paper's 27.0)" in rows.loc[
+        "remedy_lowers_distortion_sensitivity_matched", "our_value"]
+
+
 def test_the_remedys_claims_follow_the_papers_when_its_table_is_given():
     inputs = passing_inputs()
     alone = build_claims(inputs)

@@ -116,3 +116,51 @@ def test_the_remedy_table_has_one_row_per_mu_with_the_accuracy_at_the_most_label
     table = remedy.remedy_table([{"mu": 0.01, "x": 2.0}, {"mu": 0.0, "x": 1.0}], accuracy)
     assert table["mu"].tolist() == [0.0, 0.01] and table["x"].tolist() == [1.0, 2.0]
     assert table["logistic"].tolist() == pytest.approx([0.85, 0.85])
+
+
+def test_matching_lambda_finds_the_paper_sparsity_from_either_side():
+    from sparsesens.remedy import matching_lambda
+
+    def mean_active(lam):  # denser at smaller lambda, as codes are
+        calls.append(lam)
+        return 100 / np.sqrt(lam)
+
+    for target, lam in ((125.0, 0.3), (300.0, 0.3)):
+        calls = []
+        found, reached = matching_lambda(mean_active, target, lam)
+        assert reached == pytest.approx(target, rel=0.01)
+        assert found == pytest.approx((100 / target) ** 2, rel=0.02)
+        assert len(calls) <= 24 and calls[0] == lam
+    # out of steps: the closest lambda tried, not a made-up one
+    calls = []
+    found, reached = matching_lambda(mean_active, 1.0, 0.3, max_steps=3)
+    assert found in calls and len(calls) == 3 and reached == mean_active(found)
+    with pytest.raises(ValueError, match="must be > 0"):
+        matching_lambda(mean_active, 0.0, 0.3)
+
+
+def test_matched_quantities_compare_the_remedy_with_the_paper_sample_by_sample():
+    import pandas as pd
+
+    from sparsesens.remedy import matched_quantities
+
+    rng = np.random.default_rng(4)
+    n = 300
+    swap = rng.uniform(0.5, 1.0, n)
+
+    def table(distortion_factor, **extra):
+        return pd.DataFrame({
+            "sample": np.tile(np.arange(n), 2),
+            "perturbation": np.repeat(["swap", "distortion"], n),
+            "ratio": np.concatenate([swap, swap * distortion_factor]), **extra})
+
+    paper = table(1.4)
+    lowered = matched_quantities(paper, table(1.1, lam_matched=0.5, mean_active=90.0,
+                                              target_active=91.0))
+    assert lowered["lam_matched"] == 0.5 and lowered["target_active"] == 91.0
+    assert lowered["distortion_effect"] == 1.0 and lowered["distortion_p"] < 1e-10
+    assert lowered["distortion_swap_effect"] == 1.0
+    assert lowered["matched_distortion_swap"] == pytest.approx(1.1)
+    raised = matched_quantities(paper, table(1.6, lam_matched=0.5, mean_active=90.0,
+                                             target_active=91.0))
+    assert raised["distortion_effect"] == -1.0

@@ -212,8 +212,14 @@ def check_remedy(root):
     remedy = claims[claims["id"].str.startswith("remedy_")]
     assert remedy["id"].tolist() == ["remedy_lowers_coherence",
                                      "remedy_lowers_distortion_sensitivity",
-                                     "remedy_keeps_reconstruction", "remedy_keeps_sparsity"]
+                                     "remedy_keeps_reconstruction", "remedy_keeps_sparsity",
+                                     "remedy_lowers_distortion_sensitivity_matched",
+                                     "remedy_lowers_distortion_swap_matched"]
     assert remedy["status"].isin(STATUSES).all()
+    # at matched sparsity: the penalty's lambda gives the paper's active atoms within 1 %
+    matched = table.loc[0.01]
+    assert matched["matched_active"] == pytest.approx(matched["target_active"], rel=0.01)
+    assert matched["lam_matched"] > 0.3  # the penalty's codes are denser at the same lambda
 
 
 FIGURES = ("fig1_sensitivity", "fig2_overlaps", "fig3_singular_vectors", "fig4_evaluation",

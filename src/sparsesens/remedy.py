@@ -10,12 +10,14 @@ of one ``mu`` into a row of the remedy table (the figure is
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 import scipy.sparse
 
 from sparsesens.analysis import digit_numbers
-from sparsesens.sensitivity import summarise
+from sparsesens.sensitivity import paired_comparison, summarise
 
 # the first digit's numbers the remedy table carries (Section 5.1)
 DIGIT_QUANTITIES = ("n_active", "smallest_singular_value", "largest_gain", "gain_spread")
@@ -74,3 +76,83 @@ def remedy_table(rows: list[dict[str, float]], accuracy: pd.DataFrame) -> pd.Dat
     best = most.pivot(index="mu", columns="classifier", values="test_mean")
     table = pd.DataFrame(rows).merge(best, left_on="mu", right_index=True, how="left")
     return table.sort_values("mu").reset_index(drop=True)
+
+
+def matching_lambda(mean_active: Callable[[float], float], target: float, lam: float, *,
+                    rtol: float = 0.01, max_steps: int = 24) -> tuple[float, float]:
+    """The sparsity weight at which a dictionary's codes are as sparse as the paper's.
+
+    The penalty makes codes denser at the same lambda (more active atoms), and sensitivity
+    grows with density, so the remedy is compared with the paper's dictionary at matched
+    sparsity: at the lambda where its codes have ``target`` active atoms on average.
+    Doubling brackets it, then bisection in log lambda narrows it.
+
+    Args:
+        mean_active: lambda -> mean active atoms of the codes at that lambda (falls as
+            lambda grows, on average).
+        target: the mean to reach (the paper's dictionary's at ``lam``).
+        lam: where to start.
+        rtol: stop once the mean is within this fraction of ``target``.
+        max_steps: evaluations of ``mean_active`` at most.
+
+    Returns:
+        ``(lambda, mean)``: the last lambda tried within ``rtol``, or the closest one
+        when ``max_steps`` ran out.
+    """
+    if target <= 0 or lam <= 0:
+        raise ValueError(f"target ({target}) and lam ({lam}) must be > 0")
+    tried = {lam: mean_active(lam)}
+    low = high = lam
+    # bracket: the mean at low is at least the target, at high at most
+    while tried[high] > target and len(tried) < max_steps:
+        low, high = high, 2 * high
+        tried[high] = mean_active(high)
+    while tried[low] < target and len(tried) < max_steps:
+        low, high = low / 2, low
+        tried[low] = mean_active(low)
+    while len(tried) < max_steps:
+        best = min(tried, key=lambda x: abs(tried[x] - target))
+        if abs(tried[best] - target) <= rtol * target:
+            break
+        middle = float(np.sqrt(low * high))
+        tried[middle] = mean_active(middle)
+        low, high = (middle, high) if tried[middle] > target else (low, middle)
+    best = min(tried, key=lambda x: abs(tried[x] - target))
+    return best, tried[best]
+
+
+def matched_quantities(paper: pd.DataFrame, matched: pd.DataFrame) -> dict[str, float]:
+    """A remedy dictionary at matched sparsity against the paper's dictionary, sample by
+    sample on the shared perturbation samples.
+
+    Args:
+        paper: the paper's dictionary's per-sample sensitivity table at the analysis lambda
+            (columns ``sample``, ``perturbation``, ``ratio``).
+        matched: the remedy dictionary's at its matched lambda (the same columns, and
+            ``lam_matched``, ``mean_active``, ``target_active``).
+
+    Returns:
+        ``lam_matched``, ``matched_active``, ``target_active``,
+        ``matched_distortion_median`` and ``matched_distortion_swap`` (median per-sample
+        distortion/swap ratio), and the paired comparisons of the paper's codes against
+        these (:func:`~sparsesens.sensitivity.paired_comparison`; a positive effect says
+        the remedy lowers it): ``distortion_effect``, ``distortion_p`` for the distortion
+        ratio, ``distortion_swap_effect``, ``distortion_swap_p`` for distortion/swap.
+    """
+    def by_kind(table):
+        return table.pivot(index="sample", columns="perturbation", values="ratio")
+
+    before, after = by_kind(paper), by_kind(matched).reindex(by_kind(paper).index)
+    lowered = paired_comparison(before["distortion"].to_numpy(), after["distortion"].to_numpy())
+    ratio_before = (before["distortion"] / before["swap"]).to_numpy()
+    ratio_after = (after["distortion"] / after["swap"]).to_numpy()
+    ratio = paired_comparison(ratio_before, ratio_after)
+    first = matched.iloc[0]
+    return {"lam_matched": float(first["lam_matched"]),
+            "matched_active": float(first["mean_active"]),
+            "target_active": float(first["target_active"]),
+            "matched_distortion_median": summarise(after["distortion"].to_numpy())["median"],
+            "matched_distortion_swap": float(np.nanmedian(ratio_after)),
+            "distortion_effect": lowered["rank_biserial"], "distortion_p": lowered["p_value"],
+            "distortion_swap_effect": ratio["rank_biserial"],
+            "distortion_swap_p": ratio["p_value"]}

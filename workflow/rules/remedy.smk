@@ -1,5 +1,37 @@
 # The remedy the paper proposes (Section 7): the dictionaries of the penalties mu of
-# dictionary.orthogonality at the analysis lambda, compared on the same experiments.
+# dictionary.orthogonality at the analysis lambda, compared on the same experiments, and
+# at matched sparsity (each penalty's codes at the lambda giving the paper's active atoms).
+
+
+rule remedy_matched:
+    input:
+        data=rules.prepare_mnist.output.h5,
+        dictionary=rules.learn_dictionary.output.h5,
+        paper=dictionary_file(ANALYSIS_LAM),
+        perturbations=rules.draw_perturbations.output.h5,
+    output:
+        tsv=out("sensitivity/matched/lam_{lam}.tsv"),
+    params:
+        code=code_version("remedy_matched.py"),
+        lam=config["analysis"]["lam"],
+        n_images=config["analysis"]["matched_images"],
+        codes=settings.result_settings(config, "codes", "shard_size"),
+        speed=settings.speed_knobs(config, "codes.batch_size"),
+        seed=settings.stage_seed(config, "remedy_matched"),
+        device=config["device"],
+    threads: ALL_CORES
+    resources:
+        gpu=1,
+        mem_mb=memory_mib("remedy_matched"),
+        runtime=minutes("remedy_matched"),
+    log:
+        out("logs/remedy_matched/lam_{lam}.log"),
+    benchmark:
+        out("benchmarks/remedy_matched/lam_{lam}.tsv")
+    conda:
+        ENV
+    script:
+        "../scripts/remedy_matched.py"
 
 
 rule remedy_summary:
@@ -11,6 +43,8 @@ rule remedy_summary:
         rip=expand(rules.rip.output.tsv, lam=REMEDY_TAGS),
         evaluation=[path for tag in REMEDY_TAGS
                     for path in expand(rules.evaluate.output.tsv, rep=f"lam_{tag}")],
+        # each penalty's codes at the lambda that matches the paper's sparsity
+        matched=expand(rules.remedy_matched.output.tsv, lam=REMEDY_TAGS[1:]),
     output:
         tsv=out("analysis/remedy.tsv"),
         accuracy=out("analysis/remedy_accuracy.tsv"),

@@ -1,7 +1,7 @@
 """The remedy table (one row per overlap penalty mu), the accuracy at every label count,
-and the remedy figure. Each input says which dictionary it is from: the dictionaries by
-their attributes, the code shards by their dictionary's hash, the tables by their column
-mu."""
+and the remedy figure, with each penalty also at matched sparsity. Each input says which
+dictionary it is from: the dictionaries by their attributes, the code shards by their
+dictionary's hash, the tables by their column mu."""
 
 import numpy as np
 import pandas as pd
@@ -18,7 +18,8 @@ shards = {}  # dictionary hash -> its training code shards
 for path in sm.input.shards:
     shards.setdefault(io.read_attrs(path)["dictionary_sha256"], []).append(path)
 tables = {name: pd.concat(map(read_table, getattr(sm.input, name)), ignore_index=True)
-          for name in ("sensitivity", "rip", "evaluation")}
+          for name in ("sensitivity", "rip", "evaluation", "matched")}
+paper = tables["sensitivity"][tables["sensitivity"]["mu"] == 0]
 rows, accuracy = [], []
 for path in sm.input.dictionaries:
     D, _, attrs = io.read_dictionary(path)
@@ -29,6 +30,8 @@ for path in sm.input.dictionaries:
                                                     opts["top_pairs"])}
     row |= remedy.sensitivity_medians(of_mu["sensitivity"])
     row["rip_delta_median"] = float(of_mu["rip"]["delta"].median())
+    if mu > 0:  # at the lambda where its codes are as sparse as the paper's
+        row |= remedy.matched_quantities(paper, of_mu["matched"])
     rows.append(row)
     accuracy.append(seed_summary(of_mu["evaluation"], ["classifier", "k"]).assign(mu=mu))
     job.log.info("mu %g: %s", mu, ", ".join(f"{k} {v:.4g}" for k, v in row.items()))
