@@ -19,7 +19,7 @@ SKIP_REASON = ("slurm-wlm is not installed (apt-get install slurm-wlm munge); .c
 # rules that must run as cluster jobs, and those the Snakefile keeps on the submitting host
 HEAVY_RULES = {"learn_dictionary", "encode", "draw_perturbations", "code_sensitivity",
                "train_mlp", "finite_sensitivity", "analyse_digit", "eq5_check",
-               "random_features", "evaluate"}
+               "random_features", "evaluate", "digit_distribution", "remedy_matched"}
 LOCAL_RULES = {"download_mnist", "label_subsets", "code_summary", "sensitivity_summary",
                "rip_summary", "evaluation_table", "fig1", "fig4", "fig5", "fig6", "claims",
                "pipeline_benchmark", "remedy_summary"}
