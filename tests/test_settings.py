@@ -291,3 +291,15 @@ def test_an_arrays_data_set_gives_its_counts_from_the_headers(config, tmp_path):
     np.savez(tmp_path / "short.npz", **arrays)
     with pytest.raises(io.CorruptFileError, match="lacks the arrays \\['valid_labels'\\]"):
         io.array_split_sizes(tmp_path / "short.npz")
+
+
+def test_the_online_learners_defaults_are_the_configs(config):
+    # the Python API learns with the learner's own defaults: they must be config.yaml's
+    import inspect
+
+    from sparsesens.dictionary_online import learn_dictionary_online
+
+    defaults = inspect.signature(learn_dictionary_online).parameters
+    for key, value in config["dictionary"]["online"].items():
+        if key in defaults:
+            assert defaults[key].default == value, key

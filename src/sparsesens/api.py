@@ -18,6 +18,7 @@ factor its run multiplied such pixels by before learning (``pixel_scale``: MNIST
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -203,14 +204,19 @@ def learn(images: np.ndarray, lam: float, *, n_atoms: int = 784, pixel_scale: fl
         max_epochs, batch_size, rel_tol: the learner's cap, minibatch and stopping rule.
         log: a :class:`logging.Logger` for its progress per epoch.
     """
+    from sparsesens.dictionary_online import learn_dictionary_online
     from sparsesens.learners import learn as learn_with
 
     X = np.asarray(images, dtype=np.float64)
     if X.ndim != 2 or len(X) == 0:
         raise ValueError(f"images must be a non-empty (N, pixels) array, got {X.shape}")
+    defaults = inspect.signature(learn_dictionary_online).parameters
     settings = {"method": "online", "n_atoms": n_atoms, "orthogonality": 0.0,
-                "online": {"batch_size": batch_size, "code_steps": 20, "polish_rounds": 3,
-                           "max_epochs": max_epochs, "rel_tol": rel_tol}}
+                "online": {"batch_size": batch_size, "max_epochs": max_epochs,
+                           "rel_tol": rel_tol,
+                           # the learner's own defaults, as config.yaml states them
+                           **{key: defaults[key].default
+                              for key in ("code_steps", "polish_rounds")}}}
     result = learn_with((X * pixel_scale).astype(np.float32), lam, settings, seed=seed,
                         log=log)
     return Dictionary(result.D, float(lam), float(pixel_scale), result.objective,
