@@ -1,5 +1,7 @@
 """The workflow through the snakemake command line, on the real MNIST."""
 
+import base64
+import io as io_text
 import json
 import re
 import shutil
@@ -300,6 +302,14 @@ def test_report_renders_every_figure_in_chromium(smoke_run, tmp_path):
         assert f">{category}<" in dom, category
     for name in FIGURES:
         assert f"{name}.png" in dom, name
+    # the claims table travels whole in the report: the paper's sentence of every row, and
+    # a note beside every row that does not pass
+    html = report.read_text()
+    start = html.index("filename=claims.tsv;base64,") + len("filename=claims.tsv;base64,")
+    embedded = base64.b64decode(html[start:html.index('"', start)]).decode()
+    claims = pd.read_csv(io_text.StringIO(embedded), sep="\t", keep_default_na=False)
+    assert (claims["quote"].str.len() > 20).all()
+    assert (claims.loc[claims["status"] != "PASS", "note"].str.len() > 0).all()
     shot = tmp_path / "report.png"
     subprocess.run([*chromium, "--window-size=1400,1000", f"--screenshot={shot}",
                     report.as_uri()], capture_output=True, timeout=120, check=True)
