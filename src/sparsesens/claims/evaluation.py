@@ -16,12 +16,15 @@ SPARSE_CLAIMS = ("knn_euclidean_sparse_below_pixels", "knn_cosine_sparse_below_p
                  "linear_sparse_above_pixels_many_labels", "linear_sparse_never_above_random")
 
 
+def _rows(ev: pd.DataFrame, rep: str, classifier: str, lam: float | None = None
+          ) -> pd.DataFrame:
+    rows = ev[(ev["representation"] == rep) & (ev["classifier"] == classifier)]
+    return rows if lam is None else rows[np.isclose(rows["lam"], lam)]
+
+
 def _curve(ev: pd.DataFrame, rep: str, classifier: str, lam: float | None = None
            ) -> pd.Series:
-    rows = ev[(ev["representation"] == rep) & (ev["classifier"] == classifier)]
-    if lam is not None:
-        rows = rows[np.isclose(rows["lam"], lam)]
-    return rows.set_index("k")["test_mean"].sort_index()
+    return _rows(ev, rep, classifier, lam).set_index("k")["test_mean"].sort_index()
 
 
 def _compare(id_: str, claim: str, paper_value: str, a: pd.Series, b: pd.Series, test,
@@ -40,9 +43,7 @@ def _edges(ev: pd.DataFrame, classifier: str, curves: dict[str, float | None]) -
         return ""
     parts = []
     for rep, lam in curves.items():
-        rows = ev[(ev["representation"] == rep) & (ev["classifier"] == classifier)]
-        if lam is not None:
-            rows = rows[np.isclose(rows["lam"], lam)]
+        rows = _rows(ev, rep, classifier, lam)
         at_edge = sorted(rows.loc[rows["edge_fraction"] > 0, "k"].astype(int))
         if at_edge:
             parts.append(f"{rep} at k={','.join(map(str, at_edge))}")
