@@ -31,7 +31,8 @@ from sparsesens.runtimes import job_times, rule_times
 REPO = Path(__file__).resolve().parents[1]
 TABLES = ("claims.tsv", "codes/summary.tsv", "analysis/digit_numbers.tsv",
           "analysis/digit_gains.tsv", "analysis/rip.tsv", "analysis/eq5.tsv",
-          "sensitivity/summary.tsv", "eval/summary.tsv", "eval/results.tsv",
+          "sensitivity/summary.tsv", "sensitivity/paired.tsv", "analysis/digits.tsv",
+          "eval/summary.tsv", "eval/results.tsv",
           "mlp/metrics.json", "benchmarks/pipeline.tsv", "benchmarks/pipeline_jobs.tsv")
 # written only when the config's remedy grid has a penalty beside mu = 0
 REMEDY_TABLES = ("analysis/remedy.tsv", "analysis/remedy_accuracy.tsv")
