@@ -50,8 +50,9 @@ def build_claims(inputs: Inputs) -> pd.DataFrame:
     only as far as every seed agrees (:func:`~sparsesens.claims.table.over_seeds`); the
     first digit's numbers, its spectrum and Eq. 5 are the first seed's.
     """
-    per_seed = [_claims(_of_seed(inputs, seed)) for seed in _dictionary_seeds(inputs)]
-    rows = [over_seeds(dict(zip(_dictionary_seeds(inputs), same, strict=True)))
+    seeds = _dictionary_seeds(inputs)
+    per_seed = [_claims(_of_seed(inputs, seed)) for seed in seeds]
+    rows = [over_seeds(dict(zip(seeds, same, strict=True)))
             for same in zip(*per_seed, strict=True)]
     table = pd.DataFrame(rows, columns=list(COLUMNS))
     if inputs.remedy is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from sparsesens.claims.table import ALPHA, COLUMNS, MIN_EFFECT, fmt, row
+from sparsesens.claims.table import ALPHA, COLUMNS, MIN_EFFECT, fmt, paired_status, row
 
 
 def remedy_claims(table: pd.DataFrame) -> pd.DataFrame:
@@ -52,14 +52,6 @@ def remedy_claims(table: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(COLUMNS))
 
 
-def _paired_status(effect: float, p_value: float) -> str:
-    """PASS when the remedy lowers it (effect > 0), FAIL when it raises it, TIE when the
-    paired difference is not significant or too small (as the orders of the sensitivities)."""
-    if p_value < ALPHA and abs(effect) >= MIN_EFFECT:
-        return "PASS" if effect > 0 else "FAIL"
-    return "TIE"
-
-
 def _matched_claims(top: pd.Series, where: str) -> list[dict]:
     """The conjecture at matched sparsity: the largest penalty's codes, at the lambda where
     they are as sparse as the paper's, against the paper's codes, sample by sample."""
@@ -71,13 +63,13 @@ def _matched_claims(top: pd.Series, where: str) -> list[dict]:
             f"{at}: median distortion ratio {fmt(top['matched_distortion_median'])}, paired "
             f"r {top['distortion_effect']:+.2f}, p {top['distortion_p']:.1g}",
             f"paired: the paper's distortion ratio above the largest mu's (p < {ALPHA:g}, "
-            f"r >= {MIN_EFFECT:g})", _paired_status(top["distortion_effect"],
+            f"r >= {MIN_EFFECT:g})", paired_status(top["distortion_effect"],
                                                       top["distortion_p"])),
         row("remedy_lowers_distortion_swap_matched", where, "At matched sparsity, the penalty "
             "lowers the codes' sensitivity to distortions relative to swaps.", "lower",
             f"{at}: median distortion/swap {fmt(top['matched_distortion_swap'])}, paired "
             f"r {top['distortion_swap_effect']:+.2f}, p {top['distortion_swap_p']:.1g}",
             f"paired: the paper's distortion/swap ratio above the largest mu's (p < {ALPHA:g}"
-            f", r >= {MIN_EFFECT:g})", _paired_status(top["distortion_swap_effect"],
+            f", r >= {MIN_EFFECT:g})", paired_status(top["distortion_swap_effect"],
                                                        top["distortion_swap_p"])),
     ]

@@ -87,12 +87,18 @@ def paired_order(paired: pd.DataFrame, rep: str, lam: float | None, first: str,
     else:
         return "FAIL", f"{first}/{second}: missing"
     p_value = found["p_value"]
-    status = "TIE"
-    if p_value < ALPHA and abs(effect) >= MIN_EFFECT:
-        status = "PASS" if effect > 0 else "FAIL"
+    status = paired_status(effect, p_value)
     text = (f"{first}/{second} median {fmt(ratio)}, above in {above:.0%} of {int(found['n'])}, "
             f"r {effect:+.2f}, p {p_value:.1g}")
     return status, text
+
+
+def paired_status(effect: float, p_value: float) -> str:
+    """A paired comparison's verdict: PASS when it is significant and not negligible in the
+    stated direction (effect > 0), FAIL when so in the other, TIE otherwise."""
+    if p_value < ALPHA and abs(effect) >= MIN_EFFECT:
+        return "PASS" if effect > 0 else "FAIL"
+    return "TIE"
 
 
 def combine(statuses: list[str]) -> str:
