@@ -50,3 +50,38 @@ def test_the_readme_names_every_preset():
     readme = (REPO / "README.md").read_text()
     for preset in sorted((REPO / "presets").glob("*.yaml")):
         assert f"presets/{preset.name}" in readme, preset.name
+
+
+def test_jobs_find_the_package_from_the_checkout_without_installing_it(workdir):
+    # what --use-conda's environments are like: the dependencies, not the project's package
+    import subprocess
+    import sys
+    import sysconfig
+
+    from tests.conftest import copy_workflow
+
+    checkout = workdir / "checkout"
+    checkout.mkdir()
+    snakefile = copy_workflow(checkout)
+    bare = workdir / "bare-env"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(bare)], check=True)
+    site = Path(sysconfig.get_path("purelib", vars={"base": str(bare)}))
+    # the dependencies' folder on the path; its .pth files, the editable install's among
+    # them, are not read from there
+    (site / "dependencies.pth").write_text(sysconfig.get_path("purelib") + "\n")
+    python = str(bare / "bin" / "python")
+    probe = subprocess.run([python, "-c", "import sparsesens"], capture_output=True, text=True,
+                           cwd=workdir, check=False)
+    assert probe.returncode != 0 and "sparsesens" in probe.stderr
+    data = subprocess.run([python, "-m", "snakemake", "-s", str(snakefile),
+                           "results/smoke/data/mnist.h5", "--cores", "1",
+                           "--configfile", str(REPO / "presets/smoke.yaml")],
+                          cwd=workdir, capture_output=True, text=True, timeout=600, check=False)
+    assert data.returncode == 0, data.stderr[-3000:]
+    assert (workdir / "results/smoke/data/mnist.h5").is_file()
+
+
+def test_the_environment_file_installs_nothing_by_path():
+    env = yaml.safe_load((REPO / "envs/sparsesens.yaml").read_text())
+    pip = next(dep["pip"] for dep in env["dependencies"] if isinstance(dep, dict))
+    assert not [r for r in pip if r.startswith("-e") or "/" in r]

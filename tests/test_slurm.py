@@ -1,12 +1,14 @@
 """The SLURM profiles: the sbatch call of a GPU rule, and the smoke preset on a real cluster."""
 
 import os
+import re
 import shutil
 import subprocess
 import time
 
 import pandas as pd
 import pytest
+import yaml
 
 from sparsesens import io, resources
 from tests.conftest import REPO, SNAKEMAKE, load_config, run_snakemake
@@ -23,6 +25,30 @@ HEAVY_RULES = {"learn_dictionary", "encode", "draw_perturbations", "code_sensiti
 LOCAL_RULES = {"download_mnist", "label_subsets", "code_summary", "sensitivity_summary",
                "rip_summary", "evaluation_table", "fig1", "fig4", "fig5", "fig6", "claims",
                "pipeline_benchmark", "remedy_summary"}
+
+
+def _rules_asking_for_a_gpu():
+    """The rules whose resources ask for one GPU, read from workflow/rules/*.smk."""
+    asking = set()
+    for smk in (REPO / "workflow/rules").glob("*.smk"):
+        for block in re.split(r"^rule ", smk.read_text(), flags=re.M)[1:]:
+            if re.search(r"^\s+gpu=1,", block, flags=re.M):
+                asking.add(block.split(":", 1)[0].strip())
+    return asking
+
+
+def _cpu_profile():
+    return yaml.safe_load((REPO / "profiles/slurm-cpu/config.yaml").read_text())
+
+
+def test_the_cpu_profile_drops_every_gpu_request():
+    # a GPU request left in place makes sbatch refuse the job on a cluster without GPUs
+    asking = _rules_asking_for_a_gpu()
+    assert {"learn_dictionary", "encode", "remedy_matched"} <= asking
+    profile = _cpu_profile()
+    assert set(profile["set-resources"]) == asking
+    assert all(request == {"gpu": 0} for request in profile["set-resources"].values())
+    assert set(profile["set-threads"]) == asking
 
 
 def _fake_slurm(tmp_path):
@@ -75,9 +101,7 @@ def test_smoke_preset_on_a_real_slurm_cluster(workdir):
     assert started.returncode == 0, started.stdout + started.stderr
     smoke = str(REPO / "presets/smoke.yaml")
     # the profile for GPU-less clusters; one thread per job, so two jobs share this machine
-    threads = [f"{rule}=1" for rule in ("learn_dictionary", "encode", "train_mlp",
-                                        "finite_sensitivity", "eq5_check", "random_features",
-                                        "evaluate")]
+    threads = [f"{rule}=1" for rule in _cpu_profile()["set-threads"]]
     done = run_snakemake(workdir, "--profile", str(REPO / "profiles/slurm-cpu"), "--jobs", "2",
                          "--slurm-no-account", "--slurm-init-seconds-before-status-checks", "2",
                          # this one-machine cluster has sacct but no accounting database

@@ -366,10 +366,13 @@ def check_evaluation(root):
 
     table = pd.read_csv(root / "eval/results.tsv", sep="\t")
     cells = table.groupby(["representation", "lam", "classifier", "k", "seed"], dropna=False)
-    assert cells.ngroups == len(table) == 5 * 3 * 3 * 2  # reps x classifiers x k x seeds
+    # reps x classifiers (two k-NN, logistic on the grid and on the wider grid) x k x seeds
+    assert cells.ngroups == len(table) == 5 * 4 * 3 * 2
     assert table["test_acc"].between(0, 1).all()
     logistic = table[table.classifier == "logistic"]
     assert logistic["weight_decay"].isin([1e-4, 1e-2]).all()
+    wide = table[table.classifier == "logistic_wide"]
+    assert wide["weight_decay"].isin([1e-6, 1e-4, 1e-2]).all()
     X, y = io.read_split(root / "data/mnist.h5", "train")
     Xv, yv = io.read_split(root / "data/mnist.h5", "valid")
     labels = pd.read_csv(root / "eval/labels/seed_1.tsv", sep="\t")
