@@ -1,3 +1,5 @@
+import warnings
+
 import numpy as np
 import pytest
 
@@ -154,3 +156,15 @@ def test_random_atoms_are_the_rip_baseline_that_dimension_counting_predicts():
     assert deltas[4] < deltas[0]   # fewer atoms, closer to an isometry
     again = analysis.random_restricted_isometry(784, n_active, seed=3)
     np.testing.assert_array_equal(np.nan_to_num(again), np.nan_to_num(deltas))
+
+
+def test_a_code_of_one_atom_has_its_own_numbers_and_no_pair_numbers(coded):
+    D, _, _ = coded
+    code = np.zeros(D.shape[1])
+    code[2] = 1.5
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no mean of an empty selection
+        numbers = analysis.digit_numbers(D, code, n_pairs=3)
+    assert numbers["n_active"] == 1 and numbers["smallest_singular_value"] == pytest.approx(1.0)
+    assert all(np.isnan(numbers[key]) for key in ("max_overlap", "normalised_mean_filters",
+                                                  "normalised_mean_differences"))

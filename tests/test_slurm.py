@@ -19,9 +19,10 @@ SKIP_REASON = ("slurm-wlm is not installed (apt-get install slurm-wlm munge); .c
 
 
 # rules that must run as cluster jobs, and those the Snakefile keeps on the submitting host
-HEAVY_RULES = {"learn_dictionary", "encode", "draw_perturbations", "code_sensitivity",
-               "train_mlp", "finite_sensitivity", "analyse_digit", "eq5_check",
-               "random_features", "evaluate", "digit_distribution", "remedy_matched"}
+HEAVY_RULES = {"prepare_mnist", "learn_dictionary", "encode", "draw_perturbations",
+               "code_sensitivity", "mlp_sensitivity", "train_mlp", "finite_sensitivity",
+               "analyse_digit", "digit_distribution", "eq5_check", "rip", "random_features",
+               "evaluate", "remedy_matched"}
 LOCAL_RULES = {"download_mnist", "label_subsets", "code_summary", "sensitivity_summary",
                "rip_summary", "evaluation_table", "fig1", "fig4", "fig5", "fig6", "claims",
                "pipeline_benchmark", "remedy_summary"}
@@ -29,12 +30,28 @@ LOCAL_RULES = {"download_mnist", "label_subsets", "code_summary", "sensitivity_s
 
 def _rules_asking_for_a_gpu():
     """The rules whose resources ask for one GPU, read from workflow/rules/*.smk."""
-    asking = set()
+    return {rule for rule, block in _rule_blocks().items()
+            if re.search(r"^\s+gpu=1,", block, flags=re.M)}
+
+
+def _rule_blocks():
+    """Each rule of workflow/rules/*.smk -> its text."""
+    blocks = {}
     for smk in (REPO / "workflow/rules").glob("*.smk"):
         for block in re.split(r"^rule ", smk.read_text(), flags=re.M)[1:]:
-            if re.search(r"^\s+gpu=1,", block, flags=re.M):
-                asking.add(block.split(":", 1)[0].strip())
-    return asking
+            blocks[block.split(":", 1)[0].strip()] = block
+    return blocks
+
+
+def test_every_cluster_job_is_timed_and_the_plan_names_them_all():
+    # the run's timing table (benchmarks/pipeline.tsv) reads every job's benchmark file
+    blocks = _rule_blocks()
+    assert set(blocks) == HEAVY_RULES | LOCAL_RULES
+    localrules = re.search(r"^localrules:\n((?:    \w+,\n)+)", (REPO / "Snakefile").read_text(),
+                           flags=re.M)
+    assert set(re.findall(r"\w+", localrules.group(1))) == LOCAL_RULES
+    untimed = [rule for rule in HEAVY_RULES if "\n    benchmark:" not in blocks[rule]]
+    assert not untimed
 
 
 def _cpu_profile():

@@ -194,11 +194,15 @@ def digit_numbers(D: np.ndarray, code: np.ndarray, n_pairs: int = 10) -> dict[st
     top = pairs[:n_pairs]
     D = np.asarray(D, dtype=np.float64)
     sign = np.sign(np.asarray(code)[top[:, 0]])[:, None]
+    # a code of one atom has no pair: its pair numbers are missing, not a mean of nothing
+    has_pairs = len(top) > 0
     return {"n_active": float(len(part.active)),
-            "max_overlap": float(overlaps[0]) if len(overlaps) else np.nan,
-            "normalised_mean_filters": float(normalised_mean(sign * D[:, top[:, 0]].T).mean()),
+            "max_overlap": float(overlaps[0]) if has_pairs else np.nan,
+            "normalised_mean_filters": float(
+                normalised_mean(sign * D[:, top[:, 0]].T).mean()) if has_pairs else np.nan,
             "normalised_mean_differences": float(
-                normalised_mean(sign * (D[:, top[:, 0]] - D[:, top[:, 1]]).T).mean()),
+                normalised_mean(sign * (D[:, top[:, 0]] - D[:, top[:, 1]]).T).mean())
+            if has_pairs else np.nan,
             "smallest_singular_value": float(part.singular_values[0]),
             "largest_gain": float(part.gains[0]),
             "gain_spread": float(part.gains[0] / part.gains[-1])}

@@ -64,6 +64,8 @@ rule digit_distribution:
         runtime=minutes("analyse_digit"),
     log:
         out("logs/digit_distribution.log"),
+    benchmark:
+        out("benchmarks/digit_distribution.tsv")
     conda:
         ENV
     script:
