@@ -4,7 +4,8 @@ summary.md: the claims and the per-rule wall times as Markdown tables for the RE
 
 With --remedy, the run is one of the remedy alone (`make remedy`, Snakemake's `--until
 remedy_summary`): its two tables, its claims rows (computed here, by the claims table's own
-code) and its jobs' times are kept.
+code), and the times and learner curves of the penalties' jobs (those whose dictionary's
+name carries a mu: mu = 0's dictionary is the paper's, timed with the run that made it).
 
 With --beside OTHER (a folder already under benchmarks/reference/), claims_beside.md puts the
 two runs' claims side by side, row for row: how the paper's claims fare on a second data set.
@@ -38,11 +39,16 @@ TABLES = ("claims.tsv", "codes/summary.tsv", "analysis/digit_numbers.tsv",
 REMEDY_TABLES = ("analysis/remedy.tsv", "analysis/remedy_accuracy.tsv")
 
 
-def learner_curves(root: Path) -> pd.DataFrame:
-    """One row per dictionary and epoch (or iteration): the learner's objective and wall
-    time; `dictionary` is the file's name (lam_0.3, or lam_0.3_mu0.001 for the remedy)."""
+# the remedy's penalties' dictionaries (lam_0.3_mu0.001) and every job made from them
+PENALTY_JOB = "_mu"
+
+
+def learner_curves(root: Path, pattern: str = "lam_*.h5") -> pd.DataFrame:
+    """One row per dictionary (its file matching ``pattern``) and epoch (or iteration):
+    the learner's objective and wall time; `dictionary` is the file's name (lam_0.3, or
+    lam_0.3_mu0.001 for the remedy)."""
     frames = []
-    for path in sorted((root / "dictionaries").glob("lam_*.h5")):
+    for path in sorted((root / "dictionaries").glob(pattern)):
         loss, seconds = io.read_learning_curve(path)
         attrs = io.read_dictionary(path)[2]
         frames.append(pd.DataFrame({"dictionary": path.stem, "lam": attrs["lam"],
@@ -116,6 +122,7 @@ def keep(root: Path, dest: Path, remedy_only: bool = False) -> list[str]:
     if remedy_only:
         claims = remedy_claims(pd.read_csv(root / "analysis/remedy.tsv", sep="\t"))
         jobs = job_times(root / "benchmarks", root / "logs")
+        jobs = jobs[jobs["job"].str.contains(PENALTY_JOB, regex=False)]
         rules = rule_times(jobs)
         written = {"remedy_claims.tsv": claims, "benchmarks_pipeline.tsv": rules,
                    "benchmarks_pipeline_jobs.tsv": jobs}
@@ -125,8 +132,8 @@ def keep(root: Path, dest: Path, remedy_only: bool = False) -> list[str]:
     else:
         claims = pd.read_csv(root / "claims.tsv", sep="\t")
         rules = pd.read_csv(root / "benchmarks/pipeline.tsv", sep="\t")
-    learner_curves(root).to_csv(dest / "learner_curves.tsv", sep="\t", index=False,
-                                float_format="%.6g")
+    curves = learner_curves(root, f"lam_*{PENALTY_JOB}*.h5" if remedy_only else "lam_*.h5")
+    curves.to_csv(dest / "learner_curves.tsv", sep="\t", index=False, float_format="%.6g")
     (dest / "machine.txt").write_text(machine_line(measure=True) + "\n")
     (dest / "summary.md").write_text(summary(claims, rules))
     return [*names, "learner_curves.tsv", "machine.txt", "summary.md"]

@@ -359,6 +359,21 @@ def test_the_remedys_claims_pass_and_fail_by_their_criteria():
         remedy_claims(remedy_table().iloc[1:])
 
 
+def test_the_remedys_claims_hold_only_when_every_dictionary_seed_agrees():
+    inputs = passing_inputs()
+    inputs.remedy = pd.concat([remedy_table().assign(dictionary_seed=0),
+                               remedy_table(max_coherence=[0.84, 0.8, 0.9])
+                               .assign(dictionary_seed=1)])
+    rows = build_claims(inputs).set_index("id")
+    coherence = rows.loc["remedy_lowers_coherence"]
+    assert coherence["status"] == "FAIL" and "in each of 2 dictionary seeds" in \
+        coherence["criterion"]
+    assert coherence["our_value"].startswith("seed 0: 0: 0.84, 0.0001: 0.7, 0.01: 0.3 | seed 1:")
+    # a number no seed changes reads once
+    assert rows.loc["remedy_keeps_sparsity", "status"] == "PASS"
+    assert not rows.loc["remedy_keeps_sparsity", "our_value"].startswith("seed")
+
+
 @pytest.mark.parametrize("effect, p_value, status", [(0.5, 1e-9, "PASS"), (-0.5, 1e-9, "FAIL"),
                                                      (0.05, 1e-9, "TIE"), (0.5, 0.2, "TIE")])
 def test_the_remedy_at_matched_sparsity_is_judged_sample_by_sample(effect, p_value, status):
@@ -390,3 +405,22 @@ def test_the_remedys_claims_follow_the_papers_when_its_table_is_given():
     assert both["id"].tolist()[len(alone):] == [
         "remedy_lowers_coherence", "remedy_lowers_distortion_sensitivity",
         "remedy_keeps_reconstruction", "remedy_keeps_sparsity"]
+
+
+@pytest.mark.parametrize("large_effect, status", [(0.2, "PASS"), (0.45, "TIE"), (0.7, "FAIL")])
+def test_the_remedys_caveat_compares_its_matched_effect_across_sizes(large_effect, status):
+    from sparsesens.claims import remedy_caveat_claim
+
+    def table(effect):  # mu = 0, then two penalties; the largest one's effect counts
+        return pd.DataFrame({"mu": [0.1, 0.0, 0.01], "distortion_effect": [effect, np.nan, 0.9]})
+
+    row = remedy_caveat_claim({1568: table(large_effect), 784: table(0.5)}).iloc[0]
+    assert row["status"] == status and row["id"] == "remedy_weaker_when_overcomplete"
+    assert row["our_value"] == f"784 atoms: r +0.50, 1568 atoms: r {large_effect:+.2f}"
+    assert row["quote"].endswith("less effective as the dictionary size grows large. "
+                                 "(Section 7)")
+    assert (row["note"] == "") == (status == "PASS")
+    with pytest.raises(ValueError, match="two dictionary sizes"):
+        remedy_caveat_claim({784: table(0.5)})
+    with pytest.raises(ValueError, match="no matched columns"):
+        remedy_caveat_claim({784: table(0.5), 1568: table(0.2).drop(columns="distortion_effect")})

@@ -112,10 +112,16 @@ def test_the_remedy_table_has_one_row_per_mu_with_the_accuracy_at_the_most_label
                          "seed": [0, 1, 0, 1], "train_acc": [1.0] * 4,
                          "test_acc": [0.5, 0.7, 0.8, 0.9]})
     per_mu = seed_summary(runs, ["classifier", "k"])
-    accuracy = pd.concat([per_mu.assign(mu=0.01), per_mu.assign(mu=0.0)])
-    table = remedy.remedy_table([{"mu": 0.01, "x": 2.0}, {"mu": 0.0, "x": 1.0}], accuracy)
-    assert table["mu"].tolist() == [0.0, 0.01] and table["x"].tolist() == [1.0, 2.0]
-    assert table["logistic"].tolist() == pytest.approx([0.85, 0.85])
+    accuracy = pd.concat([per_mu.assign(mu=0.01, dictionary_seed=0),
+                          per_mu.assign(mu=0.0, dictionary_seed=0),
+                          per_mu.assign(mu=0.0, dictionary_seed=1, test_mean=0.5)])
+    rows = [{"mu": 0.01, "dictionary_seed": 0, "x": 2.0},
+            {"mu": 0.0, "dictionary_seed": 1, "x": 3.0},
+            {"mu": 0.0, "dictionary_seed": 0, "x": 1.0}]
+    table = remedy.remedy_table(rows, accuracy)
+    assert table["mu"].tolist() == [0.0, 0.01, 0.0] and table["x"].tolist() == [1.0, 2.0, 3.0]
+    assert table["dictionary_seed"].tolist() == [0, 0, 1]
+    assert table["logistic"].tolist() == pytest.approx([0.85, 0.85, 0.5])
 
 
 def test_matching_lambda_finds_the_paper_sparsity_from_either_side():

@@ -157,13 +157,19 @@ def test_each_dictionary_seed_learns_every_lambda_in_its_own_chain(config):
                                            "3.0_s2"]
     assert settings.paper_tags(config, seed=0) == ["0.3", "3.0"]
     records = settings.dictionary_records(config)
-    assert list(records) == [*settings.paper_tags(config), "0.3_mu0.001"]
+    penalties = ["0.3_mu0.001", "0.3_mu0.001_s1", "0.3_mu0.001_s2"]
+    assert list(records) == [*settings.paper_tags(config), *penalties]
     assert records["0.3_s2"] == settings.DictionaryRecord(0.3, 0.0, 2)
+    assert records["0.3_mu0.001_s1"] == settings.DictionaryRecord(0.3, 1e-3, 1)
     assert all(tag == record.tag for tag, record in records.items())
-    # a seed's chain stays within the seed; the remedy's is the first seed's
+    assert settings.remedy_tags(config) == ["0.3", "0.3_mu0.001", "0.3_s1", "0.3_mu0.001_s1",
+                                            "0.3_s2", "0.3_mu0.001_s2"]
+    assert settings.remedy_tags(config, penalties_only=True) == penalties
+    # a seed's chain stays within the seed, the remedy's too
     assert {tag: settings.continuation_source(config, tag) for tag in records} == {
         "3.0": None, "0.3": "3.0", "3.0_s1": None, "0.3_s1": "3.0_s1", "3.0_s2": None,
-        "0.3_s2": "3.0_s2", "0.3_mu0.001": "0.3"}
+        "0.3_s2": "3.0_s2", "0.3_mu0.001": "0.3", "0.3_mu0.001_s1": "0.3_s1",
+        "0.3_mu0.001_s2": "0.3_s2"}
     # seed 0 draws from the root seed, as runs before seeds did; the others differ
     learner_seeds = [settings.learner_seed(config, seed) for seed in range(3)]
     assert learner_seeds[0] == config["seed"] and len(set(learner_seeds)) == 3

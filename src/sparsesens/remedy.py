@@ -69,13 +69,16 @@ def sensitivity_medians(samples: pd.DataFrame) -> dict[str, float]:
 
 
 def remedy_table(rows: list[dict[str, float]], accuracy: pd.DataFrame) -> pd.DataFrame:
-    """One row per ``mu`` (``rows``, each with its ``mu``) joined with the accuracy of each
-    classifier at the largest label count (``accuracy``: ``mu``, ``classifier``, ``k``,
-    ``test_mean``), sorted by ``mu``."""
+    """One row per dictionary seed and ``mu`` (``rows``, each with its ``dictionary_seed``
+    and ``mu``) joined with the accuracy of each classifier at the largest label count
+    (``accuracy``: ``dictionary_seed``, ``mu``, ``classifier``, ``k``, ``test_mean``),
+    sorted by seed, then ``mu``."""
+    keys = ["dictionary_seed", "mu"]
     most = accuracy[accuracy["k"] == accuracy["k"].max()]
-    best = most.pivot(index="mu", columns="classifier", values="test_mean")
-    table = pd.DataFrame(rows).merge(best, left_on="mu", right_index=True, how="left")
-    return table.sort_values("mu").reset_index(drop=True)
+    best = most.pivot_table(index=keys, columns="classifier", values="test_mean")
+    best.columns.name = None
+    table = pd.DataFrame(rows).merge(best.reset_index(), on=keys, how="left")
+    return table.sort_values(keys).reset_index(drop=True)
 
 
 def matching_lambda(mean_active: Callable[[float], float], target: float, lam: float, *,

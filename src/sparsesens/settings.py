@@ -99,16 +99,18 @@ def paper_tags(config: Mapping[str, Any], seed: int | None = None) -> list[str]:
     return [dictionary_tag(float(lam), 0.0, s) for s in seeds for lam in config["lambdas"]]
 
 
-def remedy_tags(config: Mapping[str, Any]) -> list[str]:
-    """The dictionaries of the remedy: one per ``mu``, at the analysis lambda (mu = 0's
-    is the analysis lambda's own)."""
+def remedy_tags(config: Mapping[str, Any], penalties_only: bool = False) -> list[str]:
+    """The dictionaries of the remedy: one per ``mu`` and dictionary seed, at the analysis
+    lambda (mu = 0's is the analysis lambda's own), seed by seed; those of ``mu`` > 0 alone
+    with ``penalties_only``."""
     lam = config["analysis"]["lam"]
-    return [dictionary_tag(lam, mu) for mu in remedy_weights(config)]
+    return [dictionary_tag(lam, mu, seed) for seed in dictionary_seeds(config)
+            for mu in remedy_weights(config) if mu > 0 or not penalties_only]
 
 
 def dictionary_tags(config: Mapping[str, Any]) -> list[str]:
     """Every dictionary of a run: one per lambda (no penalty) and dictionary seed, then one
-    per nonzero ``mu`` at the analysis lambda."""
+    per nonzero ``mu`` at the analysis lambda and dictionary seed."""
     return list(dictionary_records(config))
 
 
@@ -150,12 +152,12 @@ class DictionaryRecord:
 def dictionary_records(config: Mapping[str, Any]) -> dict[str, DictionaryRecord]:
     """Every dictionary of a run, tag -> record, in :func:`dictionary_tags`' order: the
     one table from which the workflow reads a dictionary's lambda, penalty and seed. The
-    paper's lambdas are learned for every dictionary seed, the remedy's penalties for the
-    first seed."""
-    records = [*(DictionaryRecord(float(lam), 0.0, seed) for seed in dictionary_seeds(config)
+    paper's lambdas and the remedy's penalties are learned for every dictionary seed."""
+    seeds = dictionary_seeds(config)
+    records = [*(DictionaryRecord(float(lam), 0.0, seed) for seed in seeds
                  for lam in config["lambdas"]),
-               *(DictionaryRecord(float(config["analysis"]["lam"]), mu)
-                 for mu in remedy_weights(config) if mu > 0)]
+               *(DictionaryRecord(float(config["analysis"]["lam"]), mu, seed)
+                 for seed in seeds for mu in remedy_weights(config) if mu > 0)]
     return {record.tag: record for record in records}
 
 

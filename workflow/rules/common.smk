@@ -55,9 +55,11 @@ FIRST_SEED_TAGS = settings.paper_tags(config, seed=0)
 # dictionary seed)
 DICTIONARIES = settings.dictionary_records(config)
 ANALYSIS_LAM = settings.lambda_tag(config["analysis"]["lam"])
-# the remedy: one dictionary per overlap penalty mu at the analysis lambda, mu = 0's first
+# the remedy: one dictionary per overlap penalty mu at the analysis lambda and dictionary
+# seed, mu = 0's first (0.3, 0.3_mu0.001, ..., then 0.3_s1, 0.3_mu0.001_s1, ...)
 REMEDY_WEIGHTS = settings.remedy_weights(config)
 REMEDY_TAGS = settings.remedy_tags(config)
+PENALTY_TAGS = settings.remedy_tags(config, penalties_only=True)
 SPLITS = list(ssio.SPLITS)
 MNIST_WHEEL = f"resources/{ssio.MNIST_WHEEL}"
 
@@ -125,7 +127,10 @@ def learner_seed_of(wildcards):
 def data_source_files(wildcards):
     """The files the data set is read from: the MNIST wheel, or four IDX files."""
     if config["data"]["source"] == "mnist":
-        return {"wheel": MNIST_WHEEL}
+        # the wheel's content is fixed by its SHA-256, checked on every read: a download
+        # job run again (its code changed) rewrites the same bytes, and that must not make
+        # every result downstream of the data stale
+        return {"wheel": ancient(MNIST_WHEEL)}
     return settings.data_files(config)[0]
 
 
@@ -162,6 +167,23 @@ def code_shards(tags=None):
     """The code shards of the paper's dictionaries, every seed's unless ``tags`` are given."""
     tags = PAPER_TAGS if tags is None else tags
     return [f for lam in tags for split in SPLITS for f in shard_files(lam, split)]
+
+
+def paper_dictionary_of(wildcards):
+    """The paper's dictionary (mu = 0) at the analysis lambda of the {lam} wildcard's
+    dictionary seed: what a remedy dictionary is compared with."""
+    seed = record_of(wildcards.lam).seed
+    return dictionary_file(settings.dictionary_tag(config["analysis"]["lam"], 0.0, seed))
+
+
+def remedy_dictionary_seeds():
+    """Each remedy dictionary's file, and each of its evaluation run tables -> its
+    dictionary seed (the tables carry mu, not the seed)."""
+    seeds = {}
+    for tag in REMEDY_TAGS:
+        for path in [dictionary_file(tag), *expand(rules.evaluate.output.tsv, rep=f"lam_{tag}")]:
+            seeds[path] = record_of(tag).seed
+    return seeds
 
 
 def remedy_shards():

@@ -7,7 +7,7 @@ rule remedy_matched:
     input:
         data=rules.prepare_mnist.output.h5,
         dictionary=rules.learn_dictionary.output.h5,
-        paper=dictionary_file(ANALYSIS_LAM),
+        paper=paper_dictionary_of,
         perturbations=rules.draw_perturbations.output.h5,
     output:
         tsv=out("sensitivity/matched/lam_{lam}.tsv"),
@@ -18,6 +18,7 @@ rule remedy_matched:
         codes=settings.result_settings(config, "codes", "shard_size"),
         speed=settings.speed_knobs(config, "codes.batch_size"),
         seed=settings.stage_seed(config, "remedy_matched"),
+        dictionary_seed=dictionary_seed_of,
         device=config["device"],
     threads: ALL_CORES
     resources:
@@ -44,7 +45,7 @@ rule remedy_summary:
         evaluation=[path for tag in REMEDY_TAGS
                     for path in expand(rules.evaluate.output.tsv, rep=f"lam_{tag}")],
         # each penalty's codes at the lambda that matches the paper's sparsity
-        matched=expand(rules.remedy_matched.output.tsv, lam=REMEDY_TAGS[1:]),
+        matched=expand(rules.remedy_matched.output.tsv, lam=PENALTY_TAGS),
     output:
         tsv=out("analysis/remedy.tsv"),
         accuracy=out("analysis/remedy_accuracy.tsv"),
@@ -57,6 +58,7 @@ rule remedy_summary:
     params:
         code=code_version("remedy_summary.py"),
         analysis=settings.pick(config, "analysis", "digit", "top_pairs"),
+        dictionary_seeds=remedy_dictionary_seeds(),
     log:
         out("logs/remedy_summary.log"),
     conda:

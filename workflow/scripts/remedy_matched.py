@@ -1,6 +1,6 @@
 """One remedy dictionary at matched sparsity: the lambda at which its codes have as many
-active atoms as the paper's dictionary's at the analysis lambda, and its codes'
-directional derivatives there on the shared perturbation samples."""
+active atoms as the paper's dictionary's (of the same dictionary seed) at the analysis
+lambda, and its codes' directional derivatives there on the shared perturbation samples."""
 
 import numpy as np
 
@@ -40,4 +40,4 @@ R = encoder(X[index].astype(np.float64))
 ratios = {kind: code_directional_derivative(D, R, samples[f"dx/{kind}"]) for kind in PERTURBATIONS}
 table = ratio_table(index, ratios, encoder.certified).assign(
     lam_matched=matched, mean_active=reached, target_active=target)
-job.write_table(of_dictionary(table, attrs), sm.output.tsv)
+job.write_table(of_dictionary(table, attrs, sm.params.dictionary_seed), sm.output.tsv)

@@ -1,7 +1,8 @@
-"""The remedy table (one row per overlap penalty mu), the accuracy at every label count,
-and the remedy figure, with each penalty also at matched sparsity. Each input says which
-dictionary it is from: the dictionaries by their attributes, the code shards by their
-dictionary's hash, the tables by their column mu."""
+"""The remedy table (one row per dictionary seed and overlap penalty mu), the accuracy at
+every label count, and the remedy figure (the first seed's), with each penalty also at
+matched sparsity. Each input says which dictionary it is from: the dictionaries by their
+attributes, the code shards by their dictionary's hash, the tables by their columns mu and
+dictionary_seed, the evaluation runs by the rule's map to their dictionary seed."""
 
 import numpy as np
 import pandas as pd
@@ -12,31 +13,37 @@ from sparsesens.job import Job, read_table
 
 sm = snakemake  # noqa: F821
 job = Job(sm)
-opts = sm.params.analysis
+opts, seed_of = sm.params.analysis, sm.params.dictionary_seeds
 X, _ = io.read_split(sm.input.data, "train")
 shards = {}  # dictionary hash -> its training code shards
 for path in sm.input.shards:
     shards.setdefault(io.read_attrs(path)["dictionary_sha256"], []).append(path)
 tables = {name: pd.concat(map(read_table, getattr(sm.input, name)), ignore_index=True)
-          for name in ("sensitivity", "rip", "evaluation", "matched")}
-paper = tables["sensitivity"][tables["sensitivity"]["mu"] == 0]
+          for name in ("sensitivity", "rip", "matched")}
+tables["evaluation"] = pd.concat([read_table(path).assign(dictionary_seed=seed_of[path])
+                                  for path in sm.input.evaluation], ignore_index=True)
 rows, accuracy = [], []
 for path in sm.input.dictionaries:
     D, _, attrs = io.read_dictionary(path)
-    lam, mu = float(attrs["lam"]), float(attrs.get("orthogonality", 0.0))
-    of_mu = {name: table[np.isclose(table["mu"], mu)] for name, table in tables.items()}
+    lam, mu, seed = float(attrs["lam"]), float(attrs.get("orthogonality", 0.0)), seed_of[path]
+    of = {name: table[np.isclose(table["mu"], mu) & (table["dictionary_seed"] == seed)]
+          for name, table in tables.items()}
     codes = io.read_split_codes(shards[attrs["sha256"]], attrs["sha256"])["codes"]
-    row = {"mu": mu, **remedy.dictionary_quantities(X, D, codes, lam, opts["digit"],
-                                                    opts["top_pairs"])}
-    row |= remedy.sensitivity_medians(of_mu["sensitivity"])
-    row["rip_delta_median"] = float(of_mu["rip"]["delta"].median())
-    if mu > 0:  # at the lambda where its codes are as sparse as the paper's
-        row |= remedy.matched_quantities(paper, of_mu["matched"])
+    row = {"dictionary_seed": seed, "mu": mu,
+           **remedy.dictionary_quantities(X, D, codes, lam, opts["digit"], opts["top_pairs"])}
+    row |= remedy.sensitivity_medians(of["sensitivity"])
+    row["rip_delta_median"] = float(of["rip"]["delta"].median())
+    if mu > 0:  # at the lambda where its codes are as sparse as the same seed's paper's
+        sensitivity = tables["sensitivity"]
+        paper = sensitivity[(sensitivity["mu"] == 0) & (sensitivity["dictionary_seed"] == seed)]
+        row |= remedy.matched_quantities(paper, of["matched"])
     rows.append(row)
-    accuracy.append(seed_summary(of_mu["evaluation"], ["classifier", "k"]).assign(mu=mu))
-    job.log.info("mu %g: %s", mu, ", ".join(f"{k} {v:.4g}" for k, v in row.items()))
+    accuracy.append(seed_summary(of["evaluation"], ["classifier", "k"]).assign(
+        mu=mu, dictionary_seed=seed))
+    job.log.info("seed %d, mu %g: %s", seed, mu,
+                 ", ".join(f"{k} {v:.4g}" for k, v in row.items()))
 accuracy = pd.concat(accuracy, ignore_index=True)
 table = remedy.remedy_table(rows, accuracy)
 job.write_table(table, sm.output.tsv)
 job.write_table(accuracy, sm.output.accuracy)
-job.write_figure(figures.remedy_curves(table), sm.output.png)
+job.write_figure(figures.remedy_curves(table[table["dictionary_seed"] == 0]), sm.output.png)

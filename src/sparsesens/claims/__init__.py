@@ -16,12 +16,12 @@ import pandas as pd
 
 from sparsesens.claims.evaluation import evaluation_claims
 from sparsesens.claims.numbers import linear_claims, number_claims, power_claims
-from sparsesens.claims.remedy import remedy_claims
+from sparsesens.claims.remedy import remedy_caveat_claim, remedy_claims
 from sparsesens.claims.sensitivity import finite_claim, sensitivity_claims
 from sparsesens.claims.table import ALPHA, COLUMNS, MIN_EFFECT, STATUSES, over_seeds
 
 __all__ = ["ALPHA", "COLUMNS", "MIN_EFFECT", "STATUSES", "Inputs", "build_claims",
-           "remedy_claims"]
+           "remedy_caveat_claim", "remedy_claims"]
 
 
 @dataclass
@@ -50,14 +50,26 @@ def build_claims(inputs: Inputs) -> pd.DataFrame:
     only as far as every seed agrees (:func:`~sparsesens.claims.table.over_seeds`); the
     first digit's numbers, its spectrum and Eq. 5 are the first seed's.
     """
-    seeds = _dictionary_seeds(inputs)
-    per_seed = [_claims(_of_seed(inputs, seed)) for seed in seeds]
-    rows = [over_seeds(dict(zip(seeds, same, strict=True)))
-            for same in zip(*per_seed, strict=True)]
-    table = pd.DataFrame(rows, columns=list(COLUMNS))
-    if inputs.remedy is None:
-        return table
-    return pd.concat([table, remedy_claims(inputs.remedy)], ignore_index=True)
+    rows = _merged({seed: _claims(_of_seed(inputs, seed))
+                    for seed in _dictionary_seeds(inputs)})
+    if inputs.remedy is not None:
+        rows += _remedy_over_seeds(inputs.remedy)
+    return pd.DataFrame(rows, columns=list(COLUMNS))
+
+
+def _merged(per_seed: dict[int, list[dict]]) -> list[dict]:
+    """Each seed's claims rows (the same claims in the same order) as one row per claim."""
+    return [over_seeds(dict(zip(per_seed, same, strict=True)))
+            for same in zip(*per_seed.values(), strict=True)]
+
+
+def _remedy_over_seeds(remedy: pd.DataFrame) -> list[dict]:
+    """The remedy's claims on each dictionary seed's rows, holding as far as every seed
+    agrees (a table without seeds is seed 0's)."""
+    if "dictionary_seed" not in remedy:
+        return remedy_claims(remedy).to_dict("records")
+    return _merged({int(seed): remedy_claims(rows).to_dict("records")
+                    for seed, rows in remedy.groupby("dictionary_seed")})
 
 
 def _claims(inputs: Inputs) -> list[dict]:

@@ -73,3 +73,41 @@ def _matched_claims(top: pd.Series, where: str) -> list[dict]:
             f", r >= {MIN_EFFECT:g})", paired_status(top["distortion_swap_effect"],
                                                        top["distortion_swap_p"])),
     ]
+
+
+def remedy_caveat_claim(by_size: dict[int, pd.DataFrame]) -> pd.DataFrame:
+    """The paper's caveat: the remedy "may be less effective as the dictionary size grows".
+
+    The remedy's effect at a dictionary size is its largest penalty's paired effect on the
+    distortion ratio at matched sparsity (``distortion_effect``, the rank-biserial
+    correlation of the paper's codes' ratio over the penalty's; > 0 when the penalty lowers
+    it; the median over dictionary seeds). The caveat holds (PASS) when the effect at the
+    largest size is below the effect at the smallest by at least ``MIN_EFFECT``, fails
+    when above it by as much, and is a TIE in between. The same mu grid serves every size,
+    as the paper's sentence reads; a larger dictionary has more pairs, so the same mu
+    weighs its overlaps more in all.
+
+    Args:
+        by_size: number of atoms -> that size's remedy table (``analysis/remedy.tsv``, with
+            the matched columns), two sizes at least.
+    """
+    if len(by_size) < 2:
+        raise ValueError(f"the caveat needs the remedy at two dictionary sizes at least, "
+                         f"got {sorted(by_size)}")
+    effects = {}
+    for n_atoms, table in sorted(by_size.items()):
+        if "distortion_effect" not in table:
+            raise ValueError(f"the remedy table of {n_atoms} atoms has no matched columns "
+                             f"(rule remedy_matched)")
+        largest = table[table["mu"] == table["mu"].max()]  # a row per dictionary seed
+        effects[n_atoms] = float(largest["distortion_effect"].median())
+    small, large = min(effects), max(effects)
+    change = effects[large] - effects[small]
+    status = "TIE" if abs(change) < MIN_EFFECT else ("PASS" if change < 0 else "FAIL")
+    ours = ", ".join(f"{n} atoms: r {effect:+.2f}" for n, effect in effects.items())
+    return pd.DataFrame([row(
+        "remedy_weaker_when_overcomplete", "Section 7 (caveat)", "The remedy lowers the "
+        "distortion sensitivity less in a larger dictionary.", "less effective", ours,
+        f"the largest mu's paired effect at matched sparsity, {large} atoms below {small} "
+        f"atoms' by at least {MIN_EFFECT:g} (within that: TIE)", status)],
+        columns=list(COLUMNS))
