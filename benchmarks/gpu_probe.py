@@ -82,7 +82,8 @@ def main(out_path: str, dict_iter: int = 3000, device_name: str = "cuda",
             lasso.encode(every[:2000], D, lam, device=device)  # warm-up: kernels, allocator
             sync()
             start = time.perf_counter()
-            result = lasso.encode(every[:n_images], D, lam, device=device, batch_size=10_000)
+            options = lasso.EncodeOptions(chunk_size=10_000)
+            result = lasso.encode(every[:n_images], D, lam, options, device=device)
             sync()
             seconds = time.perf_counter() - start
             cpu = lasso.encode(every[:500], D, lam, device="cpu")

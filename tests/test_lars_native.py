@@ -1,5 +1,4 @@
 import hashlib
-import importlib
 
 import numpy as np
 import pytest
@@ -9,7 +8,6 @@ from sparsesens import lasso
 from sparsesens.lasso import native
 from tests.conftest import random_dictionary
 
-encode_module = importlib.import_module("sparsesens.lasso.encode")
 needs_kernel = pytest.mark.skipif(not native.available(),
                                   reason="the LARS kernel could not be built here (no C++ "
                                          "compiler?); the encoder's batched solvers serve")
@@ -94,14 +92,14 @@ def test_a_duplicated_atom_stays_out_beside_its_twin():
     # one twin carries the code (the lasso has many solutions; this one certifies)
     assert settled.all() and not ((R[:, 0] != 0) & (R[:, 30] != 0)).any()
     assert lasso.passes_eq9(*lasso.kkt_violation(X, D, R, 0.1)).all()
-    result = lasso.encode(X, D, 0.1, solver="lars")
+    result = lasso.encode(X, D, 0.1, lasso.EncodeOptions(solver="lars"))
     assert result.certified.all() and result.n_fallback == 0
 
 
 def _near_starts(X, D, lam, seed=5):
     """Codes whose signed supports are nearly right: the exact codes at lam with a few
     atoms dropped, a few added with a wrong small coefficient, the rest perturbed."""
-    exact = lasso.encode(X, D, lam, solver="lars").codes
+    exact = lasso.encode(X, D, lam, lasso.EncodeOptions(solver="lars")).codes
     exact = exact.toarray() if hasattr(exact, "toarray") else np.asarray(exact)
     rng = np.random.default_rng(seed)
     start = exact * (1 + 0.2 * rng.standard_normal(exact.shape))
@@ -165,7 +163,7 @@ def test_hybrid_runs_the_kernel_on_every_cpu_batch(monkeypatch):
 
     monkeypatch.setattr(native, "lars", counting)
     X, D = _problem(N=25)
-    result = lasso.encode(X, D, 0.2, batch_size=10)
+    result = lasso.encode(X, D, 0.2, lasso.EncodeOptions(chunk_size=10))
     assert calls == [10, 10, 5] and result.certified.all()
 
 
@@ -178,7 +176,7 @@ def test_a_missing_compiler_or_a_switch_leaves_the_batched_solvers(monkeypatch, 
     X, D = _problem(N=12)
     assert lasso.encode(X, D, 0.2).certified.all()  # hybrid without the kernel
     with pytest.raises(ValueError, match="solver 'lars' needs the CPU and the compiled kernel"):
-        lasso.encode(X, D, 0.2, solver="lars")
+        lasso.encode(X, D, 0.2, lasso.EncodeOptions(solver="lars"))
     native._library.cache_clear()
     monkeypatch.delenv("CXX")
     monkeypatch.setenv("SPARSESENS_NATIVE", "0")

@@ -4,8 +4,11 @@ import torch
 from sklearn.linear_model import Lasso
 
 from sparsesens import lasso
+from sparsesens.lasso import chain as chain_module
 from sparsesens.lasso import native
 from sparsesens.lasso.active_set import active_set
+from sparsesens.lasso.chain import FistaStages, Link, chain_for, run_chain
+from sparsesens.lasso.problem import Problem
 from tests.conftest import random_dictionary
 
 
@@ -27,7 +30,8 @@ def test_agrees_with_sklearn_coordinate_descent_on_coherent_dictionaries(seed, l
     D = random_dictionary(40, 90, seed, coherence=1.0)
     assert np.abs(np.triu(D.T @ D, 1)).max() > 0.7  # coherent atoms, a hard problem
     X = np.random.default_rng(seed + 10).standard_normal((25, 40))
-    result = lasso.encode(X, D, lam, solver=solver, fista_iter=10, batch_size=8)
+    options = lasso.EncodeOptions(solver=solver, fista_iter=10, chunk_size=8)
+    result = lasso.encode(X, D, lam, options)
     assert result.n_fallback == 0
     assert result.certified.all()
     for x, r in zip(X, result.codes, strict=True):
@@ -70,7 +74,7 @@ def test_failing_images_are_kept_and_reported():
     D = random_dictionary(20, 30, 8)
     X = np.random.default_rng(9).standard_normal((5, 20))
     # a tolerance no code can meet: every image must be reported, none dropped
-    result = lasso.encode(X, D, 0.2, tol_inactive=-1.0)
+    result = lasso.encode(X, D, 0.2, lasso.EncodeOptions(tol_inactive=-1.0))
     assert result.codes.shape == (5, 30)
     assert result.n_failed == 5 and not result.certified.any()
 
@@ -78,8 +82,9 @@ def test_failing_images_are_kept_and_reported():
 def test_fallback_rescues_images_the_polish_leaves():
     D = random_dictionary(30, 60, 10, coherence=1.5)
     X = np.random.default_rng(11).standard_normal((12, 30))
-    result = lasso.encode(X, D, 0.05, solver="fista", fista_iter=1, max_fista_iter=1,
-                          polish_rounds=1)
+    options = lasso.EncodeOptions(solver="fista", fista_iter=1, max_fista_iter=1,
+                                  polish_rounds=1)
+    result = lasso.encode(X, D, 0.05, options)
     assert result.n_fallback > 0 and result.certified.all()
 
 
@@ -102,7 +107,7 @@ def test_homotopy_reaches_the_exact_code_in_float64(lam):
 def test_homotopy_gives_up_cleanly_and_the_fista_stages_take_over():
     D = random_dictionary(30, 70, 14, coherence=1.0)
     X = np.random.default_rng(15).standard_normal((10, 30))
-    result = lasso.encode(X, D, 0.1, solver="homotopy", max_events=3)
+    result = lasso.encode(X, D, 0.1, lasso.EncodeOptions(solver="homotopy", max_events=3))
     assert result.certified.all() and result.n_fallback == 0
 
 
@@ -111,7 +116,7 @@ def test_homotopy_handles_more_atoms_than_pixels_at_small_lambda():
     # any further atom is linearly dependent on the active ones
     D = random_dictionary(12, 40, 16, coherence=0.5)
     X = np.random.default_rng(17).standard_normal((15, 12))
-    result = lasso.encode(X, D, 1e-3, solver="homotopy")
+    result = lasso.encode(X, D, 1e-3, lasso.EncodeOptions(solver="homotopy"))
     assert result.certified.all()
 
 
@@ -121,7 +126,7 @@ def test_bad_input_is_refused():
     with pytest.raises(ValueError, match="lam must be > 0"):
         lasso.encode(np.zeros((3, 10)), np.eye(10), 0.0)
     with pytest.raises(ValueError, match="unknown solver 'simplex'; allowed: hybrid"):
-        lasso.encode(np.zeros((3, 10)), np.eye(10), 0.1, solver="simplex")
+        lasso.encode(np.zeros((3, 10)), np.eye(10), 0.1, lasso.EncodeOptions(solver="simplex"))
 
 
 def test_homotopy_with_a_linearly_dependent_atom_returns_only_true_solutions():
@@ -137,7 +142,7 @@ def test_homotopy_with_a_linearly_dependent_atom_returns_only_true_solutions():
     inactive, active = lasso.kkt_violation(X, D, R.numpy(), 0.1)
     assert lasso.passes_eq9(inactive[done], active[done]).all()
     assert not (R.numpy()[done][:, [0, 30]] != 0).all(axis=1).any()  # never both copies
-    result = lasso.encode(X, D, 0.1, solver="homotopy")
+    result = lasso.encode(X, D, 0.1, lasso.EncodeOptions(solver="homotopy"))
     # whatever the fallback could not certify is kept, and marked as the check finds it
     assert result.codes.shape == (10, 31)
     recheck = lasso.passes_eq9(*lasso.kkt_violation(X, D, result.codes, 0.1))
@@ -249,11 +254,11 @@ def test_lasso_objective_is_eq1_per_image():
     np.testing.assert_allclose(lasso.lasso_objective(X, D, R, 0.5), [2.5, 2.5])
 
 
-def test_batch_size_is_a_memory_knob_only():
-    # codes.batch_size leaves the rules' params: it must not change a code beyond Eq. 9
+def test_chunk_size_is_a_memory_knob_only():
+    # codes.chunk_size leaves the rules' params: it must not change a code beyond Eq. 9
     D = random_dictionary(40, 90, 6, coherence=1.0)
     X = np.random.default_rng(16).standard_normal((50, 40))
-    whole, pieces = (lasso.encode(X, D, 0.2, batch_size=b) for b in (50, 7))
+    whole, pieces = (lasso.encode(X, D, 0.2, lasso.EncodeOptions(chunk_size=b)) for b in (50, 7))
     assert whole.certified.all() and pieces.certified.all()
     np.testing.assert_allclose(pieces.codes, whole.codes, atol=1e-6)
 
@@ -290,18 +295,15 @@ def test_active_set_leaves_rows_whose_support_outgrows_it_unsettled():
 
 
 def test_hybrid_tries_the_active_set_only_where_a_probe_finds_sparse_codes(monkeypatch):
-    import importlib
-
-    encode_module = importlib.import_module("sparsesens.lasso.encode")
     calls = []
-    real = encode_module.active_set
+    real = chain_module.active_set
 
     def counting(C, *args, **kwargs):
         calls.append(C.shape[0])
         return real(C, *args, **kwargs)
 
-    monkeypatch.setattr(encode_module, "active_set", counting)
-    monkeypatch.setattr(encode_module, "_lars_here", lambda problem: False)
+    monkeypatch.setattr(chain_module, "active_set", counting)
+    monkeypatch.setattr(chain_module, "lars_here", lambda device: False)
     # supports of 7 to 28 atoms at lambda 1.5, above 100 at lambda 0.02
     D = random_dictionary(120, 240, 28, coherence=0.5)
     X = np.random.default_rng(29).standard_normal((300, 120))
@@ -315,28 +317,28 @@ def test_rows_the_active_set_leaves_take_their_paths_from_where_it_stopped(monke
     import importlib
 
     encode_module = importlib.import_module("sparsesens.lasso.encode")
-    real = encode_module._homotopy_batch
+    real = chain_module.homotopy
     guesses = []
 
-    def recording(problem, opts, R0=None):
-        guesses.append(None if R0 is None else (R0 != 0).sum(dim=1))
-        return real(problem, opts, R0=R0)
+    def recording(C, G, lam, max_events, **kwargs):
+        guesses.append((kwargs["R0"] != 0).sum(dim=1))
+        return real(C, G, lam, max_events, **kwargs)
 
     def no_majorizer(G):
         raise AssertionError("a few rows left open must not start the FISTA stages")
 
-    monkeypatch.setattr(encode_module, "_homotopy_batch", recording)
+    monkeypatch.setattr(chain_module, "homotopy", recording)
     monkeypatch.setattr(encode_module, "gram_majorizer", no_majorizer)
-    monkeypatch.setattr(encode_module, "_lars_here", lambda problem: False)
+    monkeypatch.setattr(chain_module, "lars_here", lambda device: False)
     # supports of 7 to 28 atoms at lambda 1.5: with room for 28, the probe settles 60 of
     # its 64 rows and 8 of the 300 rows outgrow the active set
-    monkeypatch.setattr(encode_module, "_ACTIVE_SUPPORT", 28)
+    monkeypatch.setattr(chain_module, "_ACTIVE_SUPPORT", 28)
     D = random_dictionary(120, 240, 28, coherence=0.5)
     X = np.random.default_rng(29).standard_normal((300, 120))
     result = lasso.encode(X, D, 1.5)
     assert result.certified.all() and result.n_fallback == 0
     assert len(guesses) == 1 and len(guesses[0]) == 8 and (guesses[0] > 0).all()
-    reference = lasso.encode(X, D, 1.5, solver="homotopy")
+    reference = lasso.encode(X, D, 1.5, lasso.EncodeOptions(solver="homotopy"))
     np.testing.assert_allclose(result.codes, reference.codes, atol=1e-8)
 
 
@@ -349,5 +351,62 @@ def test_active_set_hands_a_row_with_a_duplicated_atom_on_or_solves_it():
                             add_margin=1e-6)
     inactive, active = lasso.kkt_violation(X, D, R.numpy(), 0.1)
     assert lasso.passes_eq9(inactive[settled.numpy()], active[settled.numpy()]).all()
-    result = lasso.encode(X, D, 0.1, solver="active_set")
+    result = lasso.encode(X, D, 0.1, lasso.EncodeOptions(solver="active_set"))
     assert result.certified.all()
+
+
+def test_options_come_as_one_encode_options():
+    with pytest.raises(TypeError, match="options must be an EncodeOptions, got dict"):
+        lasso.encode(np.zeros((3, 10)), np.eye(10), 0.1, {"solver": "fista"})
+
+
+class _ClosesAllBut:
+    """A fake solver: codes full of ``value``, leaving open the rows whose first
+    correlation (the row's name) is in ``left``; records the names and starts it saw."""
+
+    def __init__(self, value, left=()):
+        self.value, self.left, self.seen = value, set(left), []
+
+    def __call__(self, problem, R0, opts):
+        names = problem.C64[:, 0].tolist()
+        self.seen.append((names, R0[:, 0].tolist()))
+        return (torch.full_like(problem.C64, self.value),
+                [i for i, name in enumerate(names) if name in self.left])
+
+
+def _named_rows(n):
+    C = torch.arange(n, dtype=torch.float64)[:, None].repeat(1, 3)
+    return Problem(C, torch.eye(3, dtype=torch.float64), torch.eye(3), lambda: None, 0.1, 3)
+
+
+def test_a_chain_runs_its_link_for_a_few_only_when_a_few_are_left():
+    # two of 30 rows left: at most a tenth, so the link for a few runs, from the last codes
+    first, few, last = _ClosesAllBut(1.0, {3, 7}), _ClosesAllBut(2.0, {7}), _ClosesAllBut(3.0, {7})
+    chain = (Link(first), Link(few, start="last", only_few=True), Link(last))
+    R, open_rows = run_chain(_named_rows(30), chain, lasso.EncodeOptions())
+    assert first.seen == [(list(range(30)), [0.0] * 30)]
+    assert few.seen == [([3.0, 7.0], [1.0, 1.0])]
+    assert last.seen == [([7.0], [0.0])]
+    assert open_rows == [7]  # keeping the last link's code, a guess for the fallback
+    expected = np.ones(30)
+    expected[3], expected[7] = 2.0, 3.0
+    np.testing.assert_array_equal(R[:, 0].numpy(), expected)
+
+
+def test_a_chain_skips_its_link_for_a_few_when_many_are_left():
+    first, few, last = _ClosesAllBut(1.0, range(1, 6)), _ClosesAllBut(2.0), _ClosesAllBut(3.0)
+    chain = (Link(first), Link(few, start="last", only_few=True), Link(last))
+    R, open_rows = run_chain(_named_rows(20), chain, lasso.EncodeOptions())
+    assert few.seen == []
+    assert last.seen == [([1.0, 2.0, 3.0, 4.0, 5.0], [0.0] * 5)]
+    assert open_rows == []
+    np.testing.assert_array_equal(R[:, 0].numpy(), [1.0] + [3.0] * 5 + [1.0] * 14)
+
+
+@pytest.mark.parametrize("solver, first", [("fista", "FistaStages"), ("homotopy", "Homotopy"),
+                                           ("active_set", "ActiveSet"), ("lars", "CompiledLars")])
+def test_each_solver_setting_names_its_chain(solver, first):
+    chain = chain_for(solver, torch.device("cpu"))
+    assert type(chain[0].solver).__name__ == first
+    # every chain ends in the full FISTA stages, whose rows left open go to the fallback
+    assert chain[-1].solver == FistaStages()

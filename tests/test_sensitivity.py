@@ -122,13 +122,13 @@ def test_summarise_counts_non_finite_ratios():
 def test_exact_encoder_gives_certified_codes_and_remembers_which():
     D = random_dictionary(36, 60, 4, coherence=0.8)
     X = np.random.default_rng(3).standard_normal((8, 36))
-    exact = sensitivity.ExactEncoder(D, 0.2, {"tol_inactive": 1e-5, "tol_active": 1e-4})
+    exact = sensitivity.ExactEncoder(D, 0.2, lasso.EncodeOptions())
     codes = exact(X)
     direct = lasso.encode(X, D, 0.2)
     np.testing.assert_allclose(codes, direct.codes, atol=1e-10)
     assert exact.certified.shape == (8,) and exact.certified.all()
     # unreachable tolerances: the same codes, now marked as failing Eq. 9
-    strict = sensitivity.ExactEncoder(D, 0.2, {"tol_inactive": -1.0, "tol_active": 1e-4})
+    strict = sensitivity.ExactEncoder(D, 0.2, lasso.EncodeOptions(tol_inactive=-1.0))
     strict(X)
     assert not strict.certified.any()
 

@@ -212,6 +212,16 @@ def test_an_unknown_learner_is_refused(config):
     assert len(problems) == 1 and "dictionary.method" in problems[0] and "online" in problems[0]
 
 
+def test_a_renamed_key_is_refused_with_its_new_name(config):
+    # an old configfile overlaid on config.yaml: the old key beside the new one
+    config["codes"]["batch_size"] = 500
+    problems = settings.config_errors(config, SCHEMA)
+    assert problems == ["config key `codes.batch_size` was renamed `codes.chunk_size` (images "
+                        "solved together, a memory knob); write `codes.chunk_size` instead"]
+    del config["codes"]["batch_size"]
+    assert settings.config_errors(config, SCHEMA) == []
+
+
 def test_numbers_from_the_command_line_are_numbers_again(config):
     given = {**config, "lambdas": ["0.3", "3"], "analysis": {**config["analysis"], "lam": "0.3"},
              "data": {**config["data"], "scaling": "none"}}
@@ -224,19 +234,19 @@ def test_numbers_from_the_command_line_are_numbers_again(config):
 
 def test_rules_params_leave_out_speed_knobs(config):
     codes = settings.result_settings(config, "codes", "shard_size")
-    assert "batch_size" not in codes and "shard_size" not in codes and codes["tol_active"]
+    assert "chunk_size" not in codes and "shard_size" not in codes and codes["tol_active"]
     assert "chunk_size" not in settings.result_settings(config, "random_net")
     evaluation = settings.result_settings(config, "evaluation", "seeds")
     assert set(evaluation) == {"labels_per_class", "weight_decays", "wider_weight_decays",
                                "logistic_max_iter"}
     options = settings.encode_options(config["codes"], 123)
-    assert options["batch_size"] == 123 and options["solver"] == config["codes"]["solver"]
+    assert options.chunk_size == 123 and options.solver == config["codes"]["solver"]
 
 
 def test_speed_knobs_reach_scripts_as_one_namespace_param(config):
-    knobs = settings.speed_knobs(config, "codes.batch_size",
+    knobs = settings.speed_knobs(config, "codes.chunk_size",
                                  "dictionary.online.checkpoint_minutes")
-    assert knobs.codes_batch_size == config["codes"]["batch_size"]
+    assert knobs.codes_chunk_size == config["codes"]["chunk_size"]
     assert knobs.dictionary_online_checkpoint_minutes == \
         config["dictionary"]["online"]["checkpoint_minutes"]
     # Snakemake leaves params that are not plain values out of its re-run decision

@@ -28,6 +28,12 @@ LOCAL_RULES = {"download_mnist", "label_subsets", "code_summary", "sensitivity_s
                "pipeline_benchmark", "remedy_summary"}
 
 
+# the rules for which a GPU pays (docs/running.md gives the timings): the learners, the
+# encoder, the random net and the read-outs; the MLP, the finite perturbations and Eq. 5's
+# check are jobs of seconds that ran no faster on one
+GPU_RULES = {"learn_dictionary", "remedy_matched", "encode", "random_features", "evaluate"}
+
+
 def _rules_asking_for_a_gpu():
     """The rules whose resources ask for one GPU, read from workflow/rules/*.smk."""
     return {rule for rule, block in _rule_blocks().items()
@@ -54,18 +60,45 @@ def test_every_cluster_job_is_timed_and_the_plan_names_them_all():
     assert not untimed
 
 
-def _cpu_profile():
-    return yaml.safe_load((REPO / "profiles/slurm-cpu/config.yaml").read_text())
+def _profile(name):
+    return yaml.safe_load((REPO / "profiles" / name / "config.yaml").read_text())
 
 
 def test_the_cpu_profile_drops_every_gpu_request():
     # a GPU request left in place makes sbatch refuse the job on a cluster without GPUs
-    asking = _rules_asking_for_a_gpu()
-    assert {"learn_dictionary", "encode", "remedy_matched"} <= asking
-    profile = _cpu_profile()
-    assert set(profile["set-resources"]) == asking
+    assert _rules_asking_for_a_gpu() == GPU_RULES
+    profile = _profile("slurm-cpu")
+    assert set(profile["set-resources"]) == GPU_RULES
     assert all(request == {"gpu": 0} for request in profile["set-resources"].values())
-    assert set(profile["set-threads"]) == asking
+
+
+@pytest.mark.parametrize("name", ["slurm", "slurm-cpu"])
+def test_each_profile_sets_the_threads_of_every_job_that_takes_all_cores(name):
+    # without set-threads such a job would ask the cluster for the submitting host's cores
+    all_cores = {rule for rule, block in _rule_blocks().items()
+                 if "\n    threads: ALL_CORES\n" in block}
+    assert GPU_RULES <= all_cores
+    assert set(_profile(name)["set-threads"]) == all_cores
+
+
+def _planned_gpu_requests(workdir, profile):
+    """Each rule of the smoke preset's dry run under ``profile`` -> its GPU requests."""
+    plan = run_snakemake(workdir, "-n", "--profile", str(REPO / "profiles" / profile),
+                         "--configfile", str(REPO / "presets/smoke.yaml"))
+    assert plan.returncode == 0, plan.stderr[-2000:]
+    requests = {}
+    for job in re.split(r"^rule ", plan.stdout, flags=re.M)[1:]:
+        gpu = re.search(r"^\s+resources:.*\bgpu=(\d+)", job, flags=re.M)
+        requests.setdefault(job.split(":", 1)[0], set()).add(int(gpu.group(1)) if gpu else 0)
+    return requests
+
+
+@pytest.mark.parametrize("profile, asking", [("slurm", GPU_RULES), ("slurm-cpu", set())])
+def test_a_dry_run_asks_for_gpus_only_where_they_pay(workdir, profile, asking):
+    requests = _planned_gpu_requests(workdir, profile)
+    assert GPU_RULES <= set(requests)  # the smoke preset plans every GPU rule
+    assert {rule for rule, gpus in requests.items() if gpus != {0}} == asking
+    assert all(requests[rule] == {1} for rule in asking)
 
 
 def _fake_slurm(tmp_path):
@@ -118,7 +151,7 @@ def test_smoke_preset_on_a_real_slurm_cluster(workdir):
     assert started.returncode == 0, started.stdout + started.stderr
     smoke = str(REPO / "presets/smoke.yaml")
     # the profile for GPU-less clusters; one thread per job, so two jobs share this machine
-    threads = [f"{rule}=1" for rule in _cpu_profile()["set-threads"]]
+    threads = [f"{rule}=1" for rule in _profile("slurm-cpu")["set-threads"]]
     done = run_snakemake(workdir, "--profile", str(REPO / "profiles/slurm-cpu"), "--jobs", "2",
                          "--slurm-no-account", "--slurm-init-seconds-before-status-checks", "2",
                          # this one-machine cluster has sacct but no accounting database

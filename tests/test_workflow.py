@@ -445,13 +445,13 @@ def check_reruns(workdir, snakefile, smoke):
     # and what reads it, nothing else
     jobs, said = _plan(workdir, snakefile, smoke, "lambdas: [0.3, 3.0, 0.1]\n")
     assert jobs["learn_dictionary"] == 1 and jobs["encode"] == 4, jobs
-    assert "lam=0.1" in said and "lam=0.3" not in said and "lam=3.0" not in said
+    assert "tag=0.1" in said and "tag=0.3" not in said and "tag=3.0" not in said
     assert "rep=lam_0.3" not in said and "rep=pixels" not in said
     assert "train_mlp" not in jobs and "random_features" not in jobs
     # one between them: the chain below it starts elsewhere, so it is learnt again too
     jobs, said = _plan(workdir, snakefile, smoke, "lambdas: [0.3, 3.0, 0.9]\n")
     assert jobs["learn_dictionary"] == 3, jobs  # 0.9, then 0.3 and its remedy's mu = 0.01
-    assert "lam=3.0" not in said and "rep=pixels" not in said
+    assert "tag=3.0" not in said and "rep=pixels" not in said
     # continuation is one of every learner's settings: turning it off learns all again
     jobs, said = _plan(workdir, snakefile, smoke, "dictionary: {online: {continuation: false}}\n")
     assert jobs["learn_dictionary"] == 3, jobs
@@ -459,7 +459,7 @@ def check_reruns(workdir, snakefile, smoke):
     # and what reads it, nothing else
     jobs, said = _plan(workdir, snakefile, smoke,
                        "dictionary: {orthogonality: [0.0, 1.0e-2, 1.0e-1]}\n")
-    assert jobs["learn_dictionary"] == 1 and "lam=0.3_mu0.1" in said, jobs
+    assert jobs["learn_dictionary"] == 1 and "tag=0.3_mu0.1" in said, jobs
     assert jobs["encode"] == 3 and jobs["evaluate"] == 1 and jobs["remedy_summary"] == 1, jobs
     assert {"train_mlp", "random_features", "analyse_digit", "finite_sensitivity",
             "sensitivity_summary", "evaluation_table"}.isdisjoint(jobs), jobs

@@ -28,7 +28,7 @@ import numpy as np
 
 from sparsesens import io
 from sparsesens.io.arrays import unit_pixels
-from sparsesens.lasso import EncodeResult
+from sparsesens.lasso import EncodeOptions, EncodeResult
 from sparsesens.lasso import encode as lasso_encode
 
 
@@ -161,7 +161,8 @@ def _stack(images: list[np.ndarray], where: Path) -> np.ndarray:
 
 
 def encode(images: np.ndarray, dictionary: Dictionary, *, lam: float | None = None,
-           progress: Callable[[int], None] | None = None, **options: Any) -> EncodeResult:
+           options: EncodeOptions | None = None,
+           progress: Callable[[int], None] | None = None) -> EncodeResult:
     """Exact lasso codes of ``images`` (N, pixels in [0, 1]) with ``dictionary``, each
     certified by Eq. 9, after the dictionary's pixel factor.
 
@@ -169,15 +170,16 @@ def encode(images: np.ndarray, dictionary: Dictionary, *, lam: float | None = No
         images: (N, m) pixels in [0, 1], m the dictionary's rows.
         dictionary: from :func:`load_dictionary` or :func:`learn`.
         lam: the sparsity weight (default: the dictionary's).
+        options: how to solve and certify (:class:`sparsesens.lasso.EncodeOptions`; its
+            defaults when None).
         progress: called with the number of images finished after each batch.
-        options: the solver's settings (:func:`sparsesens.lasso.encode`).
 
     Returns:
         :class:`sparsesens.lasso.EncodeResult`: codes, Eq. 9 terms, ``certified`` per image.
     """
     X = _fitting(images, dictionary)
     return lasso_encode(X * dictionary.pixel_scale, dictionary.D,
-                        dictionary.lam if lam is None else lam, progress=progress, **options)
+                        dictionary.lam if lam is None else lam, options, progress=progress)
 
 
 def _fitting(images: np.ndarray, dictionary: Dictionary) -> np.ndarray:

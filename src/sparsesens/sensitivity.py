@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
 
 import elasticdeform
 import numpy as np
@@ -26,7 +25,7 @@ import pandas as pd
 import torch
 from scipy import stats
 
-from sparsesens.lasso import encode, solve_on_support
+from sparsesens.lasso import EncodeOptions, encode, solve_on_support
 
 PERTURBATIONS = ("noise", "swap", "distortion")
 # the pairs of perturbations whose order the paper states (the first one above)
@@ -212,17 +211,17 @@ class ExactEncoder:
     Args:
         D: (m, n) dictionary with unit-norm columns.
         lam: sparsity weight of Eq. 1.
-        options: keyword arguments of ``encode`` (``settings.encode_options``).
+        options: how ``encode`` solves and certifies (``settings.encode_options``).
         device: where the solver runs.
     """
 
-    def __init__(self, D: np.ndarray, lam: float, options: Mapping[str, Any],
+    def __init__(self, D: np.ndarray, lam: float, options: EncodeOptions,
                  device: torch.device | str = "cpu") -> None:
-        self.D, self.lam, self.options, self.device = D, lam, dict(options), device
+        self.D, self.lam, self.options, self.device = D, lam, options, device
         self.certified: np.ndarray | None = None
 
     def __call__(self, images: np.ndarray) -> np.ndarray:
-        result = encode(images, self.D, self.lam, device=self.device, **self.options)
+        result = encode(images, self.D, self.lam, self.options, device=self.device)
         self.certified = result.certified
         return result.codes
 

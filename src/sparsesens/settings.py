@@ -14,12 +14,15 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jsonschema
 import yaml
 
 from sparsesens.io import SPLIT_SIZES, CorruptFileError, array_split_sizes
+
+if TYPE_CHECKING:
+    from sparsesens.lasso.options import EncodeOptions
 
 
 def merge_config(base: Mapping[str, Any], *overlays: Mapping[str, Any]) -> dict[str, Any]:
@@ -138,7 +141,7 @@ def continuation_source(config: Mapping[str, Any], tag: str) -> str | None:
 class DictionaryRecord:
     """What names one dictionary of a run: its lambda, its overlap penalty ``mu`` (0 for
     the paper's dictionaries, > 0 for the remedy's) and its dictionary seed. :attr:`tag`
-    names it in file names and in the workflow's ``{lam}`` wildcard."""
+    names it in file names and in the workflow's ``{tag}`` wildcard."""
 
     lam: float
     mu: float = 0.0
@@ -240,14 +243,14 @@ def dictionary_settings(config: Mapping[str, Any], lam: float, mu: float) -> dic
 # Keys that change only speed or memory, never a result beyond the certification
 # tolerance. Rules hand them to scripts through :func:`speed_knobs`, so changing one
 # re-runs nothing, and leave them out of the params that decide re-runs.
-SPEED_KNOBS = ("codes.batch_size", "random_net.chunk_size", "evaluation.knn_chunk_size",
+SPEED_KNOBS = ("codes.chunk_size", "random_net.chunk_size", "evaluation.knn_chunk_size",
                "dictionary.online.checkpoint_minutes")
 
 
 def speed_knobs(config: Mapping[str, Any], *paths: str) -> SimpleNamespace:
     """The speed and memory knobs a rule's jobs read, as one param, for example
-    ``speed_knobs(config, "codes.batch_size")``, read by the script as
-    ``snakemake.params.speed.codes_batch_size``.
+    ``speed_knobs(config, "codes.chunk_size")``, read by the script as
+    ``snakemake.params.speed.codes_chunk_size``.
 
     Snakemake decides re-runs from the plain values among a job's params (numbers,
     strings, lists, dicts) and leaves other objects out; a namespace is not a plain value,
@@ -282,12 +285,15 @@ def pick(config: Mapping[str, Any], section: str, *keys: str) -> dict[str, Any]:
 ELASTIC_KEYS = ("elastic_grid", "elastic_sigma", "elastic_order")
 
 
-def encode_options(codes: Mapping[str, Any], batch_size: int) -> dict[str, Any]:
-    """The keyword arguments of ``lasso.encode``: the ``codes`` section's solver settings
-    and tolerances, and ``batch_size`` (``codes.batch_size``, a memory knob)."""
+def encode_options(codes: Mapping[str, Any], chunk_size: int) -> EncodeOptions:
+    """The options of ``lasso.encode``: the ``codes`` section's solver settings and
+    tolerances, and ``chunk_size`` (``codes.chunk_size``, a memory knob)."""
+    # imported here: the workflow reads this module while planning, without torch
+    from sparsesens.lasso.options import EncodeOptions
+
     keys = ("solver", "max_events", "fista_iter", "max_fista_iter", "polish_rounds",
             "tol_inactive", "tol_active")
-    return {**{key: codes[key] for key in keys}, "batch_size": batch_size}
+    return EncodeOptions(**{key: codes[key] for key in keys}, chunk_size=chunk_size)
 
 
 def stage_seed(config: Mapping[str, Any], stage: str) -> int:
@@ -318,12 +324,35 @@ def _data_errors(config: Mapping[str, Any]) -> list[str]:
     return problems
 
 
+# keys renamed since a release: old dotted key -> (new key, why). A key shared by sections
+# keeps its name where it means the same there (polish_rounds: active-set rounds per polish
+# attempt; rel_tol: the learner's relative stopping tolerance; batch_size: a learning
+# minibatch) and is renamed where it does not (the encoder's images per call, a memory knob
+# like random_net.chunk_size).
+RENAMED_KEYS = {
+    "codes.batch_size": ("codes.chunk_size", "images solved together, a memory knob"),
+}
+
+
+def _renamed_key_errors(config: Mapping[str, Any]) -> list[str]:
+    problems = []
+    for old, (new, meaning) in RENAMED_KEYS.items():
+        section, key = old.split(".")
+        if key in (config.get(section) or {}):
+            problems.append(f"config key `{old}` was renamed `{new}` ({meaning}); "
+                            f"write `{new}` instead")
+    return problems
+
+
 def config_errors(config: Mapping[str, Any], schema: Mapping[str, Any]) -> list[str]:
     """Every problem with ``config``, one line each, naming the key and what is allowed.
 
-    Schema violations come first (unknown keys, wrong types, values out of range), then
-    the checks a schema cannot express.
+    A renamed key is named with its new name, alone; schema violations come next (unknown
+    keys, wrong types, values out of range), then the checks a schema cannot express.
     """
+    renamed = _renamed_key_errors(config)
+    if renamed:
+        return renamed
     validator = jsonschema.Draft202012Validator(schema)
     problems = []
     for error in sorted(validator.iter_errors(config), key=lambda e: list(e.absolute_path)):

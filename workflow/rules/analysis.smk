@@ -90,12 +90,11 @@ rule eq5_check:
         lam=config["analysis"]["lam"],
         analysis=settings.pick(config, "analysis", "eq5_images", "eq5_pairs_per_image", "eq5_eps"),
         codes=settings.result_settings(config, "codes", "shard_size"),
-        speed=settings.speed_knobs(config, "codes.batch_size"),
+        speed=settings.speed_knobs(config, "codes.chunk_size"),
         seed=settings.stage_seed(config, "eq5_pairs"),
         device=config["device"],
     threads: ALL_CORES
     resources:
-        gpu=1,
         mem_mb=memory_mib("eq5_check"),
         runtime=minutes("eq5_check"),
     log:
@@ -113,7 +112,7 @@ rule rip:
         dictionary=rules.learn_dictionary.output.h5,
         shards=train_shards,
     output:
-        tsv=out("analysis/rip/lam_{lam}.tsv"),
+        tsv=out("analysis/rip/lam_{tag}.tsv"),
     params:
         code=code_version("rip.py"),
         lam=lam_of,
@@ -125,9 +124,9 @@ rule rip:
         mem_mb=memory_mib("rip"),
         runtime=minutes("rip"),
     log:
-        out("logs/rip/lam_{lam}.log"),
+        out("logs/rip/lam_{tag}.log"),
     benchmark:
-        out("benchmarks/rip/lam_{lam}.tsv")
+        out("benchmarks/rip/lam_{tag}.tsv")
     conda:
         ENV
     script:
@@ -136,7 +135,7 @@ rule rip:
 
 rule rip_summary:
     input:
-        tables=expand(rules.rip.output.tsv, lam=PAPER_TAGS),
+        tables=expand(rules.rip.output.tsv, tag=PAPER_TAGS),
     output:
         tsv=out("analysis/rip.tsv"),
         png=report(

@@ -6,14 +6,14 @@ rule encode:
         data=rules.prepare_mnist.output.h5,
         dictionary=rules.learn_dictionary.output.h5,
     output:
-        h5=out("codes/lam_{lam}/{split}_{shard}.h5"),
+        h5=out("codes/lam_{tag}/{split}_{shard}.h5"),
     params:
         code=code_version("encode.py"),
         lam=lam_of,
         rows=lambda w: settings.shard_ranges(config, w.split)[int(w.shard)],
         # the shard's rows name what its size decides
         settings=settings.result_settings(config, "codes", "shard_size"),
-        speed=settings.speed_knobs(config, "codes.batch_size"),
+        speed=settings.speed_knobs(config, "codes.chunk_size"),
         device=config["device"],
     threads: ALL_CORES
     resources:
@@ -21,9 +21,9 @@ rule encode:
         mem_mb=memory_mib("encode"),
         runtime=minutes("encode"),
     log:
-        out("logs/encode/lam_{lam}/{split}_{shard}.log"),
+        out("logs/encode/lam_{tag}/{split}_{shard}.log"),
     benchmark:
-        out("benchmarks/encode/lam_{lam}/{split}_{shard}.tsv")
+        out("benchmarks/encode/lam_{tag}/{split}_{shard}.tsv")
     conda:
         ENV
     script:

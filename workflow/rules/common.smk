@@ -51,7 +51,7 @@ ENV = "../../envs/sparsesens.yaml"
 PAPER_TAGS = settings.paper_tags(config)
 # the first dictionary seed's, one per lambda: what the figures and code summary show
 FIRST_SEED_TAGS = settings.paper_tags(config, seed=0)
-# every dictionary of the run, tag (the {lam} wildcard) -> its record (lambda, penalty mu,
+# every dictionary of the run, tag (the {tag} wildcard) -> its record (lambda, penalty mu,
 # dictionary seed)
 DICTIONARIES = settings.dictionary_records(config)
 ANALYSIS_LAM = settings.lambda_tag(config["analysis"]["lam"])
@@ -64,10 +64,10 @@ SPLITS = list(ssio.SPLITS)
 MNIST_WHEEL = f"resources/{ssio.MNIST_WHEEL}"
 
 
-# {lam} names a dictionary: its lambda (0.3), the remedy's penalty after it (0.3_mu0.001)
+# {tag} names a dictionary: its lambda (0.3), the remedy's penalty after it (0.3_mu0.001)
 # and its dictionary seed after that, but for seed 0 (0.3_s1)
 wildcard_constraints:
-    lam=r"[0-9.eE+-]+(_mu[0-9.eE+-]+)?(_s\d+)?",
+    tag=r"[0-9.eE+-]+(_mu[0-9.eE+-]+)?(_s\d+)?",
     split="train|valid|test",
     shard=r"\d+",
     seed=r"\d+",
@@ -105,23 +105,23 @@ def record_of(tag):
 
 
 def lam_of(wildcards):
-    """The lambda (float) of the dictionary named by the {lam} wildcard."""
-    return record_of(wildcards.lam).lam
+    """The lambda (float) of the dictionary named by the {tag} wildcard."""
+    return record_of(wildcards.tag).lam
 
 
 def mu_of(wildcards):
-    """The overlap penalty (float, 0 for the paper's) of the {lam} wildcard's dictionary."""
-    return record_of(wildcards.lam).mu
+    """The overlap penalty (float, 0 for the paper's) of the {tag} wildcard's dictionary."""
+    return record_of(wildcards.tag).mu
 
 
 def dictionary_seed_of(wildcards):
-    """The dictionary seed (0, 1, ...) of the {lam} wildcard's dictionary."""
-    return record_of(wildcards.lam).seed
+    """The dictionary seed (0, 1, ...) of the {tag} wildcard's dictionary."""
+    return record_of(wildcards.tag).seed
 
 
 def learner_seed_of(wildcards):
-    """The learner's random seed for the {lam} wildcard's dictionary seed."""
-    return settings.learner_seed(config, record_of(wildcards.lam).seed)
+    """The learner's random seed for the {tag} wildcard's dictionary seed."""
+    return settings.learner_seed(config, record_of(wildcards.tag).seed)
 
 
 def data_source_files(wildcards):
@@ -138,29 +138,29 @@ def data_source_files(wildcards):
 # outputs instead of repeating their paths.
 
 
-def dictionary_file(lam):
-    return expand(rules.learn_dictionary.output.h5, lam=lam)[0]
+def dictionary_file(tag):
+    return expand(rules.learn_dictionary.output.h5, tag=tag)[0]
 
 
 def continuation_input(wildcards):
-    """The dictionary the {lam} wildcard's learner starts from, if any (continuation)."""
-    source = settings.continuation_source(config, wildcards.lam)
+    """The dictionary the {tag} wildcard's learner starts from, if any (continuation)."""
+    source = settings.continuation_source(config, wildcards.tag)
     return {} if source is None else {"start": dictionary_file(source)}
 
 
 def dictionary_files(tags=None):
     """The paper's dictionaries, every seed's unless ``tags`` are given."""
-    return expand(rules.learn_dictionary.output.h5, lam=PAPER_TAGS if tags is None else tags)
+    return expand(rules.learn_dictionary.output.h5, tag=PAPER_TAGS if tags is None else tags)
 
 
-def shard_files(lam, split):
+def shard_files(tag, split):
     n = len(settings.shard_ranges(config, split))
-    return expand(rules.encode.output.h5, lam=lam, split=split, shard=range(n))
+    return expand(rules.encode.output.h5, tag=tag, split=split, shard=range(n))
 
 
 def train_shards(wildcards):
-    """The training-split shards of the {lam} wildcard's codes."""
-    return shard_files(wildcards.lam, "train")
+    """The training-split shards of the {tag} wildcard's codes."""
+    return shard_files(wildcards.tag, "train")
 
 
 def code_shards(tags=None):
@@ -170,9 +170,9 @@ def code_shards(tags=None):
 
 
 def paper_dictionary_of(wildcards):
-    """The paper's dictionary (mu = 0) at the analysis lambda of the {lam} wildcard's
+    """The paper's dictionary (mu = 0) at the analysis lambda of the {tag} wildcard's
     dictionary seed: what a remedy dictionary is compared with."""
-    seed = record_of(wildcards.lam).seed
+    seed = record_of(wildcards.tag).seed
     return dictionary_file(settings.dictionary_tag(config["analysis"]["lam"], 0.0, seed))
 
 
@@ -194,16 +194,16 @@ def remedy_shards():
 def code_sensitivity_tables(tags=None):
     """Per-sample sensitivity tables of the sparse codes, one per paper dictionary (every
     seed's unless ``tags`` are given)."""
-    return expand(rules.code_sensitivity.output.tsv, lam=PAPER_TAGS if tags is None else tags)
+    return expand(rules.code_sensitivity.output.tsv, tag=PAPER_TAGS if tags is None else tags)
 
 
 def finite_tables(tags=None):
-    return expand(rules.finite_sensitivity.output.tsv, lam=PAPER_TAGS if tags is None else tags)
+    return expand(rules.finite_sensitivity.output.tsv, tag=PAPER_TAGS if tags is None else tags)
 
 
 # Representations evaluated in Section 6: pixels, the sparse code of each lambda, the MLP
 # hidden layer and the random net of Eq. 8.
-REPRESENTATIONS = ["pixels", *[f"lam_{lam}" for lam in PAPER_TAGS], "mlp", "random"]
+REPRESENTATIONS = ["pixels", *[f"lam_{tag}" for tag in PAPER_TAGS], "mlp", "random"]
 EVALUATION_SEEDS = config["evaluation"]["seeds"]
 
 

@@ -10,7 +10,7 @@ rule learn_dictionary:
         unpack(continuation_input),
         data=rules.prepare_mnist.output.h5,
     output:
-        h5=out("dictionaries/lam_{lam}.h5"),
+        h5=out("dictionaries/lam_{tag}.h5"),
     params:
         code=code_version("learn_dictionary.py"),
         lam=lam_of,
@@ -18,7 +18,7 @@ rule learn_dictionary:
         seed=learner_seed_of,
         device=config["device"],
         # the online learner's state while it runs: a rerun goes on from it
-        state=out("checkpoints/learn_dictionary/lam_{lam}.h5"),
+        state=out("checkpoints/learn_dictionary/lam_{tag}.h5"),
         speed=settings.speed_knobs(config, "dictionary.online.checkpoint_minutes"),
     threads: ALL_CORES
     resources:
@@ -26,9 +26,9 @@ rule learn_dictionary:
         mem_mb=memory_mib("learn_dictionary"),
         runtime=minutes("learn_dictionary"),
     log:
-        out("logs/learn_dictionary/lam_{lam}.log"),
+        out("logs/learn_dictionary/lam_{tag}.log"),
     benchmark:
-        out("benchmarks/learn_dictionary/lam_{lam}.tsv")
+        out("benchmarks/learn_dictionary/lam_{tag}.tsv")
     conda:
         ENV
     script:

@@ -10,13 +10,13 @@ rule remedy_matched:
         paper=paper_dictionary_of,
         perturbations=rules.draw_perturbations.output.h5,
     output:
-        tsv=out("sensitivity/matched/lam_{lam}.tsv"),
+        tsv=out("sensitivity/matched/lam_{tag}.tsv"),
     params:
         code=code_version("remedy_matched.py"),
         lam=config["analysis"]["lam"],
         n_images=config["analysis"]["matched_images"],
         codes=settings.result_settings(config, "codes", "shard_size"),
-        speed=settings.speed_knobs(config, "codes.batch_size"),
+        speed=settings.speed_knobs(config, "codes.chunk_size"),
         seed=settings.stage_seed(config, "remedy_matched"),
         dictionary_seed=dictionary_seed_of,
         device=config["device"],
@@ -26,9 +26,9 @@ rule remedy_matched:
         mem_mb=memory_mib("remedy_matched"),
         runtime=minutes("remedy_matched"),
     log:
-        out("logs/remedy_matched/lam_{lam}.log"),
+        out("logs/remedy_matched/lam_{tag}.log"),
     benchmark:
-        out("benchmarks/remedy_matched/lam_{lam}.tsv")
+        out("benchmarks/remedy_matched/lam_{tag}.tsv")
     conda:
         ENV
     script:
@@ -38,14 +38,14 @@ rule remedy_matched:
 rule remedy_summary:
     input:
         data=rules.prepare_mnist.output.h5,
-        dictionaries=expand(rules.learn_dictionary.output.h5, lam=REMEDY_TAGS),
+        dictionaries=expand(rules.learn_dictionary.output.h5, tag=REMEDY_TAGS),
         shards=remedy_shards(),
-        sensitivity=expand(rules.code_sensitivity.output.tsv, lam=REMEDY_TAGS),
-        rip=expand(rules.rip.output.tsv, lam=REMEDY_TAGS),
+        sensitivity=expand(rules.code_sensitivity.output.tsv, tag=REMEDY_TAGS),
+        rip=expand(rules.rip.output.tsv, tag=REMEDY_TAGS),
         evaluation=[path for tag in REMEDY_TAGS
                     for path in expand(rules.evaluate.output.tsv, rep=f"lam_{tag}")],
         # each penalty's codes at the lambda that matches the paper's sparsity
-        matched=expand(rules.remedy_matched.output.tsv, lam=PENALTY_TAGS),
+        matched=expand(rules.remedy_matched.output.tsv, tag=PENALTY_TAGS),
     output:
         tsv=out("analysis/remedy.tsv"),
         accuracy=out("analysis/remedy_accuracy.tsv"),

@@ -9,7 +9,7 @@ rule claims:
         digit=rules.analyse_digit.output.numbers,
         spectrum=rules.analyse_digit.output.spectrum,
         digits=rules.digit_distribution.output.tsv,
-        finite=expand(rules.finite_sensitivity.output.tsv, lam=ANALYSIS_LAM)[0],
+        finite=expand(rules.finite_sensitivity.output.tsv, tag=ANALYSIS_LAM)[0],
         eq5=rules.eq5_check.output.tsv,
         rip=rules.rip_summary.output.tsv,
         evaluation=rules.evaluation_table.output.summary,

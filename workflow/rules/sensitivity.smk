@@ -17,7 +17,6 @@ rule train_mlp:
         device=config["device"],
     threads: ALL_CORES
     resources:
-        gpu=1,
         mem_mb=memory_mib("train_mlp"),
         runtime=minutes("train_mlp"),
     log:
@@ -59,7 +58,7 @@ rule code_sensitivity:
         perturbations=rules.draw_perturbations.output.h5,
         shards=train_shards,
     output:
-        tsv=out("sensitivity/lam_{lam}.tsv"),
+        tsv=out("sensitivity/lam_{tag}.tsv"),
     params:
         code=code_version("code_sensitivity.py"),
         lam=lam_of,
@@ -70,9 +69,9 @@ rule code_sensitivity:
         mem_mb=memory_mib("code_sensitivity"),
         runtime=minutes("code_sensitivity"),
     log:
-        out("logs/code_sensitivity/lam_{lam}.log"),
+        out("logs/code_sensitivity/lam_{tag}.log"),
     benchmark:
-        out("benchmarks/code_sensitivity/lam_{lam}.tsv")
+        out("benchmarks/code_sensitivity/lam_{tag}.tsv")
     conda:
         ENV
     script:
@@ -108,25 +107,24 @@ rule finite_sensitivity:
         perturbations=rules.draw_perturbations.output.h5,
         shards=train_shards,
     output:
-        tsv=out("sensitivity/finite/lam_{lam}.tsv"),
+        tsv=out("sensitivity/finite/lam_{tag}.tsv"),
     params:
         code=code_version("finite_sensitivity.py"),
         lam=lam_of,
         dictionary_seed=dictionary_seed_of,
         codes=settings.result_settings(config, "codes", "shard_size"),
-        speed=settings.speed_knobs(config, "codes.batch_size"),
+        speed=settings.speed_knobs(config, "codes.chunk_size"),
         n_samples=config["sensitivity"]["finite_samples"],
         eps=config["sensitivity"]["finite_eps"],
         device=config["device"],
     threads: ALL_CORES
     resources:
-        gpu=1,
         mem_mb=memory_mib("finite_sensitivity"),
         runtime=minutes("finite_sensitivity"),
     log:
-        out("logs/finite_sensitivity/lam_{lam}.log"),
+        out("logs/finite_sensitivity/lam_{tag}.log"),
     benchmark:
-        out("benchmarks/finite_sensitivity/lam_{lam}.tsv")
+        out("benchmarks/finite_sensitivity/lam_{tag}.tsv")
     conda:
         ENV
     script:

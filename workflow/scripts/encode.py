@@ -28,8 +28,8 @@ def report(n):
 
 
 start = time.perf_counter()
-options = settings.encode_options(opts, sm.params.speed.codes_batch_size)
-result = encode(X, D, lam, device=device, progress=report, **options)
+options = settings.encode_options(opts, sm.params.speed.codes_chunk_size)
+result = encode(X, D, lam, options, device=device, progress=report)
 seconds = time.perf_counter() - start
 active = (result.codes != 0).sum(axis=1)
 objective = lasso_objective(X, D, result.codes, lam)

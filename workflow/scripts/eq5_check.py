@@ -18,7 +18,7 @@ D, _, _ = io.read_dictionary(sm.input.dictionary)
 X, _ = io.read_split(sm.input.data, "train")
 samples, _ = io.read_arrays(sm.input.perturbations, ["image_index"])
 exact_codes = ExactEncoder(D, lam, settings.encode_options(
-    sm.params.codes, sm.params.speed.codes_batch_size), job.device)
+    sm.params.codes, sm.params.speed.codes_chunk_size), job.device)
 index = samples["image_index"][:opts["eq5_images"]]
 x = X[index].astype(np.float64)
 base = exact_codes(x)

@@ -22,7 +22,7 @@ X, _ = io.read_split(sm.input.data, "train")
 samples, _ = io.read_arrays(sm.input.perturbations, io.PERTURBATION_DATASETS)
 index = samples["image_index"][:n]
 exact_codes = ExactEncoder(D, lam, settings.encode_options(
-    opts, sm.params.speed.codes_batch_size), device)
+    opts, sm.params.speed.codes_chunk_size), device)
 # the base codes come from the same solver as the perturbed ones, so both sides of the
 # difference carry the same (closed-form) rounding
 x = X[index].astype(np.float64)

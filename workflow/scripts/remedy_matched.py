@@ -16,7 +16,7 @@ from sparsesens.sensitivity import (
 sm = snakemake  # noqa: F821
 job = Job(sm)
 lam = sm.params.lam
-options = settings.encode_options(sm.params.codes, sm.params.speed.codes_batch_size)
+options = settings.encode_options(sm.params.codes, sm.params.speed.codes_chunk_size)
 X, _ = io.read_split(sm.input.data, "train")
 (D, _, attrs), (paper_D, _, _) = map(io.read_dictionary, (sm.input.dictionary, sm.input.paper))
 rng = np.random.default_rng(sm.params.seed)

@@ -35,10 +35,12 @@ not settle.
 
 ``kkt_violation`` then checks every image independently against Eq. 9.
 
-One module per part: ``options`` (the settings they share), ``fista``, ``homotopy``,
-``polish`` (with ``support``, the active-set linear algebra), ``active_set``, ``native``
-(the compiled path and its build), ``certificate`` (Eq. 9 and Eq. 1) and ``encode``, which
-runs them.
+One module per part: ``options`` (the settings they share), ``problem`` (one batch in
+coefficient space), ``fista`` and ``staged_fista`` (its stages with the polish),
+``homotopy``, ``polish`` (with ``support``, the active-set linear algebra), ``active_set``,
+``native`` (the compiled path and its build), ``certificate`` (Eq. 9 and Eq. 1), ``chain``
+(the solvers behind one interface, and the chain each ``solver`` setting runs) and
+``encode``, which runs a chain per batch and certifies the codes.
 """
 
 from sparsesens.lasso.certificate import kkt_violation, lasso_objective, passes_eq9

@@ -18,7 +18,7 @@ class EncodeOptions:
         fista_iter: FISTA steps of the first stage (each next stage is twice as long).
         max_fista_iter: FISTA steps after which an image goes to coordinate descent.
         polish_rounds: active-set rounds per attempt of the polish.
-        batch_size: images solved together (bounds memory).
+        chunk_size: images solved together (bounds memory).
         tol_inactive, tol_active: the tolerances of Eq. 9.
     """
 
@@ -27,7 +27,7 @@ class EncodeOptions:
     fista_iter: int = 20
     max_fista_iter: int = 10_000
     polish_rounds: int = 10
-    batch_size: int = 2000
+    chunk_size: int = 2000
     tol_inactive: float = 1e-5
     tol_active: float = 1e-4
 
@@ -39,8 +39,8 @@ class EncodeOptions:
         if self.fista_iter < 1 or self.max_fista_iter < self.fista_iter:
             raise ValueError(f"need 1 <= fista_iter <= max_fista_iter, got {self.fista_iter} "
                              f"and {self.max_fista_iter}")
-        if self.batch_size < 1:
-            raise ValueError(f"batch_size must be >= 1, got {self.batch_size}")
+        if self.chunk_size < 1:
+            raise ValueError(f"chunk_size must be >= 1, got {self.chunk_size}")
 
     @property
     def add_margin(self) -> float:
