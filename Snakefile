@@ -44,7 +44,7 @@ localrules:
 
 rule all:
     input:
-        rules.prepare_mnist.output,
+        rules.prepare_data.output,
         dictionary_files(),
         code_shards(),
         rules.code_summary.output,

@@ -22,6 +22,21 @@ def idx_bytes(array: np.ndarray) -> bytes:
     return header + b"".join(n.to_bytes(4, "big") for n in array.shape) + array.tobytes()
 
 
+def write_idx_dataset(folder: Path, side: int, n_train: int, n_test: int, seed: int = 0
+                      ) -> dict[str, Path]:
+    """Four gzipped IDX files of random byte images ``side`` x ``side`` and labels 0..9."""
+    rng = np.random.default_rng(seed)
+    arrays = {"train_images": rng.integers(0, 256, (n_train, side, side), dtype=np.uint8),
+              "train_labels": rng.integers(0, 10, n_train).astype(np.uint8),
+              "test_images": rng.integers(0, 256, (n_test, side, side), dtype=np.uint8),
+              "test_labels": rng.integers(0, 10, n_test).astype(np.uint8)}
+    paths = {}
+    for name, array in arrays.items():
+        paths[name] = folder / f"{name}.idx.gz"
+        paths[name].write_bytes(gzip.compress(idx_bytes(array)))
+    return paths
+
+
 @pytest.mark.parametrize("dtype", [np.uint8, ">i4", ">f4"])
 @pytest.mark.parametrize("compress", [False, True])
 def test_idx_files_read_back_gzipped_or_not(tmp_path, dtype, compress):
@@ -58,6 +73,35 @@ def test_a_file_with_another_hash_stops_naming_both_hashes(tmp_path):
         idx.check_files({**paths, "train_images": tmp_path / "absent"}, digests)
     with pytest.raises(ValueError, match="missing: test_images"):
         idx.check_files({k: v for k, v in paths.items() if k != "test_images"}, digests)
+
+
+def test_an_idx_data_set_of_any_side_and_count_splits_by_its_headers(tmp_path):
+    paths = write_idx_dataset(tmp_path, side=14, n_train=130, n_test=40)
+    assert idx.idx_shape(paths["train_images"]) == (130, 14, 14)
+    assert idx.idx_split_sizes(paths, n_valid=30) == {"train": 100, "valid": 30, "test": 40}
+    no_hashes = dict.fromkeys(idx.IDX_FILES)
+    splits = idx.load_idx_dataset(paths, no_hashes, n_valid=30)
+    assert {name: x.shape for name, (x, _) in splits.items()} == {
+        "train": (100, 196), "valid": (30, 196), "test": (40, 196)}
+    # the validation split is the training file's last images, in order
+    raw = idx.read_idx(paths["train_images"])
+    np.testing.assert_allclose(splits["valid"][0][-1], raw[-1].reshape(-1) / 255.0, rtol=1e-6)
+    # a hash, where given, is still checked
+    with pytest.raises(CorruptFileError, match="expected " + "0" * 64):
+        idx.load_idx_dataset(paths, {**no_hashes, "test_labels": "0" * 64}, n_valid=30)
+    with pytest.raises(ValueError, match="130 training images: the validation split's 130"):
+        idx.idx_split_sizes(paths, n_valid=130)
+
+
+def test_idx_images_must_be_square_bytes_of_one_side(tmp_path):
+    paths = write_idx_dataset(tmp_path, side=14, n_train=50, n_test=10)
+    no_hashes = dict.fromkeys(idx.IDX_FILES)
+    paths["test_images"].write_bytes(idx_bytes(np.zeros((10, 12, 12), np.uint8)))
+    with pytest.raises(CorruptFileError, match=r"differ in side: \[12, 14\]"):
+        idx.load_idx_dataset(paths, no_hashes, n_valid=10)
+    paths["test_images"].write_bytes(idx_bytes(np.zeros((10, 14, 12), np.uint8)))
+    with pytest.raises(CorruptFileError, match="square images of bytes"):
+        idx.load_idx_dataset(paths, no_hashes, n_valid=10)
 
 
 @pytest.mark.skipif(not HAVE_FASHION, reason=f"no Fashion-MNIST in {FASHION} "

@@ -223,7 +223,7 @@ def _write_each_kind(root):
     """One file of each kind the workflow writes, with the reader that checks it."""
     rng = np.random.default_rng(0)
     files = {
-        "data/mnist.h5": (lambda p: io.write_mnist_h5(
+        "data/mnist.h5": (lambda p: io.write_dataset_h5(
             p, {"train": (rng.random((6, 4), dtype=np.float32), np.arange(6))}, {"source": "t"}),
             lambda p: io.read_split(p, "train"), "train/x"),
         "dictionaries/lam_0.3.h5": (lambda p: io.write_dictionary(

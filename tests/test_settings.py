@@ -6,6 +6,7 @@ import pytest
 import yaml
 
 from sparsesens import io, settings
+from tests.test_idx import write_idx_dataset
 
 REPO = Path(__file__).resolve().parents[1]
 SCHEMA = yaml.safe_load((REPO / "workflow/schemas/config.schema.yaml").read_text())
@@ -261,27 +262,54 @@ def test_no_script_reads_the_config_beside_its_params():
     assert readers == []
 
 
-def test_a_data_source_names_its_files_and_hashes(config):
+def test_a_data_source_names_its_files_and_hashes(config, tmp_path):
     assert settings.data_files(config) == ({}, {})   # MNIST comes from its wheel
     fashion = settings.merge_config(config, {"data": {"source": "fashion-mnist",
                                                       "fashion_mnist_dir": "/data/fm"}})
     paths, digests = settings.data_files(fashion)
     assert paths["train_images"] == "/data/fm/train-images-idx3-ubyte.gz"
     assert set(digests) == set(paths) and all(len(d) == 64 for d in digests.values())
-    own = {name: {"path": f"/mine/{name}", "sha256": "ab" * 32}
-           for name in ("train_images", "train_labels", "test_images", "test_labels")}
-    mine = settings.merge_config(config, {"data": {"source": "idx", "idx": own}})
+    own = {name: {"path": str(path), "sha256": None}
+           for name, path in write_idx_dataset(tmp_path, side=14, n_train=130, n_test=40).items()}
+    mine = settings.merge_config(config, {"data": {"source": "idx", "idx": own,
+                                                   "valid_from_train": 30}})
     # another data set than MNIST states its own pixel factor (or is not scaled by one)
     assert any("`data.scale_factor`" in p for p in settings.config_errors(mine, SCHEMA))
     mine["data"]["scale_factor"] = 2.5
+    mine["evaluation"]["labels_per_class"] = [1, 3]
     assert settings.config_errors(mine, SCHEMA) == []
-    assert settings.data_files(mine)[0]["test_labels"] == "/mine/test_labels"
+    assert settings.data_files(mine)[0]["test_labels"] == own["test_labels"]["path"]
+    # the counts come from the files' headers, the validation split from the configuration
+    assert settings.split_sizes(mine) == {"train": 100, "valid": 30, "test": 40}
+    assert settings.dataset_name(mine) == "idx"
+    mine["data"]["valid_from_train"] = 500
+    assert any("`data.valid_from_train`" in p and "130 training images" in p
+               for p in settings.config_errors(mine, SCHEMA))
+    # a missing file is named before any work is done
+    gone = copy.deepcopy(mine)
+    gone["data"]["valid_from_train"] = 30
+    gone["data"]["idx"]["test_images"]["path"] = str(tmp_path / "absent.gz")
+    assert any("`data.idx`" in p and "absent.gz" in p
+               for p in settings.config_errors(gone, SCHEMA))
     # source idx without its files, or with a hash that is not one, is refused by name
     unnamed = settings.merge_config(config, {"data": {"source": "idx"}})
     assert any("`data.idx`" in p for p in settings.config_errors(unnamed, SCHEMA))
     own["test_labels"]["sha256"] = "xyz"
     bad = settings.merge_config(config, {"data": {"source": "idx", "idx": own}})
     assert any("data.idx" in p for p in settings.config_errors(bad, SCHEMA))
+
+
+def test_the_data_set_file_is_named_after_the_data_set(config):
+    assert settings.dataset_name(config) == "mnist"
+    config["data"].update(source="fashion-mnist")
+    assert settings.dataset_name(config) == "fashion-mnist"
+    config["data"].update(source="arrays", arrays={"path": "/data/my digits.npz",
+                                                   "sha256": None})
+    assert settings.dataset_name(config) == "my digits"
+    config["data"]["name"] = "digits"
+    assert settings.dataset_name(config) == "digits"
+    config["data"]["name"] = "../elsewhere"
+    assert any("`data.name`" in p for p in settings.config_errors(config, SCHEMA))
 
 
 def test_an_arrays_data_set_gives_its_counts_from_the_headers(config, tmp_path):

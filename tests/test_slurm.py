@@ -19,7 +19,7 @@ SKIP_REASON = ("slurm-wlm is not installed (apt-get install slurm-wlm munge); .c
 
 
 # rules that must run as cluster jobs, and those the Snakefile keeps on the submitting host
-HEAVY_RULES = {"prepare_mnist", "learn_dictionary", "encode", "draw_perturbations",
+HEAVY_RULES = {"prepare_data", "learn_dictionary", "encode", "draw_perturbations",
                "code_sensitivity", "mlp_sensitivity", "train_mlp", "finite_sensitivity",
                "analyse_digit", "digit_distribution", "eq5_check", "rip", "random_features",
                "evaluate", "remedy_matched"}

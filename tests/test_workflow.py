@@ -18,6 +18,7 @@ import pytest
 from sparsesens import analysis, io, lasso
 from sparsesens.claims import STATUSES
 from tests.conftest import REPO, copy_workflow, run_snakemake
+from tests.test_idx import write_idx_dataset
 
 
 def _planned_jobs(stdout: str) -> dict[str, int]:
@@ -54,9 +55,34 @@ def test_lists_and_sections_can_be_overridden_on_the_command_line(workdir):
                          "analysis={lam: 0.9}", "dictionary={orthogonality: [0.0]}",
                          "--until", "encode")
     assert done.returncode == 0, done.stdout + done.stderr
-    assert _planned_jobs(done.stdout) == {"prepare_mnist": 1, "learn_dictionary": 1, "encode": 7,
+    assert _planned_jobs(done.stdout) == {"prepare_data": 1, "learn_dictionary": 1, "encode": 7,
                                           "total": 9}
     assert "dictionaries/lam_0.9.h5" in done.stdout
+
+
+def test_idx_files_of_another_size_plan_and_prepare_by_their_headers(workdir):
+    # 14 x 14 byte images, 1,500 + 300 of them: counts and side from the files, no hashes
+    files = write_idx_dataset(workdir, side=14, n_train=1500, n_test=300)
+    idx_entries = ", ".join(f"{name}: {{path: {path}, sha256: null}}"
+                            for name, path in files.items())
+    (workdir / "idx.yaml").write_text(
+        "results: results/idx-smoke\n"
+        f"data: {{source: idx, name: tiny, idx: {{{idx_entries}}}, valid_from_train: 300, "
+        "scale_factor: 3.0, subset: {train: null, valid: null, test: null}}\n"
+        "dictionary: {n_atoms: 196}\nmlp: {hidden: 196}\n")
+    smoke = ("--configfile", str(REPO / "presets/smoke.yaml"), "idx.yaml")
+    planned = run_snakemake(workdir, "-n", "--cores", "1", *smoke)
+    assert planned.returncode == 0, planned.stdout + planned.stderr
+    # 500-image shards: train 1,200 -> 3, valid and test 300 -> 1 each, for two lambdas;
+    # the remedy's penalty encodes train and valid
+    assert _planned_jobs(planned.stdout)["encode"] == 2 * 5 + 4
+    done = run_snakemake(workdir, "--cores", "1", *smoke, "--until", "prepare_data")
+    assert done.returncode == 0, done.stdout + done.stderr
+    with h5py.File(workdir / "results/idx-smoke/data/tiny.h5") as h5:  # named by data.name
+        shapes = {split: h5[f"{split}/x"].shape for split in ("train", "valid", "test")}
+        recorded = json.loads(h5.attrs["sha256"])
+    assert shapes == {"train": (1200, 196), "valid": (300, 196), "test": (300, 196)}
+    assert recorded == {name: io.file_sha256(path) for name, path in files.items()}
 
 
 @pytest.mark.parametrize("bad, key", [
@@ -604,7 +630,7 @@ def test_fashion_mnist_preset_runs_end_to_end_at_smoke_scale(workdir):
                          "--config", "results=results/fashion-smoke", timeout=1200)
     assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
     root = workdir / "results/fashion-smoke"
-    with h5py.File(root / "data/mnist.h5") as h5:
+    with h5py.File(root / "data/fashion-mnist.h5") as h5:  # named after the data set
         assert h5.attrs["data_source"] == "fashion-mnist" and FASHION in h5.attrs["source"]
         # Fashion-MNIST's first training image is an ankle boot (class 9), MNIST's a 5
         assert h5["train/y"][0] == 9 and h5["train/x"].shape == (1000, 784)
@@ -637,7 +663,7 @@ def test_an_image_array_of_another_size_and_two_dictionary_seeds_run_the_smoke_p
                          timeout=1200)
     assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
     root = workdir / "results/arrays-smoke"
-    with h5py.File(root / "data/mnist.h5") as h5:
+    with h5py.File(root / "data/small.h5") as h5:  # named after the arrays file
         assert h5.attrs["data_source"] == "arrays" and h5.attrs["scale_factor"] == 3.0
         assert h5.attrs["sha256"] == io.file_sha256(workdir / "small.npz")
         assert h5["train/x"].shape == (1000, 196) and h5["valid/x"].shape == (300, 196)

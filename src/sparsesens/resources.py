@@ -48,7 +48,7 @@ PAPER_SCALE = {
     "eq5_check": Measured(857, 10.5),
     "random_features": Measured(2916, 49),
     "evaluate": Measured(5122, 499),
-    "prepare_mnist": Measured(932, 4.9),
+    "prepare_data": Measured(932, 4.9),
     "rip": Measured(653, 23),
     "mlp_sensitivity": Measured(613, 57),
     # not measured yet: encode's memory, and its time per image (about 3 ms at paper
@@ -85,7 +85,7 @@ _SIZE: dict[str, Callable[[Mapping[str, Any]], float]] = {
                             * c["analysis"]["eq5_pairs_per_image"] / 2000),
     "random_features": lambda c: c["random_net"]["width"] / 7840 * _all_images(c) / 70_000,
     "evaluate": _evaluate_size,
-    "prepare_mnist": lambda c: _all_images(c) / 70_000,
+    "prepare_data": lambda c: _all_images(c) / 70_000,
     "rip": lambda c: c["analysis"]["rip_images"] / 2000,
     "mlp_sensitivity": lambda c: c["sensitivity"]["n_samples"] / 4000,
     "remedy_matched": lambda c: (c["analysis"]["matched_images"] * 12

@@ -11,8 +11,10 @@ from __future__ import annotations
 import copy
 import hashlib
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
@@ -175,11 +177,31 @@ def dictionary_record(config: Mapping[str, Any], tag: str) -> DictionaryRecord:
 
 def split_sizes(config: Mapping[str, Any]) -> dict[str, int]:
     """Images per split of the configured data set: MNIST's 50,000 / 10,000 / 10,000 (and
-    the IDX sources', split as MNIST's), or as many as an arrays file holds."""
+    Fashion-MNIST's, split as MNIST's), or as many as an IDX or arrays source's files hold
+    (read from their headers)."""
     data = config["data"]
     if data["source"] == "arrays":
         return array_split_sizes(data["arrays"]["path"])
+    if data["source"] == "idx":
+        from sparsesens.idx import idx_split_sizes
+
+        return idx_split_sizes(data_files(config)[0], data["valid_from_train"])
     return dict(SPLIT_SIZES)
+
+
+# a name that is safe in a path on every file system the workflow runs on
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+def dataset_name(config: Mapping[str, Any]) -> str:
+    """The data set's name in output paths (``data/<name>.h5``): ``data.name``, else the
+    source's (mnist, fashion-mnist, idx) or, for an arrays source, its file's stem."""
+    data = config["data"]
+    if data["name"] is not None:
+        return data["name"]
+    if data["source"] == "arrays" and data["arrays"]:
+        return Path(data["arrays"]["path"]).stem
+    return data["source"]
 
 
 def n_images(config: Mapping[str, Any], split: str) -> int:
@@ -306,17 +328,29 @@ def stage_seed(config: Mapping[str, Any], stage: str) -> int:
 
 
 def _data_errors(config: Mapping[str, Any]) -> list[str]:
-    """The data section's checks that need more than the schema: an arrays file that the
-    counts can be read from, a scale factor stated for a data set other than MNIST."""
+    """The data section's checks that need more than the schema: IDX or arrays files that
+    the counts can be read from, a name fit for a path, a scale factor stated for a data set
+    other than MNIST."""
     data, problems = config["data"], []
-    if data["source"] == "arrays":
-        if not data["arrays"]:
-            return ["config key `data.arrays`: source arrays needs {path: ..., sha256: ...} "
-                    "(sha256 may be null)"]
+    if data["source"] == "arrays" and not data["arrays"]:
+        return ["config key `data.arrays`: source arrays needs {path: ..., sha256: ...} "
+                "(sha256 may be null)"]
+    if data["source"] == "idx" and not data["idx"]:
+        return ["config key `data.idx`: source idx needs the four IDX files (train_images, "
+                "train_labels, test_images, test_labels), each with path and sha256 (sha256 "
+                "may be null)"]
+    if data["source"] in ("arrays", "idx"):
+        key = "data.arrays.path" if data["source"] == "arrays" else "data.idx"
         try:
-            array_split_sizes(data["arrays"]["path"])
-        except (CorruptFileError, FileNotFoundError) as err:
-            problems.append(f"config key `data.arrays.path`: {err}")
+            split_sizes(config)
+        except (CorruptFileError, OSError) as err:
+            problems.append(f"config key `{key}`: {err}")
+        except ValueError as err:
+            problems.append(f"config key `data.valid_from_train`: {err}")
+    if not _NAME.match(dataset_name(config)):
+        problems.append(f"config key `data.name`: the data set's name {dataset_name(config)!r} "
+                        "(from its file) cannot name a path; state a name of letters, digits, "
+                        "'.', '_' and '-'")
     if data["scaling"] == "scale" and scale_factor(config) is None:
         problems.append(f"config key `data.scale_factor`: null stands for MNIST's 1 / 0.3081, "
                         f"but the source is {data['source']!r}: state its own factor (1 / the "
@@ -362,8 +396,9 @@ def config_errors(config: Mapping[str, Any], schema: Mapping[str, Any]) -> list[
     if problems:
         return problems
     problems += _data_errors(config)
-    if any("`data.arrays" in problem for problem in problems):
-        return problems  # the counts below come from the arrays file
+    if any(key in problem for problem in problems
+           for key in ("`data.arrays", "`data.idx", "`data.valid_from_train")):
+        return problems  # the counts below come from the data set's files
     lambdas = [float(lam) for lam in config["lambdas"]]
     # only the paper's learner reads these entries: a run of some lambdas keeps the others'
     per_lambda = (config["dictionary"]["max_iter_per_lambda"]
@@ -401,10 +436,6 @@ def config_errors(config: Mapping[str, Any], schema: Mapping[str, Any]) -> list[
         problems.append(
             f"config key `evaluation.labels_per_class`: {most} labels per class need at least "
             f"{most * 12} training images, but data.subset.train gives {n_images(config, 'train')}")
-    if config["data"]["source"] == "idx" and config["data"]["idx"] is None:
-        problems.append("config key `data.idx`: source idx needs the four IDX files "
-                        "(train_images, train_labels, test_images, test_labels), each with "
-                        "path and sha256")
     tags = [lambda_tag(lam) for lam in lambdas]
     if len(set(tags)) != len(tags):
         problems.append(f"config key `lambdas`: two values share a file name tag: {tags}")

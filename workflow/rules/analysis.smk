@@ -5,7 +5,7 @@
 
 rule analyse_digit:
     input:
-        data=rules.prepare_mnist.output.h5,
+        data=rules.prepare_data.output.h5,
         dictionary=dictionary_file(ANALYSIS_LAM),
         shards=shard_files(ANALYSIS_LAM, "train"),
         perturbations=rules.draw_perturbations.output.h5,
@@ -47,7 +47,7 @@ rule analyse_digit:
 
 rule digit_distribution:
     input:
-        data=rules.prepare_mnist.output.h5,
+        data=rules.prepare_data.output.h5,
         dictionary=dictionary_file(ANALYSIS_LAM),
         shards=shard_files(ANALYSIS_LAM, "train"),
     output:
@@ -74,7 +74,7 @@ rule digit_distribution:
 
 rule eq5_check:
     input:
-        data=rules.prepare_mnist.output.h5,
+        data=rules.prepare_data.output.h5,
         dictionary=dictionary_file(ANALYSIS_LAM),
         perturbations=rules.draw_perturbations.output.h5,
     output:

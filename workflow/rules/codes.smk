@@ -3,7 +3,7 @@
 
 rule encode:
     input:
-        data=rules.prepare_mnist.output.h5,
+        data=rules.prepare_data.output.h5,
         dictionary=rules.learn_dictionary.output.h5,
     output:
         h5=out("codes/lam_{tag}/{split}_{shard}.h5"),

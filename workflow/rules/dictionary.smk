@@ -8,7 +8,7 @@
 rule learn_dictionary:
     input:
         unpack(continuation_input),
-        data=rules.prepare_mnist.output.h5,
+        data=rules.prepare_data.output.h5,
     output:
         h5=out("dictionaries/lam_{tag}.h5"),
     params:

@@ -4,7 +4,7 @@
 
 rule label_subsets:
     input:
-        data=rules.prepare_mnist.output.h5,
+        data=rules.prepare_data.output.h5,
     output:
         tsv=out("eval/labels/seed_{seed}.tsv"),
     params:
@@ -21,7 +21,7 @@ rule label_subsets:
 
 rule random_features:
     input:
-        data=rules.prepare_mnist.output.h5,
+        data=rules.prepare_data.output.h5,
     output:
         h5=out("random/features.h5"),
     params:
@@ -50,7 +50,7 @@ rule evaluate:
     # products are taken once over the union of the seeds' labelled images
     input:
         unpack(representation_inputs),
-        data=rules.prepare_mnist.output.h5,
+        data=rules.prepare_data.output.h5,
         labels=expand(rules.label_subsets.output.tsv, seed=EVALUATION_SEEDS),
     output:
         tsv=expand(out("eval/runs/{{rep}}/seed_{seed}.tsv"), seed=EVALUATION_SEEDS),

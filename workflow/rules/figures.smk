@@ -36,7 +36,7 @@ rule fig5:
 
 rule fig1:
     input:
-        data=rules.prepare_mnist.output.h5,
+        data=rules.prepare_data.output.h5,
         perturbations=rules.draw_perturbations.output.h5,
         sparse=expand(rules.code_sensitivity.output.tsv, tag=ANALYSIS_LAM)[0],
         mlp=rules.mlp_sensitivity.output.tsv,

@@ -5,7 +5,7 @@
 
 rule remedy_matched:
     input:
-        data=rules.prepare_mnist.output.h5,
+        data=rules.prepare_data.output.h5,
         dictionary=rules.learn_dictionary.output.h5,
         paper=paper_dictionary_of,
         perturbations=rules.draw_perturbations.output.h5,
@@ -37,7 +37,7 @@ rule remedy_matched:
 
 rule remedy_summary:
     input:
-        data=rules.prepare_mnist.output.h5,
+        data=rules.prepare_data.output.h5,
         dictionaries=expand(rules.learn_dictionary.output.h5, tag=REMEDY_TAGS),
         shards=remedy_shards(),
         sensitivity=expand(rules.code_sensitivity.output.tsv, tag=REMEDY_TAGS),

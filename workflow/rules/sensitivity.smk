@@ -5,7 +5,7 @@
 
 rule train_mlp:
     input:
-        data=rules.prepare_mnist.output.h5,
+        data=rules.prepare_data.output.h5,
     output:
         model=out("mlp/model.pt"),
         metrics=out("mlp/metrics.json"),
@@ -31,7 +31,7 @@ rule train_mlp:
 
 rule draw_perturbations:
     input:
-        data=rules.prepare_mnist.output.h5,
+        data=rules.prepare_data.output.h5,
     output:
         h5=out("sensitivity/perturbations.h5"),
     params:
@@ -53,7 +53,7 @@ rule draw_perturbations:
 
 rule code_sensitivity:
     input:
-        data=rules.prepare_mnist.output.h5,
+        data=rules.prepare_data.output.h5,
         dictionary=rules.learn_dictionary.output.h5,
         perturbations=rules.draw_perturbations.output.h5,
         shards=train_shards,
@@ -80,7 +80,7 @@ rule code_sensitivity:
 
 rule mlp_sensitivity:
     input:
-        data=rules.prepare_mnist.output.h5,
+        data=rules.prepare_data.output.h5,
         model=rules.train_mlp.output.model,
         perturbations=rules.draw_perturbations.output.h5,
     output:
@@ -102,7 +102,7 @@ rule mlp_sensitivity:
 
 rule finite_sensitivity:
     input:
-        data=rules.prepare_mnist.output.h5,
+        data=rules.prepare_data.output.h5,
         dictionary=rules.learn_dictionary.output.h5,
         perturbations=rules.draw_perturbations.output.h5,
         shards=train_shards,

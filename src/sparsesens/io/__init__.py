@@ -43,7 +43,7 @@ from sparsesens.io.data import (
     read_mnist_pickle,
     read_split,
     restricted_unpickle,
-    write_mnist_h5,
+    write_dataset_h5,
 )
 from sparsesens.io.dictionaries import (
     read_dictionary,
@@ -111,5 +111,5 @@ __all__ = [
     "write_code_shard",
     "write_dictionary",
     "write_learner_state",
-    "write_mnist_h5",
+    "write_dataset_h5",
 ]

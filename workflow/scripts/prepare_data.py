@@ -21,9 +21,10 @@ elif source == "arrays":
     origin = {"source": f"arrays: {sm.input.arrays}", "sha256": io.file_sha256(sm.input.arrays)}
 else:
     files = {name: sm.input[name] for name in idx.IDX_FILES}
-    splits = idx.load_idx_dataset(files, sm.params.sha256)
+    splits = idx.load_idx_dataset(files, sm.params.sha256, sm.params.valid_from_train)
+    # each file's hash is recorded, checked against the configuration or not
     origin = {"source": f"{source}: " + ", ".join(map(str, files.values())),
-              "sha256": json.dumps(sm.params.sha256)}
+              "sha256": json.dumps({name: io.file_sha256(f) for name, f in files.items()})}
 kept = {}
 for name, (x, y) in splits.items():
     n = sm.params.subset[name]
@@ -32,7 +33,7 @@ for name, (x, y) in splits.items():
 scaled = scale_pixels({name: x for name, (x, _) in kept.items()}, sm.params.scaling, factor)
 kept = {name: (scaled[name], y) for name, (_, y) in kept.items()}
 job.log.info("pixel scaling: %s (factor %g)", sm.params.scaling, factor)
-io.write_mnist_h5(sm.output.h5, kept, {
+io.write_dataset_h5(sm.output.h5, kept, {
     **origin, "data_source": source,
     "subset": "first N images of each split: "
               + ", ".join(f"{k}={v}" for k, v in sm.params.subset.items()),
