@@ -492,7 +492,7 @@ def check_reruns(workdir, snakefile, smoke):
     # the paper learner's settings do not concern the online learner's dictionaries
     assert _plan(workdir, snakefile, smoke, "dictionary: {lr_codes: 0.5, max_iter: 7}\n")[0] == {}
     # speed and memory knobs change no result
-    knobs = ("codes: {batch_size: 97}\nrandom_net: {chunk_size: 33}\n"
+    knobs = ("codes: {chunk_size: 97}\nrandom_net: {chunk_size: 33}\n"
              "evaluation: {knn_chunk_size: 17}\ndictionary: {online: {checkpoint_minutes: 3}}\n")
     assert _plan(workdir, snakefile, smoke, knobs)[0] == {}
     # a third seed: its labels, every representation's evaluation (one job each holds all
