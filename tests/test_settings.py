@@ -303,6 +303,11 @@ def test_the_data_set_file_is_named_after_the_data_set(config):
     assert settings.dataset_name(config) == "mnist"
     config["data"].update(source="fashion-mnist")
     assert settings.dataset_name(config) == "fashion-mnist"
+    # its pinned 60,000 training images split by the configuration too
+    config["data"]["valid_from_train"] = 5000
+    assert settings.split_sizes(config) == {"train": 55_000, "valid": 5000, "test": 10_000}
+    config["data"].update(valid_from_train=60_000, scale_factor=2.0)
+    assert any("`data.valid_from_train`" in p for p in settings.config_errors(config, SCHEMA))
     config["data"].update(source="arrays", arrays={"path": "/data/my digits.npz",
                                                    "sha256": None})
     assert settings.dataset_name(config) == "my digits"

@@ -116,8 +116,8 @@ def load_idx_dataset(paths: Mapping[str, str | os.PathLike],
         raise CorruptFileError(f"the training and test images differ in side: {sorted(sides)}")
 
     def split(images, labels, rows):
-        x = np.asarray(images[rows], dtype=np.float32).reshape(len(images[rows]), -1) / 255.0
-        return x, np.asarray(labels[rows], dtype=np.int64)
+        chosen = np.asarray(images[rows], dtype=np.float32)
+        return chosen.reshape(len(chosen), -1) / 255.0, np.asarray(labels[rows], dtype=np.int64)
 
     train = slice(0, sizes["train"])
     valid = slice(sizes["train"], None)

@@ -176,9 +176,9 @@ def dictionary_record(config: Mapping[str, Any], tag: str) -> DictionaryRecord:
 
 
 def split_sizes(config: Mapping[str, Any]) -> dict[str, int]:
-    """Images per split of the configured data set: MNIST's 50,000 / 10,000 / 10,000 (and
-    Fashion-MNIST's, split as MNIST's), or as many as an IDX or arrays source's files hold
-    (read from their headers)."""
+    """Images per split of the configured data set: MNIST's 50,000 / 10,000 / 10,000,
+    Fashion-MNIST's 60,000 training images less ``data.valid_from_train`` / that many /
+    10,000, or as many as an IDX or arrays source's files hold (read from their headers)."""
     data = config["data"]
     if data["source"] == "arrays":
         return array_split_sizes(data["arrays"]["path"])
@@ -186,6 +186,11 @@ def split_sizes(config: Mapping[str, Any]) -> dict[str, int]:
         from sparsesens.idx import idx_split_sizes
 
         return idx_split_sizes(data_files(config)[0], data["valid_from_train"])
+    if data["source"] == "fashion-mnist":
+        # its files are pinned by their hashes: 60,000 training and 10,000 test images
+        n_train = SPLIT_SIZES["train"] + SPLIT_SIZES["valid"]
+        return {"train": n_train - data["valid_from_train"],
+                "valid": data["valid_from_train"], "test": SPLIT_SIZES["test"]}
     return dict(SPLIT_SIZES)
 
 
@@ -347,6 +352,9 @@ def _data_errors(config: Mapping[str, Any]) -> list[str]:
             problems.append(f"config key `{key}`: {err}")
         except ValueError as err:
             problems.append(f"config key `data.valid_from_train`: {err}")
+    if data["source"] == "fashion-mnist" and data["valid_from_train"] >= 60_000:
+        problems.append(f"config key `data.valid_from_train`: {data['valid_from_train']} "
+                        "leaves none of Fashion-MNIST's 60,000 training images to train on")
     if not _NAME.match(dataset_name(config)):
         problems.append(f"config key `data.name`: the data set's name {dataset_name(config)!r} "
                         "(from its file) cannot name a path; state a name of letters, digits, "

