@@ -178,6 +178,26 @@ def test_each_dictionary_seed_learns_every_lambda_in_its_own_chain(config):
     assert any("seeds" in problem for problem in settings.config_errors(config, SCHEMA))
 
 
+def test_the_remedy_is_learned_for_the_first_remedy_seeds_only(config):
+    config["lambdas"] = [0.3, 3.0]
+    config["dictionary"].update(orthogonality=[0.0, 1.0e-3], seeds=3, remedy_seeds=2)
+    assert settings.config_errors(config, SCHEMA) == []
+    assert settings.remedy_seeds(config) == [0, 1]
+    assert settings.remedy_tags(config) == ["0.3", "0.3_mu0.001", "0.3_s1", "0.3_mu0.001_s1"]
+    records = settings.dictionary_records(config)
+    assert list(records) == [*settings.paper_tags(config), "0.3_mu0.001", "0.3_mu0.001_s1"]
+    config["dictionary"]["remedy_seeds"] = None  # every seed, the default
+    assert settings.remedy_seeds(config) == [0, 1, 2]
+    config["dictionary"]["remedy_seeds"] = 4
+    problems = settings.config_errors(config, SCHEMA)
+    assert problems == ["config key `dictionary.remedy_seeds`: 4 is more than dictionary.seeds "
+                        "(3); the remedy is learned for the first of those seeds (null: every "
+                        "one)"], problems
+    config["dictionary"]["remedy_seeds"] = 0
+    assert any("dictionary.remedy_seeds" in problem
+               for problem in settings.config_errors(config, SCHEMA))
+
+
 @pytest.mark.parametrize("weights, words", [
     ([1.0e-3], "lacks 0"), ([0.0, -1.0], "less than the minimum"),
     ([0.0, 0.0], "non-unique"), (0.0, "is not of type 'array'")])

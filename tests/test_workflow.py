@@ -47,6 +47,13 @@ def test_dry_run_plans_one_dictionary_per_lambda(workdir):
         assert seeded[rule] == jobs[rule] + 2 * (5 + 4), rule
     assert seeded["remedy_matched"] == 3 * 4
     assert seeded["finite_sensitivity"] == jobs["finite_sensitivity"]
+    # the remedy for the first of them only: the two other seeds learn no penalty
+    done = run_snakemake(workdir, "-n", "--cores", "1", "--config",
+                         "dictionary={seeds: 3, remedy_seeds: 1}")
+    assert done.returncode == 0, done.stdout + done.stderr
+    fewer = _planned_jobs(done.stdout)
+    assert fewer["learn_dictionary"] == 3 * 5 + 4 and fewer["remedy_matched"] == 4, fewer
+    assert fewer["encode"] == 3 * 5 * (5 + 1 + 1) + 4 * (5 + 1), fewer
 
 
 def test_lists_and_sections_can_be_overridden_on_the_command_line(workdir):

@@ -90,6 +90,16 @@ def dictionary_seeds(config: Mapping[str, Any]) -> list[int]:
     return list(range(int(config["dictionary"].get("seeds", 1))))
 
 
+def remedy_seeds(config: Mapping[str, Any]) -> list[int]:
+    """The dictionary seeds the remedy's penalties are learned for: the first
+    ``dictionary.remedy_seeds`` of :func:`dictionary_seeds` (null or absent: every one).
+    The remedy's four penalties cost about as much learning as the paper's five lambdas,
+    so a run can judge the paper on more seeds than the remedy."""
+    seeds = dictionary_seeds(config)
+    count = config["dictionary"].get("remedy_seeds")
+    return seeds if count is None else seeds[:int(count)]
+
+
 def learner_seed(config: Mapping[str, Any], seed: int) -> int:
     """The random seed of dictionary seed ``seed``'s learner: the root seed for seed 0 (so
     that a run of one seed learns what it learned before seeds existed), a stream derived
@@ -105,11 +115,11 @@ def paper_tags(config: Mapping[str, Any], seed: int | None = None) -> list[str]:
 
 
 def remedy_tags(config: Mapping[str, Any], penalties_only: bool = False) -> list[str]:
-    """The dictionaries of the remedy: one per ``mu`` and dictionary seed, at the analysis
-    lambda (mu = 0's is the analysis lambda's own), seed by seed; those of ``mu`` > 0 alone
-    with ``penalties_only``."""
+    """The dictionaries of the remedy: one per ``mu`` and remedy seed
+    (:func:`remedy_seeds`), at the analysis lambda (mu = 0's is the analysis lambda's own),
+    seed by seed; those of ``mu`` > 0 alone with ``penalties_only``."""
     lam = config["analysis"]["lam"]
-    return [dictionary_tag(lam, mu, seed) for seed in dictionary_seeds(config)
+    return [dictionary_tag(lam, mu, seed) for seed in remedy_seeds(config)
             for mu in remedy_weights(config) if mu > 0 or not penalties_only]
 
 
@@ -157,12 +167,12 @@ class DictionaryRecord:
 def dictionary_records(config: Mapping[str, Any]) -> dict[str, DictionaryRecord]:
     """Every dictionary of a run, tag -> record, in :func:`dictionary_tags`' order: the
     one table from which the workflow reads a dictionary's lambda, penalty and seed. The
-    paper's lambdas and the remedy's penalties are learned for every dictionary seed."""
-    seeds = dictionary_seeds(config)
-    records = [*(DictionaryRecord(float(lam), 0.0, seed) for seed in seeds
+    paper's lambdas are learned for every dictionary seed, the remedy's penalties for
+    every remedy seed (:func:`remedy_seeds`)."""
+    records = [*(DictionaryRecord(float(lam), 0.0, seed) for seed in dictionary_seeds(config)
                  for lam in config["lambdas"]),
                *(DictionaryRecord(float(config["analysis"]["lam"]), mu, seed)
-                 for seed in seeds for mu in remedy_weights(config) if mu > 0)]
+                 for seed in remedy_seeds(config) for mu in remedy_weights(config) if mu > 0)]
     return {record.tag: record for record in records}
 
 
@@ -423,6 +433,11 @@ def config_errors(config: Mapping[str, Any], schema: Mapping[str, Any]) -> list[
         problems.append(f"config key `dictionary.orthogonality`: "
                         f"{config['dictionary']['orthogonality']} lacks 0, the paper's "
                         "dictionaries (the other weights are compared with it)")
+    dictionary = config["dictionary"]
+    if (dictionary.get("remedy_seeds") or 0) > dictionary["seeds"]:
+        problems.append(f"config key `dictionary.remedy_seeds`: {dictionary['remedy_seeds']} is "
+                        f"more than dictionary.seeds ({dictionary['seeds']}); the remedy is "
+                        "learned for the first of those seeds (null: every one)")
     analysis = config["analysis"]
     if analysis["digit"] >= n_images(config, "train"):
         problems.append(f"config key `analysis.digit`: {analysis['digit']} is not an index of the "
