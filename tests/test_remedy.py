@@ -170,3 +170,60 @@ def test_matched_quantities_compare_the_remedy_with_the_paper_sample_by_sample()
     raised = matched_quantities(paper, table(1.6, lam_matched=0.5, mean_active=90.0,
                                              target_active=91.0))
     assert raised["distortion_effect"] == -1.0
+
+
+def _caveat_study():
+    import importlib.util
+
+    from tests.conftest import REPO
+    spec = importlib.util.spec_from_file_location("remedy_caveat",
+                                                  REPO / "studies/remedy_caveat.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _remedy_root(root, n_atoms: int, effect: float):
+    """A finished remedy run's two files the caveat study reads: the analysis lambda's
+    dictionary (its size) and analysis/remedy.tsv (two seeds; the largest mu counts)."""
+    import pandas as pd
+
+    from sparsesens import io
+    (root / "dictionaries").mkdir(parents=True)
+    (root / "analysis").mkdir()
+    D = np.linalg.qr(np.random.default_rng(0).normal(size=(n_atoms, n_atoms)))[0][:8]
+    io.write_dictionary(root / "dictionaries/lam_0.3.h5", D, np.array([2.0, 1.0]),
+                        {"lam": 0.3})
+    pd.DataFrame({"dictionary_seed": [0, 0, 1, 1], "mu": [0.0, 0.1, 0.0, 0.1],
+                  "max_coherence": [0.8, 0.5, 0.8, 0.5],
+                  "distortion_effect": [np.nan, effect, np.nan, effect + 0.02]}
+                 ).to_csv(root / "analysis/remedy.tsv", sep="\t", index=False)
+    return root
+
+
+def test_the_caveat_study_sets_two_sizes_side_by_side_with_the_claim(tmp_path, capsys):
+    import pandas as pd
+    study = _caveat_study()
+    small = _remedy_root(tmp_path / "small", 16, 0.60)
+    large = _remedy_root(tmp_path / "large", 32, 0.10)
+    out = tmp_path / "caveat.tsv"
+    study.main([str(large), str(small), "--out", str(out)])
+    side = pd.read_csv(out, sep="\t")
+    assert side["n_atoms"].tolist() == [16] * 4 + [32] * 4  # the smaller size first
+    claim = pd.read_csv(tmp_path / "caveat_claim.tsv", sep="\t").iloc[0]
+    # the median over the two seeds: 0.61 at 16 atoms, 0.11 at 32
+    assert claim["our_value"] == "16 atoms: r +0.61, 32 atoms: r +0.11"
+    assert claim["status"] == "PASS"
+    assert "remedy_weaker_when_overcomplete: PASS" in capsys.readouterr().out
+
+
+def test_the_caveat_study_refuses_an_unfinished_root_and_two_roots_of_one_size(tmp_path):
+    study = _caveat_study()
+    small = _remedy_root(tmp_path / "small", 16, 0.6)
+    same = _remedy_root(tmp_path / "same", 16, 0.1)
+    with pytest.raises(SystemExit, match="two roots hold dictionaries of 16 atoms"):
+        study.main([str(small), str(same)])
+    (same / "analysis/remedy.tsv").unlink()
+    unfinished = r"same is not a finished remedy run: missing .*remedy\.tsv"
+    with pytest.raises(SystemExit, match=unfinished):
+        study.main([str(small), str(same)])
