@@ -25,7 +25,7 @@ import pandas as pd
 import torch  # noqa: F401 - imported first, so that the machine line names a GPU
 
 from sparsesens import io
-from sparsesens.claims import remedy_claims
+from sparsesens.claims import remedy_claims_over_seeds
 from sparsesens.logs import machine_line
 from sparsesens.runtimes import job_times, rule_times
 
@@ -120,7 +120,7 @@ def keep(root: Path, dest: Path, remedy_only: bool = False) -> list[str]:
     for table, name in zip(kept, names, strict=True):
         shutil.copyfile(root / table, dest / name)
     if remedy_only:
-        claims = remedy_claims(pd.read_csv(root / "analysis/remedy.tsv", sep="\t"))
+        claims = remedy_claims_over_seeds(pd.read_csv(root / "analysis/remedy.tsv", sep="\t"))
         jobs = job_times(root / "benchmarks", root / "logs")
         jobs = jobs[jobs["job"].str.contains(PENALTY_JOB, regex=False)]
         rules = rule_times(jobs)

@@ -424,3 +424,23 @@ def test_the_remedys_caveat_compares_its_matched_effect_across_sizes(large_effec
         remedy_caveat_claim({784: table(0.5)})
     with pytest.raises(ValueError, match="no matched columns"):
         remedy_caveat_claim({784: table(0.5), 1568: table(0.2).drop(columns="distortion_effect")})
+
+
+def test_the_remedys_claims_refuse_two_seeds_mixed_and_judge_them_one_by_one():
+    from sparsesens.claims import remedy_claims, remedy_claims_over_seeds
+
+    two = pd.concat([remedy_table().assign(dictionary_seed=0),
+                     remedy_table(max_coherence=[0.84, 0.8, 0.9]).assign(dictionary_seed=1)])
+    # sorted by mu alone, seed 1's mu = 0 row could serve as seed 0's baseline
+    with pytest.raises(ValueError, match=r"dictionary seeds \[0, 1\]: give one seed's rows"):
+        remedy_claims(two)
+    rows = remedy_claims_over_seeds(two).set_index("id")
+    assert rows.loc["remedy_lowers_coherence", "status"] == "FAIL"
+    assert rows.loc["remedy_keeps_sparsity", "status"] == "PASS"
+    # a claim with a note of its own shows it; the others their quote's
+    denser = remedy_claims(remedy_table(max_coherence=[0.84, 0.8, 0.9],
+                                        mean_active=[27.0, 28.0, 31.0])).set_index("id")
+    assert denser.loc["remedy_lowers_coherence", "note"].startswith("the largest coherence")
+    assert denser.loc["remedy_keeps_sparsity", "note"].startswith("the penalty makes codes")
+    one = remedy_claims_over_seeds(remedy_table().assign(dictionary_seed=0))
+    pd.testing.assert_frame_equal(one, remedy_claims(remedy_table()))

@@ -21,7 +21,7 @@ from sparsesens.claims.sensitivity import finite_claim, sensitivity_claims
 from sparsesens.claims.table import ALPHA, COLUMNS, MIN_EFFECT, STATUSES, over_seeds
 
 __all__ = ["ALPHA", "COLUMNS", "MIN_EFFECT", "STATUSES", "Inputs", "build_claims",
-           "remedy_caveat_claim", "remedy_claims"]
+           "remedy_caveat_claim", "remedy_claims", "remedy_claims_over_seeds"]
 
 
 @dataclass
@@ -53,7 +53,7 @@ def build_claims(inputs: Inputs) -> pd.DataFrame:
     rows = _merged({seed: _claims(_of_seed(inputs, seed))
                     for seed in _dictionary_seeds(inputs)})
     if inputs.remedy is not None:
-        rows += _remedy_over_seeds(inputs.remedy)
+        rows += remedy_claims_over_seeds(inputs.remedy).to_dict("records")
     return pd.DataFrame(rows, columns=list(COLUMNS))
 
 
@@ -63,13 +63,15 @@ def _merged(per_seed: dict[int, list[dict]]) -> list[dict]:
             for same in zip(*per_seed.values(), strict=True)]
 
 
-def _remedy_over_seeds(remedy: pd.DataFrame) -> list[dict]:
-    """The remedy's claims on each dictionary seed's rows, holding as far as every seed
-    agrees (a table without seeds is seed 0's)."""
+def remedy_claims_over_seeds(remedy: pd.DataFrame) -> pd.DataFrame:
+    """The remedy's claims (:func:`remedy_claims`) on each dictionary seed's rows of
+    ``analysis/remedy.tsv``, as one row per claim that holds as far as every seed agrees
+    (a table without seeds is seed 0's)."""
     if "dictionary_seed" not in remedy:
-        return remedy_claims(remedy).to_dict("records")
-    return _merged({int(seed): remedy_claims(rows).to_dict("records")
-                    for seed, rows in remedy.groupby("dictionary_seed")})
+        return remedy_claims(remedy)
+    rows = _merged({int(seed): remedy_claims(of_seed).to_dict("records")
+                    for seed, of_seed in remedy.groupby("dictionary_seed")})
+    return pd.DataFrame(rows, columns=list(COLUMNS))
 
 
 def _claims(inputs: Inputs) -> list[dict]:

@@ -11,11 +11,15 @@ def remedy_claims(table: pd.DataFrame) -> pd.DataFrame:
     """The remedy's four claims.
 
     Args:
-        table: one row per ``mu`` (0 among them) with the sparse codes' median
-            ``distortion_median``, the dictionary's ``max_coherence``, and the certified
-            codes' mean ``reconstruction`` error (1/2 ||x - D r||^2) and ``mean_active``
-            atoms per image.
+        table: one dictionary seed's rows, one per ``mu`` (0 among them), with the sparse
+            codes' median ``distortion_median``, the dictionary's ``max_coherence``, and
+            the certified codes' mean ``reconstruction`` error (1/2 ||x - D r||^2) and
+            ``mean_active`` atoms per image.
     """
+    seeds = sorted(map(int, table.get("dictionary_seed", pd.Series(dtype=int)).unique()))
+    if len(seeds) > 1:
+        raise ValueError(f"the remedy table holds dictionary seeds {seeds}: give one seed's "
+                         f"rows (remedy_claims_over_seeds judges each seed's)")
     table = table.sort_values("mu").reset_index(drop=True)
     if len(table) < 2 or table["mu"].iloc[0] != 0:
         raise ValueError("the remedy's claims need mu = 0 and at least one mu > 0")

@@ -35,7 +35,8 @@ def family(id_: str) -> str:
 
 def row(id_: str, where: str, claim: str, paper_value: str, ours: str, criterion: str,
         status: bool | str | None) -> dict:
-    """One claim; ``status`` is a bool (PASS when true) or one of :data:`STATUSES`."""
+    """One claim; ``status`` is a bool (PASS when true) or one of :data:`STATUSES`. Its note
+    is the claim's own in :data:`~sparsesens.claims.notes.NOTES`, else its quote's."""
     if not isinstance(status, str):
         status = "PASS" if status else "FAIL"
     if status not in STATUSES:
@@ -43,7 +44,8 @@ def row(id_: str, where: str, claim: str, paper_value: str, ours: str, criterion
     key = id_ if id_ in paper.QUOTES else family(id_)
     return {"id": id_, "where": where, "claim": claim, "quote": paper.QUOTES[key],
             "paper_value": paper_value, "our_value": ours, "criterion": criterion,
-            "status": status, "note": "" if status == "PASS" else NOTES.get(key, "open")}
+            "status": status,
+            "note": "" if status == "PASS" else NOTES.get(id_, NOTES.get(key, "open"))}
 
 
 def fmt(value: float | None, digits: int = 3) -> str:
