@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import importlib.util
+
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
+from sparsesens import io
 from sparsesens.dictionary import (
     learn_dictionary,
     max_coherence,
@@ -13,6 +17,7 @@ from sparsesens.dictionary import (
     overlap_penalty,
 )
 from sparsesens.dictionary_online import learn_dictionary_online
+from tests.conftest import REPO
 from tests.test_dictionary_online import _images
 
 
@@ -173,9 +178,6 @@ def test_matched_quantities_compare_the_remedy_with_the_paper_sample_by_sample()
 
 
 def _caveat_study():
-    import importlib.util
-
-    from tests.conftest import REPO
     spec = importlib.util.spec_from_file_location("remedy_caveat",
                                                   REPO / "studies/remedy_caveat.py")
     module = importlib.util.module_from_spec(spec)
@@ -186,9 +188,6 @@ def _caveat_study():
 def _remedy_root(root, n_atoms: int, effect: float):
     """A finished remedy run's two files the caveat study reads: the analysis lambda's
     dictionary (its size) and analysis/remedy.tsv (two seeds; the largest mu counts)."""
-    import pandas as pd
-
-    from sparsesens import io
     (root / "dictionaries").mkdir(parents=True)
     (root / "analysis").mkdir()
     D = np.linalg.qr(np.random.default_rng(0).normal(size=(n_atoms, n_atoms)))[0][:8]
@@ -202,7 +201,6 @@ def _remedy_root(root, n_atoms: int, effect: float):
 
 
 def test_the_caveat_study_sets_two_sizes_side_by_side_with_the_claim(tmp_path, capsys):
-    import pandas as pd
     study = _caveat_study()
     small = _remedy_root(tmp_path / "small", 16, 0.60)
     large = _remedy_root(tmp_path / "large", 32, 0.10)

@@ -8,7 +8,8 @@ from sparsesens.claims.table import ALPHA, COLUMNS, MIN_EFFECT, fmt, paired_stat
 
 
 def remedy_claims(table: pd.DataFrame) -> pd.DataFrame:
-    """The remedy's four claims.
+    """The remedy's claims: four at the same lambda, and two at matched sparsity when the
+    table has the matched columns (rule remedy_matched).
 
     Args:
         table: one dictionary seed's rows, one per ``mu`` (0 among them), with the sparse
