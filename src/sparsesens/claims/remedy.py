@@ -17,8 +17,8 @@ def remedy_claims(table: pd.DataFrame) -> pd.DataFrame:
             the certified codes' mean ``reconstruction`` error (1/2 ||x - D r||^2) and
             ``mean_active`` atoms per image.
     """
-    seeds = sorted(map(int, table.get("dictionary_seed", pd.Series(dtype=int)).unique()))
-    if len(seeds) > 1:
+    if "dictionary_seed" in table and table["dictionary_seed"].nunique() > 1:
+        seeds = sorted(map(int, table["dictionary_seed"].unique()))
         raise ValueError(f"the remedy table holds dictionary seeds {seeds}: give one seed's "
                          f"rows (remedy_claims_over_seeds judges each seed's)")
     table = table.sort_values("mu").reset_index(drop=True)
