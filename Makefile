@@ -34,7 +34,7 @@ smoke: install
 
 # delete the damaged dictionaries and code shards of $(RESULTS) so that the next run rebuilds them
 repair: install
-	$(PY) -m sparsesens.repair $(RESULTS)
+	$(PY) -m sparsesens.pipeline.repair $(RESULTS)
 
 # the HTML report of the last paper-scale run (figures with captions, claims, benchmarks)
 report: install

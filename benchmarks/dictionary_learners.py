@@ -8,7 +8,7 @@ the failures are counted). Learners:
 
 - ``paper``: the paper's algorithm (``sparsesens.dictionary``), to its stopping rule or to
   ``PAPER_CAP_S``;
-- ``online``: ours (``sparsesens.dictionary_online``) with the workflow's default
+- ``online``: ours (``sparsesens.dictionary.online``) with the workflow's default
   settings, to its stopping rule or to ``ONLINE_CAP_S``;
 - ``sklearn``: scikit-learn's MiniBatchDictionaryLearning (batch 256, LARS codes during
   learning, no early stopping), fed minibatches by ``partial_fit`` in a seeded order, to
@@ -37,8 +37,8 @@ import torch
 
 from sparsesens import io, lasso
 from sparsesens.dictionary import initial_dictionary, learn_dictionary
-from sparsesens.dictionary_online import learn_dictionary_online
-from sparsesens.logs import PRODUCT_LABEL, product_milliseconds
+from sparsesens.dictionary.online import learn_dictionary_online
+from sparsesens.pipeline.logs import PRODUCT_LABEL, product_milliseconds
 
 REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "results/benchmarks/dictionary.tsv"

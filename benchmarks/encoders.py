@@ -33,7 +33,7 @@ from sklearn.decomposition import sparse_encode
 from sklearn.exceptions import ConvergenceWarning
 
 from sparsesens import io, lasso
-from sparsesens.logs import PRODUCT_LABEL, product_milliseconds
+from sparsesens.pipeline.logs import PRODUCT_LABEL, product_milliseconds
 from sparsesens.preprocess import scale_pixels
 
 REPO = Path(__file__).resolve().parents[1]

@@ -23,7 +23,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from sparsesens import classify, io, lasso, mlp
+from sparsesens import evaluation, io, lasso
+from sparsesens.baselines import mlp, random_net
 from sparsesens.dictionary import learn_dictionary, max_coherence
 
 REPO = Path(__file__).resolve().parents[1]
@@ -100,39 +101,39 @@ def main(out_path: str, dict_iter: int = 3000, device_name: str = "cuda",
 
     @section("random_features")
     def _():
-        W1, W2 = classify.random_net_weights(784, 7840, seed=0)
+        W1, W2 = random_net.random_net_weights(784, 7840, seed=0)
         start = time.perf_counter()
-        features["train"] = classify.random_features(X, W1, W2, chunk_size=4096, device=device)
-        features["valid"] = classify.random_features(Xv, W1, W2, chunk_size=4096, device=device)
+        features["train"] = random_net.random_features(X, W1, W2, chunk_size=4096, device=device)
+        features["valid"] = random_net.random_features(Xv, W1, W2, chunk_size=4096, device=device)
         return {"images": len(X) + len(Xv), "seconds": time.perf_counter() - start}
 
-    subsets = {k: classify.labelled_subset(y, k, seed=0) for k in (1, 10, 100, 1000, 3000)
+    subsets = {k: evaluation.labelled_subset(y, k, seed=0) for k in (1, 10, 100, 1000, 3000)
            if k * 12 <= len(y)}
 
     @section("nearest_neighbour_random_3000")
     def _():
         out = {}
-        for metric in classify.METRICS:
+        for metric in evaluation.METRICS:
             start = time.perf_counter()
-            acc = classify.nearest_neighbour_accuracy(
+            acc = evaluation.nearest_neighbour_accuracy(
                 features["train"], y, features["valid"], yv, subsets, metric, device=device)
             out[metric] = {"accuracy": acc, "seconds": time.perf_counter() - start}
         return out
 
     @section("nearest_neighbour_pixels")
     def _():
-        return {metric: classify.nearest_neighbour_accuracy(X, y, Xv, yv, subsets, metric,
+        return {metric: evaluation.nearest_neighbour_accuracy(X, y, Xv, yv, subsets, metric,
                                                             device=device)
-                for metric in classify.METRICS}
+                for metric in evaluation.METRICS}
 
     for name, (train, valid) in (("pixels", (X, Xv)),
                                  ("random", (features.get("train"), features.get("valid")))):
         @section(f"logistic_path_{name}_3000")
         def _(train=train, valid=valid):
             rows = subsets[max(subsets)]
-            scale = classify.rms_scale(train[rows])
+            scale = evaluation.rms_scale(train[rows])
             start = time.perf_counter()
-            path = classify.logistic_path(train[rows] / scale, y[rows],
+            path = evaluation.logistic_path(train[rows] / scale, y[rows],
                                           [1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0], device=device)
             seconds = time.perf_counter() - start
             return {"seconds": seconds,

@@ -26,8 +26,8 @@ import torch  # noqa: F401 - imported first, so that the machine line names a GP
 
 from sparsesens import io
 from sparsesens.claims import remedy_claims_over_seeds
-from sparsesens.logs import machine_line
-from sparsesens.runtimes import job_times, rule_times
+from sparsesens.pipeline.logs import machine_line
+from sparsesens.pipeline.runtimes import job_times, rule_times
 
 REPO = Path(__file__).resolve().parents[1]
 TABLES = ("claims.tsv", "codes/summary.tsv", "analysis/digit_numbers.tsv",

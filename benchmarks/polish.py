@@ -21,9 +21,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from sparsesens import dictionary_online, io
+from sparsesens import io
+from sparsesens.dictionary import online
 from sparsesens.lasso import encode, native, polish
-from sparsesens.logs import product_milliseconds
+from sparsesens.pipeline.logs import product_milliseconds
 
 
 def _data(root: Path, start: str, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -57,30 +58,30 @@ def calls(root: Path, start: str, lams: list[float], n: int) -> None:
 
 def _batched_rows(C, G, R, todo, lam, rounds):
     """The learner's polish step as it was before the compiled polish."""
-    small = (R[todo] != 0).sum(dim=1) <= dictionary_online._POLISH_MAX_SUPPORT
+    small = (R[todo] != 0).sum(dim=1) <= online._POLISH_MAX_SUPPORT
     tried, skipped = todo[small], todo[~small]
     if len(tried) == 0:
         return todo
     exact, settled = polish(C[tried].double(), G.double(), R[tried].double(), lam, rounds,
-                            dictionary_online._POLISH_MARGIN, give_up=dictionary_online._GIVE_UP)
+                            online._POLISH_MARGIN, give_up=online._GIVE_UP)
     R[tried[settled]] = exact[settled].to(R.dtype)
     return torch.cat([tried[~settled], skipped])
 
 
 def learner(root: Path, start: str, lam: float, n: int, epochs: int) -> None:
     X, D = _data(root, start, n)
-    compiled_rows = dictionary_online._polish_rows
+    compiled_rows = online._polish_rows
     print("polish\tseconds\tobjective")
     try:
         for name, rows in [("batched", _batched_rows), ("compiled", compiled_rows)] * 2:
-            dictionary_online._polish_rows = rows
+            online._polish_rows = rows
             t = time.perf_counter()
-            result = dictionary_online.learn_dictionary_online(
+            result = online.learn_dictionary_online(
                 X, lam, initial=D, max_epochs=epochs, rel_tol=0.0, seed=0)
             print(f"{name}\t{time.perf_counter() - t:.1f}\t{result.objective[-1]:.6f}",
                   flush=True)
     finally:
-        dictionary_online._polish_rows = compiled_rows
+        online._polish_rows = compiled_rows
 
 
 def main() -> None:

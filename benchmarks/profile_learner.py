@@ -14,7 +14,7 @@ from pathlib import Path
 import torch
 
 from sparsesens import io
-from sparsesens.dictionary_online import learn_dictionary_online
+from sparsesens.dictionary.online import learn_dictionary_online
 
 
 def main() -> None:

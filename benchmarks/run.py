@@ -6,7 +6,7 @@ LARS and scikit-learn, every code checked against Eq. 9; see benchmarks/encoders
 Writes results/benchmarks/encode.tsv.
 
 evaluation: on the real MNIST pixels (300 and 1,000 labelled images per class, the 10,000
-validation images), 1-nearest neighbour and logistic regression of sparsesens.classify
+validation images), 1-nearest neighbour and logistic regression of sparsesens.evaluation
 against scikit-learn's KNeighborsClassifier and LogisticRegression: time and agreement.
 Writes results/benchmarks/evaluation.tsv.
 
@@ -30,7 +30,7 @@ import pandas as pd
 import torch
 
 from sparsesens import io
-from sparsesens.logs import PRODUCT_LABEL, product_milliseconds
+from sparsesens.pipeline.logs import PRODUCT_LABEL, product_milliseconds
 
 sys.path.insert(0, str(Path(__file__).parent))
 from dictionary_learners import dictionary_benchmark  # noqa: E402
@@ -45,7 +45,7 @@ def evaluation_benchmark() -> None:
     from sklearn.linear_model import LogisticRegression
     from sklearn.neighbors import KNeighborsClassifier
 
-    from sparsesens import classify
+    from sparsesens import evaluation
 
     data = io.load_mnist(REPO / "resources" / io.MNIST_WHEEL)
     X, y = data["train"]
@@ -53,12 +53,12 @@ def evaluation_benchmark() -> None:
     rows = []
     decay = 1e-3
     for k in (300, 1000):
-        train = classify.labelled_subset(y, k, seed=0)
-        for metric in classify.METRICS:
+        train = evaluation.labelled_subset(y, k, seed=0)
+        for metric in evaluation.METRICS:
             # the same labelled set for both (the workflow passes a seed's largest set
             # and serves every smaller k from the same distances)
             ours, t_ours = timed(lambda train=train, metric=metric, k=k:
-                                 classify.nearest_neighbour_accuracy(
+                                 evaluation.nearest_neighbour_accuracy(
                                      X[train], y[train], Xv, yv, {k: np.arange(len(train))},
                                      metric)[k])
             ref, t_ref = timed(lambda train=train, metric=metric: KNeighborsClassifier(
@@ -66,9 +66,9 @@ def evaluation_benchmark() -> None:
             rows.append({"task": f"1-NN {metric}", "labels_per_class": k,
                          "ours_s": t_ours, "sklearn_s": t_ref, "ours_acc": ours,
                          "sklearn_acc": ref, "agreement": abs(ours - ref)})
-        scale = classify.rms_scale(X[train])
+        scale = evaluation.rms_scale(X[train])
         Xs, Xvs = X[train] / scale, Xv / scale
-        model, t_ours = timed(lambda Xs=Xs, train=train: classify.fit_logistic(
+        model, t_ours = timed(lambda Xs=Xs, train=train: evaluation.fit_logistic(
             Xs, y[train], decay, tolerance=1e-6))
         ref, t_ref = timed(lambda Xs=Xs, train=train: LogisticRegression(
             C=1 / (len(train) * decay), max_iter=1000, tol=1e-6).fit(Xs, y[train]))

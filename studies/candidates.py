@@ -15,7 +15,8 @@ from pathlib import Path
 
 import yaml
 
-from sparsesens import io, settings
+from sparsesens import io
+from sparsesens.pipeline import settings
 
 REPO = Path(__file__).resolve().parents[1]
 # the scales a study runs at: the preset files laid over config.yaml

@@ -26,9 +26,10 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from sparsesens import analysis, io, settings
-from sparsesens.classify import logistic_path, rms_scale
-from sparsesens.mlp import accuracy, hidden_layer, train_mlp
+from sparsesens import analysis, io
+from sparsesens.baselines.mlp import accuracy, hidden_layer, train_mlp
+from sparsesens.evaluation import logistic_path, rms_scale
+from sparsesens.pipeline import settings
 
 GLOBAL_STD = 0.3081  # MNIST's pixel standard deviation, the usual PyTorch normalisation
 

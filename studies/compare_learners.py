@@ -29,7 +29,7 @@ import yaml
 
 from sparsesens import analysis, io, lasso
 from sparsesens.dictionary import learn_dictionary, max_coherence
-from sparsesens.dictionary_online import learn_dictionary_online
+from sparsesens.dictionary.online import learn_dictionary_online
 from sparsesens.sensitivity import PERTURBATIONS, code_directional_derivative, draw_perturbations
 
 REPO = Path(__file__).resolve().parents[1]

@@ -33,7 +33,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sparsesens import analysis, claims, io, paper, settings
+from sparsesens import analysis, claims, io
+from sparsesens.claims import paper
+from sparsesens.pipeline import settings
 
 # running a study's candidate configurations is the studies' business, not the package's
 sys.path.insert(0, str(Path(__file__).resolve().parent))

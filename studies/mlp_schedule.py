@@ -30,8 +30,8 @@ import pandas as pd
 import torch
 from torch import nn
 
-from sparsesens import classify, io
-from sparsesens.mlp import accuracy, build_mlp, hidden_layer
+from sparsesens import evaluation, io
+from sparsesens.baselines.mlp import accuracy, build_mlp, hidden_layer
 
 MNIST_STD = 0.3081
 STATED = ((1000, 0.1), (1000, 0.01))
@@ -40,7 +40,7 @@ STATED = ((1000, 0.1), (1000, 0.01))
 def train(X: np.ndarray, y: np.ndarray, schedule, seed: int, *, init: str = "default",
           momentum: float = 0.0, replacement: bool = False, batch_size: int = 64
           ) -> nn.Sequential:
-    """The workflow's MLP training (sparsesens.mlp.train_mlp) with the study's knobs."""
+    """The workflow's MLP training (sparsesens.baselines.mlp.train_mlp) with the study's knobs."""
     model = build_mlp(X.shape[1], 784, 10, seed)
     if init == "he":
         with torch.random.fork_rng(devices=[]):
@@ -82,12 +82,12 @@ def variants() -> dict[str, tuple[dict, tuple[int, ...]]]:
 
 def readout(model: nn.Sequential, X, y, Xv, yv, labels_per_class: int = 3000,
             weight_decays=(1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0)) -> dict:
-    """The workflow's logistic read-out (sparsesens.classify, as the evaluate rule runs it)
+    """The workflow's logistic read-out (sparsesens.evaluation, as the evaluate rule runs it)
     of the hidden layer, on evaluation seed 0's labelled subset."""
-    rows = classify.labelled_subset(y, labels_per_class, seed=0)
+    rows = evaluation.labelled_subset(y, labels_per_class, seed=0)
     train, valid = hidden_layer(model, X[rows]), hidden_layer(model, Xv)
-    scale = classify.rms_scale(train)
-    _, best = classify.logistic_sweep(train / scale, y[rows], valid / scale, yv,
+    scale = evaluation.rms_scale(train)
+    _, best = evaluation.logistic_sweep(train / scale, y[rows], valid / scale, yv,
                                       weight_decays, max_iter=500)
     return {"readout_labels_per_class": labels_per_class,
             "readout_accuracy": best["test_acc"], "readout_weight_decay": best["weight_decay"]}

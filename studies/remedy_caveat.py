@@ -18,8 +18,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from sparsesens import io, settings
+from sparsesens import io
 from sparsesens.claims import remedy_caveat_claim
+from sparsesens.pipeline import settings
 
 SHOWN = ["n_atoms", "mu", "max_coherence", "mean_active", "distortion_median",
          "lam_matched", "matched_distortion_median", "distortion_effect", "distortion_p"]

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 import yaml
 
-from sparsesens import io, settings
+from sparsesens import io
+from sparsesens.pipeline import settings
 
 REPO = Path(__file__).resolve().parents[1]
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))

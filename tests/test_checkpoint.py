@@ -3,8 +3,8 @@ import logging
 import numpy as np
 import pytest
 
-from sparsesens.checkpoint import Checkpoint, fingerprint
-from sparsesens.dictionary_online import learn_dictionary_online
+from sparsesens.dictionary.checkpoint import Checkpoint, fingerprint
+from sparsesens.dictionary.online import learn_dictionary_online
 from tests.test_dictionary_online import _images
 
 SETTINGS = {"n_atoms": 16, "batch_size": 64, "max_epochs": 5, "rel_tol": 0}

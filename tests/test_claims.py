@@ -7,8 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sparsesens import paper
-from sparsesens.claims import COLUMNS, MIN_EFFECT, STATUSES, Inputs, build_claims
+from sparsesens.claims import COLUMNS, MIN_EFFECT, STATUSES, Inputs, build_claims, paper
 
 LAM = 0.3
 OTHER_LAM = 0.9

@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from sparsesens.device import cpu_fallback_note, resolve_device
+from sparsesens.pipeline.device import cpu_fallback_note, resolve_device
 
 
 def test_auto_takes_what_is_there():

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 import torch
 
-from sparsesens import dictionary_online, lasso
-from sparsesens.dictionary import initial_dictionary
-from sparsesens.dictionary_online import epoch_tolerance, learn_dictionary_online, relative_change
+from sparsesens import lasso
+from sparsesens.dictionary import initial_dictionary, online
+from sparsesens.dictionary.online import epoch_tolerance, learn_dictionary_online, relative_change
 
 
 def _images(n=300, m=64, seed=0):
@@ -68,7 +68,7 @@ def test_same_seed_same_dictionary_and_other_seed_another():
 
 
 def test_both_learners_start_from_the_same_dictionary(monkeypatch):
-    from sparsesens import dictionary, dictionary_online
+    from sparsesens.dictionary import paper
 
     starts = []
 
@@ -77,10 +77,10 @@ def test_both_learners_start_from_the_same_dictionary(monkeypatch):
         starts.append(D.clone())
         return D
 
-    monkeypatch.setattr(dictionary, "initial_dictionary", recording)
-    monkeypatch.setattr(dictionary_online, "initial_dictionary", recording)
+    monkeypatch.setattr(paper, "initial_dictionary", recording)
+    monkeypatch.setattr(online, "initial_dictionary", recording)
     X = _images()
-    dictionary.learn_dictionary(X, 0.1, n_atoms=16, max_iter=1, seed=5)
+    paper.learn_dictionary(X, 0.1, n_atoms=16, max_iter=1, seed=5)
     seen = []
     learn_dictionary_online(X, 0.1, n_atoms=16, batch_size=50, max_epochs=1, seed=5,
                             callback=lambda epoch, seconds, D: seen.append(epoch))
@@ -202,7 +202,7 @@ def test_a_rise_in_the_objective_does_not_stop_the_learner(monkeypatch):
     # learning rather than take the rise for convergence. Scrambling the dictionary at the
     # start of epoch 3 raises F the same way.
     X = _images()  # 300 images in minibatches of 64: five sweeps per epoch
-    step, calls = dictionary_online._minibatch_step, []
+    step, calls = online._minibatch_step, []
 
     def scrambled_once(X_t, R, rows, D, *args):
         calls.append(1)
@@ -210,7 +210,7 @@ def test_a_rise_in_the_objective_does_not_stop_the_learner(monkeypatch):
             D = torch.nn.functional.normalize(torch.randn_like(D), dim=0)
         return step(X_t, R, rows, D, *args)
 
-    monkeypatch.setattr(dictionary_online, "_minibatch_step", scrambled_once)
+    monkeypatch.setattr(online, "_minibatch_step", scrambled_once)
     result = learn_dictionary_online(X, 0.1, n_atoms=16, batch_size=64, max_epochs=200,
                                      rel_tol=0.004)
     rises = np.flatnonzero(np.diff(result.objective) > 0) + 1

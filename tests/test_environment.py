@@ -29,9 +29,11 @@ def test_conda_environment_matches_pyproject():
 
 
 def test_every_rule_names_the_environment():
+    # but the download, which runs in Snakemake's own process (``run:``, where Snakemake
+    # allows no conda directive)
     for smk in (REPO / "workflow/rules").glob("*.smk"):
         text = smk.read_text()
-        assert text.count("rule ") == text.count("conda:"), smk.name
+        assert text.count("rule ") == text.count("conda:") + text.count("    run:"), smk.name
 
 
 def test_one_version_everywhere():

@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from sparsesens import settings
 from sparsesens.claims import STATUSES
+from sparsesens.pipeline import settings
 from tests.conftest import REPO
 
 SCHEMA = yaml.safe_load((REPO / "workflow/schemas/config.schema.yaml").read_text())

@@ -1,4 +1,4 @@
-"""IDX data sets (sparsesens.idx): the format, the hash check, and the real Fashion-MNIST."""
+"""IDX data sets (sparsesens.io.idx): the format, the hash check, and the real Fashion-MNIST."""
 
 from __future__ import annotations
 
@@ -9,8 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sparsesens import idx
-from sparsesens.io import CorruptFileError
+from sparsesens.io import CorruptFileError, idx
 
 FASHION = Path(idx.FASHION_MNIST_DIR)
 HAVE_FASHION = all((FASHION / file).is_file() for file, _ in idx.FASHION_MNIST.values())

@@ -192,7 +192,7 @@ def test_a_reader_names_the_damaged_file_and_the_repair(tmp_path):
 
 
 def test_repair_removes_only_damaged_outputs(tmp_path, capsys):
-    from sparsesens import repair
+    from sparsesens.pipeline import repair
 
     intact, damaged = (tmp_path / f"codes/lam_0.3/{name}_0.h5" for name in ("train", "valid"))
     intact.parent.mkdir(parents=True)
@@ -260,7 +260,7 @@ def test_a_same_size_overwrite_of_any_kind_of_file_is_refused_by_name(tmp_path):
 
 
 def test_repair_removes_every_kind_of_damaged_file_and_keeps_the_rest(tmp_path, capsys):
-    from sparsesens import repair
+    from sparsesens.pipeline import repair
 
     files = _write_each_kind(tmp_path)
     damaged = ["data/mnist.h5", "codes/lam_0.3/train_0.h5", "random/features.h5"]

@@ -1,4 +1,4 @@
-"""The scripts' shared set-up (sparsesens.job) on a stand-in for Snakemake's object."""
+"""The scripts' shared set-up (sparsesens.pipeline.job) on a stand-in for Snakemake's object."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 
-from sparsesens.job import Job, read_json, read_table
+from sparsesens.pipeline.job import Job, read_json, read_table
 
 
 class Params(dict):

@@ -3,9 +3,8 @@ import logging
 import numpy as np
 import pytest
 
-from sparsesens import learners
-from sparsesens.dictionary import learn_dictionary
-from sparsesens.dictionary_online import learn_dictionary_online
+from sparsesens.dictionary import learn_dictionary, learners
+from sparsesens.dictionary.online import learn_dictionary_online
 
 ONLINE = {"method": "online", "n_atoms": 16, "orthogonality": 0.0,
           "online": {"batch_size": 50, "code_steps": 20, "polish_rounds": 3, "max_epochs": 4,

@@ -5,7 +5,7 @@ import textwrap
 
 import numpy as np
 
-from sparsesens.logs import (
+from sparsesens.pipeline.logs import (
     MACHINE_PREFIX,
     PRODUCT_LABEL,
     SPEED_SEPARATOR,
@@ -21,7 +21,7 @@ def test_a_job_log_names_the_machine_and_keeps_warnings_and_tracebacks(tmp_path)
     script = tmp_path / "job.py"
     script.write_text(textwrap.dedent(f"""
         import warnings
-        from sparsesens.logs import job_logger
+        from sparsesens.pipeline.logs import job_logger
         log = job_logger({str(log)!r}, "job")
         log.info("working")
         warnings.warn("a warning worth keeping")

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from sparsesens import mlp
+from sparsesens.baselines import mlp
 
 
 def separable(n=600, seed=0):

@@ -1,6 +1,7 @@
+import ast
 from pathlib import Path
 
-from sparsesens import provenance
+from sparsesens.pipeline import provenance
 
 REPO = Path(__file__).resolve().parents[1]
 SCRIPTS, PACKAGE = REPO / "workflow/scripts", REPO / "src/sparsesens"
@@ -14,15 +15,15 @@ def test_dictionary_stage_depends_on_both_learners_and_nothing_downstream():
     # the online learner steps its codes with the encoder's FISTA and polish, so an edit
     # of those re-learns the dictionaries; the later stages' modules must not
     closure = names("learn_dictionary.py")
-    assert {"dictionary", "dictionary_online", "lasso", "lasso.fista", "lasso.polish",
-            "shrinkage"} <= closure
+    assert {"dictionary.learners", "dictionary.online", "dictionary.paper", "lasso",
+            "lasso.fista", "lasso.polish", "lasso.shrinkage"} <= closure
     assert "lasso.homotopy" not in closure
-    assert closure.isdisjoint({"sensitivity", "analysis", "classify", "mlp", "claims",
-                               "figures"})
+    assert closure.isdisjoint({"sensitivity", "analysis", "evaluation", "baselines.mlp",
+                               "claims", "figures"})
 
 
 def test_encode_depends_on_the_solver_and_what_it_imports():
-    assert {"lasso", "io", "settings"} <= names("encode.py")
+    assert {"lasso", "io", "pipeline.settings"} <= names("encode.py")
 
 
 def test_the_encoder_reaches_the_homotopy_and_the_learner_does_not():
@@ -93,22 +94,77 @@ def test_a_subpackage_re_export_leads_to_the_module_that_defines_it(tmp_path):
     assert provenance.code_version(script, package) != before
 
 
-def test_a_submodule_imported_from_its_package_counts_whole(tmp_path):
+def test_a_submodule_imported_from_its_package_is_followed_name_by_name(tmp_path):
     package = _package(tmp_path)
     (package / "solvers").mkdir()
     (package / "solvers/__init__.py").write_text("")
-    (package / "solvers/kernel.py").write_text('SOURCE_HASH = "a"\n\n\ndef run():\n    '
-                                               "return 1\n")
+    (package / "solvers/kernel.py").write_text(
+        'SOURCE_HASH = "a"\n\n\ndef run():\n    return SOURCE_HASH\n\n\n'
+        "def unused():\n    return 1\n")
     script = tmp_path / "s.py"
     script.write_text("from sparsesens.solvers import kernel\nprint(kernel.run())\n")
     assert "solvers.kernel" in provenance.module_closure(script, package)
     before = provenance.code_version(script, package)
     kernel = package / "solvers/kernel.py"
+    kernel.write_text(kernel.read_text().replace("return 1", "return 2"))
+    assert provenance.code_version(script, package) == before   # not reached
     kernel.write_text(kernel.read_text().replace('"a"', '"b"'))
     assert provenance.code_version(script, package) != before
+
+
+def test_a_name_the_subpackage_binds_wins_over_its_submodule(tmp_path):
+    # ``from sparsesens.lasso import polish`` is the function its __init__ re-exports
+    package = _package(tmp_path)
+    (package / "solvers").mkdir()
+    (package / "solvers/__init__.py").write_text("from sparsesens.solvers.step import step\n")
+    (package / "solvers/step.py").write_text("def step():\n    return 1\n\n\n"
+                                             "def other():\n    return 2\n")
+    script = tmp_path / "s.py"
+    script.write_text("from sparsesens.solvers import step\nprint(step())\n")
+    assert "solvers.step.step" in provenance.definitions_reached(script, package)
+    assert "solvers.step.other" not in provenance.definitions_reached(script, package)
 
 
 def test_the_encoder_reaches_the_compiled_kernel_by_its_pinned_hash():
     # lars.cpp is not Python: its pinned SHA-256 is what makes an edit re-run the encoders
     assert "lasso.native.SOURCE_SHA256" in provenance.definitions_reached(
         SCRIPTS / "encode.py", PACKAGE)
+
+
+def test_moving_a_definition_to_another_module_changes_no_hash(tmp_path):
+    # the reorganisation of a package re-runs nothing: a definition is keyed by what it
+    # is, and references to the package by the names they refer to
+    package = _package(
+        tmp_path,
+        a="import numpy as np\n\nfrom sparsesens.b import helper\n\n\ndef used(x):\n"
+          "    return helper(x) + np.pi\n",
+        b="import numpy as np\n\nSCALE = 2\n\n\ndef helper(x):\n    return SCALE * x\n")
+    script = tmp_path / "s.py"
+    script.write_text("from sparsesens import a\nprint(a.used(1))\n")
+    before = provenance.code_version(script, package)
+    # helper and its constant move into a new subpackage's module; a imports it from there
+    (package / "b.py").unlink()
+    (package / "stage").mkdir()
+    (package / "stage/__init__.py").write_text("")
+    (package / "stage/helpers.py").write_text(
+        "import numpy as np\n\nSCALE = 2\n\n\ndef helper(x):\n    return SCALE * x\n")
+    (package / "a.py").write_text(
+        "import numpy as np\n\nfrom sparsesens.stage import helpers\n\n\ndef used(x):\n"
+        "    return helpers.helper(x) + np.pi\n")
+    assert provenance.code_version(script, package) == before
+    # a function that imports the package in its body is followed, and moved freely too
+    (package / "a.py").write_text(
+        "import numpy as np\n\n\ndef used(x):\n    from sparsesens.stage.helpers import "
+        "helper as h\n\n    return h(x) + np.pi\n")
+    local = provenance.code_version(script, package)
+    (package / "stage/helpers.py").write_text(
+        "import numpy as np\n\nSCALE = 3\n\n\ndef helper(x):\n    return SCALE * x\n")
+    assert provenance.code_version(script, package) != local
+
+
+def test_the_package_has_no_relative_imports():
+    # provenance follows absolute imports of the package only
+    for module in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(module.read_text())):
+            if isinstance(node, ast.ImportFrom):
+                assert node.level == 0, f"{module.relative_to(PACKAGE)}: relative import"

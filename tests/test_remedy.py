@@ -16,7 +16,7 @@ from sparsesens.dictionary import (
     overlap_gradient,
     overlap_penalty,
 )
-from sparsesens.dictionary_online import learn_dictionary_online
+from sparsesens.dictionary.online import learn_dictionary_online
 from tests.conftest import REPO
 from tests.test_dictionary_online import _images
 
@@ -107,7 +107,7 @@ def test_the_remedy_table_has_one_row_per_mu_with_the_accuracy_at_the_most_label
     import pandas as pd
 
     from sparsesens import remedy
-    from sparsesens.classify import seed_summary
+    from sparsesens.evaluation import seed_summary
 
     samples = pd.DataFrame({"perturbation": ["noise", "noise", "noise", "swap", "swap"],
                             "ratio": [1.0, 3.0, 2.0, 5.0, np.inf]})

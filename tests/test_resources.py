@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from sparsesens import resources, settings
+from sparsesens.pipeline import resources, settings
 from tests.conftest import REPO
 from tests.conftest import load_config as _config
 

@@ -1,8 +1,8 @@
 import numpy as np
 import pandas as pd
 
-from sparsesens.logs import MACHINE_PREFIX, PRODUCT_LABEL, SPEED_SEPARATOR
-from sparsesens.runtimes import job_times, rule_times
+from sparsesens.pipeline.logs import MACHINE_PREFIX, PRODUCT_LABEL, SPEED_SEPARATOR
+from sparsesens.pipeline.runtimes import job_times, rule_times
 
 HEADER = "s\th:m:s\tmax_rss\tmax_vms\tmax_uss\tmax_pss\tio_in\tio_out\tmean_load\tcpu_time\n"
 

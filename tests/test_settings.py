@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 import yaml
 
-from sparsesens import io, settings
+from sparsesens import io
+from sparsesens.pipeline import settings
 from tests.test_idx import write_idx_dataset
 
 REPO = Path(__file__).resolve().parents[1]
@@ -366,7 +367,7 @@ def test_the_online_learners_defaults_are_the_configs(config):
     # the Python API learns with the learner's own defaults: they must be config.yaml's
     import inspect
 
-    from sparsesens.dictionary_online import learn_dictionary_online
+    from sparsesens.dictionary.online import learn_dictionary_online
 
     defaults = inspect.signature(learn_dictionary_online).parameters
     for key, value in config["dictionary"]["online"].items():

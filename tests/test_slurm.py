@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from sparsesens import io, resources
+from sparsesens import io
+from sparsesens.pipeline import resources
 from tests.conftest import REPO, SNAKEMAKE, load_config, run_snakemake
 
 SLURM_MISSING = shutil.which("slurmctld") is None or shutil.which("sbatch") is None

@@ -1,7 +1,7 @@
 """sparsesens: sensitivity of learned sparse codes to image distortions.
 
 The science lives here as plain functions (arrays in, arrays out); only ``sparsesens.io``
-(and ``sparsesens.runtimes``, for Snakemake's own benchmark files) touches the disk. The
+(and ``sparsesens.pipeline.runtimes``, for Snakemake's own benchmark files) touches the disk. The
 Snakemake workflow in ``workflow/`` is thin glue around it.
 """
 

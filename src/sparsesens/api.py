@@ -195,7 +195,7 @@ def learn(images: np.ndarray, lam: float, *, n_atoms: int = 784, pixel_scale: fl
           seed: int = 0, max_epochs: int = 200, batch_size: int = 1000,
           rel_tol: float = 2e-6, log: Any = None) -> Dictionary:
     """Learn a dictionary for ``images`` (N, pixels in [0, 1]) with the online learner at
-    the workflow's default settings (:func:`sparsesens.learners.learn`).
+    the workflow's default settings (:func:`sparsesens.dictionary.learners.learn`).
 
     Args:
         images: (N, m) pixels in [0, 1].
@@ -206,8 +206,8 @@ def learn(images: np.ndarray, lam: float, *, n_atoms: int = 784, pixel_scale: fl
         max_epochs, batch_size, rel_tol: the learner's cap, minibatch and stopping rule.
         log: a :class:`logging.Logger` for its progress per epoch.
     """
-    from sparsesens.dictionary_online import learn_dictionary_online
-    from sparsesens.learners import learn as learn_with
+    from sparsesens.dictionary.learners import learn as learn_with
+    from sparsesens.dictionary.online import learn_dictionary_online
 
     X = np.asarray(images, dtype=np.float64)
     if X.ndim != 2 or len(X) == 0:

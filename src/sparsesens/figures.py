@@ -183,6 +183,39 @@ def sensitivity_per_lambda(tables: Mapping[float, pd.DataFrame]) -> plt.Figure:
 
 
 @themed
+def sensitivity_medians(summary: pd.DataFrame) -> plt.Figure:
+    """The sensitivities at a glance: for each kind of perturbation the median ratio
+    ||J dx|| / ||dx|| of the sparse codes against lambda (one line per dictionary seed,
+    the quartiles as a band), the supervised net's median as a dashed line.
+
+    Args:
+        summary: the sensitivity summary (columns representation, lam, dictionary_seed,
+            perturbation, median, q25, q75); its ``mlp`` rows give the dashed lines.
+    """
+    sparse = summary[summary["representation"] == "sparse"]
+    mlp = summary[summary["representation"] == "mlp"].set_index("perturbation")
+    fig, ax = plt.subplots(figsize=(5.2, 3.4))
+    for kind, colour in PERTURBATION_COLOURS.items():
+        rows = sparse[sparse["perturbation"] == kind]
+        for n, (_, seed_rows) in enumerate(rows.groupby("dictionary_seed", dropna=False)):
+            seed_rows = seed_rows.sort_values("lam")
+            ax.plot(seed_rows["lam"], seed_rows["median"], marker="o", markersize=3,
+                    color=colour, label=kind if n == 0 else None)
+            ax.fill_between(seed_rows["lam"], seed_rows["q25"], seed_rows["q75"],
+                            color=colour, alpha=0.12, linewidth=0)
+        if kind in mlp.index:
+            ax.axhline(mlp.loc[kind, "median"], color=colour, linestyle="--", linewidth=1)
+    ax.set_xscale("log")
+    ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.set_xlabel("λ")
+    ax.set_ylabel("median ||J dx|| / ||dx||")
+    ax.set_title("sparse codes (solid) against the supervised net (dashed)")
+    ax.legend(title=None)
+    fig.tight_layout()
+    return fig
+
+
+@themed
 def finite_perturbations(tables: Mapping[float, pd.DataFrame]) -> plt.Figure:
     """Median (and quartiles) of the finite ratio against eps, per kind and lambda, with the
     median directional derivative of the same samples as a dashed line."""

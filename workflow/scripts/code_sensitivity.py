@@ -3,8 +3,8 @@
 import numpy as np
 
 from sparsesens import io
-from sparsesens.job import Job, of_dictionary
 from sparsesens.lasso import passes_eq9
+from sparsesens.pipeline.job import Job, of_dictionary
 from sparsesens.sensitivity import PERTURBATIONS, code_directional_derivative, ratio_table
 
 sm = snakemake  # noqa: F821

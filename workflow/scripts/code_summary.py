@@ -5,7 +5,7 @@ number by which dictionaries are compared)."""
 import pandas as pd
 
 from sparsesens import io
-from sparsesens.job import Job
+from sparsesens.pipeline.job import Job
 
 sm = snakemake  # noqa: F821
 job = Job(sm)

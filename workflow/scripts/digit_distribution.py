@@ -4,7 +4,7 @@ of each digit's energy its reconstruction misses."""
 import numpy as np
 
 from sparsesens import analysis, io
-from sparsesens.job import Job
+from sparsesens.pipeline.job import Job
 
 sm = snakemake  # noqa: F821
 job = Job(sm)

@@ -3,7 +3,7 @@
 import numpy as np
 
 from sparsesens import io
-from sparsesens.job import Job
+from sparsesens.pipeline.job import Job
 from sparsesens.sensitivity import PERTURBATIONS, draw_perturbations
 
 sm = snakemake  # noqa: F821

@@ -4,9 +4,10 @@ import time
 
 import numpy as np
 
-from sparsesens import io, settings
-from sparsesens.job import Job
+from sparsesens import io
 from sparsesens.lasso import encode, lasso_objective, native
+from sparsesens.pipeline import settings
+from sparsesens.pipeline.job import Job
 
 sm = snakemake  # noqa: F821
 job = Job(sm)

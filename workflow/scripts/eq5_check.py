@@ -3,8 +3,9 @@ many pairs of active filters over many images, by the Jacobian and by re-encodin
 
 import numpy as np
 
-from sparsesens import analysis, figures, io, settings
-from sparsesens.job import Job
+from sparsesens import analysis, figures, io
+from sparsesens.pipeline import settings
+from sparsesens.pipeline.job import Job
 from sparsesens.sensitivity import (
     ExactEncoder,
     code_directional_derivative,

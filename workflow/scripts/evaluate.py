@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 
 from sparsesens import io
-from sparsesens.classify import GRADIENT_TOLERANCE, evaluate_seeds, evaluation_rows
-from sparsesens.job import Job, read_table
+from sparsesens.evaluation import GRADIENT_TOLERANCE, evaluate_seeds, evaluation_rows
+from sparsesens.pipeline.job import Job, read_table
 
 sm = snakemake  # noqa: F821
 job = Job(sm)

@@ -2,8 +2,8 @@
 
 import pandas as pd
 
-from sparsesens.classify import seed_summary
-from sparsesens.job import Job
+from sparsesens.evaluation import seed_summary
+from sparsesens.pipeline.job import Job
 
 sm = snakemake  # noqa: F821
 job = Job(sm)

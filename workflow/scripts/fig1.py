@@ -3,7 +3,7 @@
 import pandas as pd
 
 from sparsesens import figures, io
-from sparsesens.job import Job
+from sparsesens.pipeline.job import Job
 from sparsesens.sensitivity import PERTURBATIONS
 
 sm = snakemake  # noqa: F821

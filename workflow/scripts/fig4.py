@@ -4,7 +4,7 @@ the mean over the labelled-subset seeds with a band of one standard deviation.""
 import pandas as pd
 
 from sparsesens import figures
-from sparsesens.job import Job
+from sparsesens.pipeline.job import Job
 
 sm = snakemake  # noqa: F821
 job = Job(sm)

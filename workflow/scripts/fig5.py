@@ -3,7 +3,7 @@
 import pandas as pd
 
 from sparsesens import figures, io
-from sparsesens.job import Job
+from sparsesens.pipeline.job import Job
 
 sm = snakemake  # noqa: F821
 job = Job(sm)

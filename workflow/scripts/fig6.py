@@ -1,7 +1,7 @@
 """Fig. 6 (sensitivity histograms for every lambda) and the finite-perturbation figure."""
 
 from sparsesens import figures
-from sparsesens.job import Job, read_table
+from sparsesens.pipeline.job import Job, read_table
 
 sm = snakemake  # noqa: F821
 job = Job(sm)

@@ -3,8 +3,9 @@
 import numpy as np
 import pandas as pd
 
-from sparsesens import io, settings
-from sparsesens.job import Job, of_dictionary
+from sparsesens import io
+from sparsesens.pipeline import settings
+from sparsesens.pipeline.job import Job, of_dictionary
 from sparsesens.sensitivity import (
     PERTURBATIONS,
     ExactEncoder,

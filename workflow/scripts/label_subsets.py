@@ -3,8 +3,8 @@
 import pandas as pd
 
 from sparsesens import io
-from sparsesens.classify import labelled_subset
-from sparsesens.job import Job
+from sparsesens.evaluation import labelled_subset
+from sparsesens.pipeline.job import Job
 
 sm = snakemake  # noqa: F821
 job = Job(sm)

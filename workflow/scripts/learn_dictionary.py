@@ -5,10 +5,10 @@ state every few minutes and a rerun of the job goes on from it."""
 import time
 
 from sparsesens import io
-from sparsesens.checkpoint import Checkpoint, fingerprint
 from sparsesens.dictionary import max_coherence
-from sparsesens.job import Job
-from sparsesens.learners import learn
+from sparsesens.dictionary.checkpoint import Checkpoint, fingerprint
+from sparsesens.dictionary.learners import learn
+from sparsesens.pipeline.job import Job
 
 sm = snakemake  # noqa: F821
 job = Job(sm)

@@ -4,8 +4,8 @@ import numpy as np
 import torch
 
 from sparsesens import io
-from sparsesens.job import Job
-from sparsesens.mlp import first_layer, from_state_dict
+from sparsesens.baselines.mlp import first_layer, from_state_dict
+from sparsesens.pipeline.job import Job
 from sparsesens.sensitivity import PERTURBATIONS, mlp_directional_derivative, ratio_table
 
 sm = snakemake  # noqa: F821

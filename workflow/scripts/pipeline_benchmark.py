@@ -3,8 +3,8 @@ per job (from the first line of the job's own log), summed per rule."""
 
 from pathlib import Path
 
-from sparsesens.job import Job
-from sparsesens.runtimes import job_times, rule_times
+from sparsesens.pipeline.job import Job
+from sparsesens.pipeline.runtimes import job_times, rule_times
 
 sm = snakemake  # noqa: F821
 job = Job(sm)

@@ -4,8 +4,9 @@ of the kept training images)."""
 
 import json
 
-from sparsesens import idx, io
-from sparsesens.job import Job
+from sparsesens import io
+from sparsesens.io import idx
+from sparsesens.pipeline.job import Job
 from sparsesens.preprocess import scale_pixels
 
 sm = snakemake  # noqa: F821
@@ -13,7 +14,7 @@ job = Job(sm)
 source = sm.params.source
 factor = sm.params.scale_factor or 1.0  # None: a data set without a factor, not scaled by one
 if source == "mnist":
-    splits = io.load_mnist(sm.input.wheel)
+    splits = io.load_mnist(sm.params.wheel)
     origin = {"source": f"{io.MNIST_REQUIREMENT} wheel, {io.MNIST_MEMBER}",
               "sha256": io.MNIST_SHA256}
 elif source == "arrays":

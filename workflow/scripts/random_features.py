@@ -3,8 +3,8 @@
 import time
 
 from sparsesens import io
-from sparsesens.classify import random_features, random_net_weights
-from sparsesens.job import Job
+from sparsesens.baselines.random_net import random_features, random_net_weights
+from sparsesens.pipeline.job import Job
 
 sm = snakemake  # noqa: F821
 job = Job(sm)

@@ -4,8 +4,9 @@ lambda, and its codes' directional derivatives there on the shared perturbation 
 
 import numpy as np
 
-from sparsesens import io, remedy, settings
-from sparsesens.job import Job, of_dictionary
+from sparsesens import io, remedy
+from sparsesens.pipeline import settings
+from sparsesens.pipeline.job import Job, of_dictionary
 from sparsesens.sensitivity import (
     PERTURBATIONS,
     ExactEncoder,

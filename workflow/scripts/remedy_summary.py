@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 
 from sparsesens import figures, io, remedy
-from sparsesens.classify import seed_summary
-from sparsesens.job import Job, read_table
+from sparsesens.evaluation import seed_summary
+from sparsesens.pipeline.job import Job, read_table
 
 sm = snakemake  # noqa: F821
 job = Job(sm)

@@ -4,7 +4,7 @@ constant of as many random atoms (the null baseline)."""
 import pandas as pd
 
 from sparsesens import analysis, io
-from sparsesens.job import Job, of_dictionary
+from sparsesens.pipeline.job import Job, of_dictionary
 
 sm = snakemake  # noqa: F821
 job = Job(sm)

@@ -4,7 +4,7 @@ of the first seed's."""
 import pandas as pd
 
 from sparsesens import figures
-from sparsesens.job import Job, read_table
+from sparsesens.pipeline.job import Job, read_table
 
 sm = snakemake  # noqa: F821
 job = Job(sm)

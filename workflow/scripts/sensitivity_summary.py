@@ -3,7 +3,7 @@ and the perturbations compared in pairs on the same samples."""
 
 import pandas as pd
 
-from sparsesens.job import Job, read_table
+from sparsesens.pipeline.job import Job, read_table
 from sparsesens.sensitivity import PAIRS, paired_comparison, summarise
 
 sm = snakemake  # noqa: F821

@@ -6,8 +6,8 @@ import time
 import torch
 
 from sparsesens import io
-from sparsesens.job import Job
-from sparsesens.mlp import accuracy, hidden_layer, train_mlp
+from sparsesens.baselines.mlp import accuracy, hidden_layer, train_mlp
+from sparsesens.pipeline.job import Job
 
 sm = snakemake  # noqa: F821
 job = Job(sm)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sparsesens import paper
+from sparsesens.claims import paper
 from sparsesens.claims.table import row
 
 CLASSIFIERS = ("knn_euclidean", "knn_cosine", "logistic")

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from sparsesens import paper
+from sparsesens.claims import paper
 from sparsesens.claims.table import close, fmt, row
 
 # The first digit's numbers (Fig. 2 and 3, Sections 4 and 5): claim id, where, the claim

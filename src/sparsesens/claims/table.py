@@ -12,7 +12,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from sparsesens import paper
+from sparsesens.claims import paper
 from sparsesens.claims.notes import NOTES
 
 COLUMNS = ("id", "where", "claim", "quote", "paper_value", "our_value", "criterion", "status",

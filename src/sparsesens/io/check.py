@@ -15,7 +15,7 @@ def remove_if_corrupt(path: str | os.PathLike) -> str | None:
 
     A file changed after it was written (truncated, overwritten in place) still looks
     complete to Snakemake (it exists, with an old enough time stamp). `make repair`
-    (:mod:`sparsesens.repair`) calls this on the HDF5 files of a results root, so that the
+    (:mod:`sparsesens.pipeline.repair`) calls this on the HDF5 files of a results root, so that the
     next run rebuilds what was damaged. Every dataset must match its content hash; a
     dictionary must also match its own ``sha256`` attribute and a code shard must hold
     consistent CSR arrays.

@@ -14,7 +14,7 @@ import h5py
 import numpy as np
 
 # what a job that meets a damaged file tells its user
-REPAIR_HINT = ("`make repair` (python -m sparsesens.repair RESULTS_ROOT) removes it, "
+REPAIR_HINT = ("`make repair` (python -m sparsesens.pipeline.repair RESULTS_ROOT) removes it, "
                "then snakemake rebuilds it")
 
 

@@ -13,7 +13,7 @@ from sparsesens.io.files import CorruptFileError, _load, write_arrays
 
 
 def write_learner_state(path: str | os.PathLike, state: object, fingerprint: str) -> None:
-    """Keep the online learner's state (:class:`sparsesens.dictionary_online.LearnerState`)
+    """Keep the online learner's state (:class:`sparsesens.dictionary.online.LearnerState`)
     for a later run to resume: its arrays as datasets, its numbers as attributes, with the
     ``fingerprint`` of the run it belongs to."""
     fields = {name: value for name, value in vars(state).items() if value is not None}

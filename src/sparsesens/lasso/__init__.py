@@ -49,8 +49,8 @@ from sparsesens.lasso.fista import FistaState, Majorizer, fista, fista_steps, gr
 from sparsesens.lasso.homotopy import homotopy
 from sparsesens.lasso.options import SOLVERS, EncodeOptions
 from sparsesens.lasso.polish import polish
+from sparsesens.lasso.shrinkage import soft_threshold
 from sparsesens.lasso.support import solve_on_support
-from sparsesens.shrinkage import soft_threshold
 
 __all__ = ["SOLVERS", "EncodeOptions", "EncodeResult", "FistaState", "Majorizer",
            "coordinate_descent", "encode", "fista", "fista_steps", "gram_majorizer",

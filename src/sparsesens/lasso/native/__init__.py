@@ -30,7 +30,8 @@ log = logging.getLogger(__name__)
 
 SOURCE = Path(__file__).with_name("lars.cpp")
 # SHA-256 of lars.cpp: the workflow's code hashes see Python only, so a changed kernel
-# must change this line for the rules that encode to run again (a test keeps it current)
+# must change this line for the rules that encode to run again; the kernel is not built
+# from a source that does not match it (and a test keeps it current)
 SOURCE_SHA256 = "b2b2e0dc72110b99adedf46027b07e4becb63a9ab33b5504b2ebfe3375970b5e"
 # portable code (no -march=native): a cache shared by a cluster's nodes may serve CPUs of
 # several kinds
@@ -46,9 +47,13 @@ def _cache_dir() -> Path:
 
 
 def _library_path(compiler: list[str]) -> Path:
+    source = SOURCE.read_bytes()
+    if hashlib.sha256(source).hexdigest() != SOURCE_SHA256:
+        raise RuntimeError(f"{SOURCE} does not match its pinned SOURCE_SHA256: pin its new "
+                           "hash so that the workflow re-runs the jobs that encode")
     version = subprocess.run([*compiler, "--version"], capture_output=True, text=True,
                              check=True, timeout=60).stdout
-    digest = hashlib.sha256(SOURCE.read_bytes())
+    digest = hashlib.sha256(source)
     for part in (*compiler, *_FLAGS, version):
         digest.update(part.encode() + b"\0")
     return _cache_dir() / f"lars-{digest.hexdigest()[:16]}.so"

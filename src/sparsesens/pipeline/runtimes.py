@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sparsesens.logs import MACHINE_PREFIX, SPEED_SEPARATOR, product_ms_of
+from sparsesens.pipeline.logs import MACHINE_PREFIX, SPEED_SEPARATOR, product_ms_of
 
 
 def job_times(benchmarks: Path, logs: Path) -> pd.DataFrame:

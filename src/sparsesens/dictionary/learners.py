@@ -1,10 +1,10 @@
 """Both dictionary learners behind one call: :func:`learn` takes a learner's settings (the
-``dictionary`` section as :func:`sparsesens.settings.dictionary_settings` gives it) and
+``dictionary`` section as :func:`sparsesens.pipeline.settings.dictionary_settings` gives it) and
 returns a :class:`LearnedDictionary`, whichever learner the settings name.
 
-- ``online`` (:func:`sparsesens.dictionary_online.learn_dictionary_online`): the default;
+- ``online`` (:func:`sparsesens.dictionary.online.learn_dictionary_online`): the default;
   it can start from another dictionary (continuation) and keep its state while it runs.
-- ``paper`` (:func:`sparsesens.dictionary.learn_dictionary`): the paper's full-batch
+- ``paper`` (:func:`sparsesens.dictionary.paper.learn_dictionary`): the paper's full-batch
   alternating algorithm (Section 2.1), from the seeded draw, without a kept state.
 """
 
@@ -18,13 +18,13 @@ from typing import Any
 import numpy as np
 import torch
 
-from sparsesens.dictionary import learn_dictionary
-from sparsesens.dictionary_online import (
+from sparsesens.dictionary.online import (
     LearnerState,
     epoch_tolerance,
     learn_dictionary_online,
     relative_change,
 )
+from sparsesens.dictionary.paper import learn_dictionary
 
 METHODS = ("online", "paper")
 
@@ -68,7 +68,7 @@ def learn(X: np.ndarray, lam: float, settings: Mapping[str, Any], *, seed: int,
         device: where the arithmetic runs.
         initial: a dictionary to start from (continuation; online learner only).
         resume, on_state: the online learner's kept state to go on from, and where each
-            epoch's state goes (:class:`sparsesens.checkpoint.Checkpoint`); the paper's
+            epoch's state goes (:class:`sparsesens.dictionary.checkpoint.Checkpoint`); the paper's
             learner keeps none, so ``resume`` must be None for it.
         log: where progress is said (every epoch, or about 50 times over the iterations).
 

@@ -1,4 +1,4 @@
-"""`make repair` (``python -m sparsesens.repair RESULTS_ROOT``): delete the HDF5 files of a
+"""`make repair` (``python -m sparsesens.pipeline.repair RESULTS_ROOT``): delete the HDF5 files of a
 results root (the data set, dictionaries, code shards, perturbations, features, learner
 states) that cannot be read back intact, so that the next ``snakemake`` run rebuilds them.
 

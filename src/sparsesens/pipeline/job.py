@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from sparsesens import io
-from sparsesens.logs import job_logger
+from sparsesens.pipeline.logs import job_logger
 
 if TYPE_CHECKING:
     import torch
@@ -49,7 +49,7 @@ class Job:
         """The configured device (``params.device``), torch limited to the job's threads."""
         import torch
 
-        from sparsesens.device import cpu_fallback_note, resolve_device
+        from sparsesens.pipeline.device import cpu_fallback_note, resolve_device
 
         # torch would otherwise take every core of the node, beyond the job's share
         torch.set_num_threads(self.threads)

@@ -2,8 +2,9 @@ import numpy as np
 import pytest
 import torch
 
-from sparsesens import classify
-from sparsesens.classify import labelled_subset
+from sparsesens import evaluation
+from sparsesens.baselines import random_net
+from sparsesens.evaluation import labelled_subset
 
 
 def test_balanced_nested_and_seeded():
@@ -28,15 +29,15 @@ def test_nearest_neighbour_matches_sklearn_on_nested_subsets():
     train, test = rng.standard_normal((200, 15)), rng.standard_normal((70, 15))
     y_train, y_test = rng.integers(0, 4, 200), rng.integers(0, 4, 70)
     subsets = {5: np.arange(0, 200, 40), 50: np.arange(0, 200, 4), 200: np.arange(200)}
-    for metric in classify.METRICS:
-        ours = classify.nearest_neighbour_accuracy(train, y_train, test, y_test, subsets, metric,
+    for metric in evaluation.METRICS:
+        ours = evaluation.nearest_neighbour_accuracy(train, y_train, test, y_test, subsets, metric,
                                                    chunk_size=16)
         for k, rows in subsets.items():
             ref = KNeighborsClassifier(1, metric=metric, algorithm="brute").fit(
                 train[rows], y_train[rows]).score(test, y_test)
             assert ours[k] == pytest.approx(ref)
     with pytest.raises(ValueError, match="unknown metric 'manhattan'"):
-        classify.nearest_neighbour_accuracy(train, y_train, test, y_test, subsets, "manhattan")
+        evaluation.nearest_neighbour_accuracy(train, y_train, test, y_test, subsets, "manhattan")
 
 
 def test_both_metrics_from_one_product_match_each_alone():
@@ -45,11 +46,11 @@ def test_both_metrics_from_one_product_match_each_alone():
     train[7] = 0.0  # a zero vector has no direction: cosine scores it 0
     y_train, y_test = rng.integers(0, 3, 120), rng.integers(0, 3, 40)
     subsets = {10: np.arange(0, 120, 12), 120: np.arange(120)}
-    both = classify.nearest_neighbour_accuracies(train, y_train, test, y_test, subsets,
+    both = evaluation.nearest_neighbour_accuracies(train, y_train, test, y_test, subsets,
                                                  chunk_size=7)
-    assert set(both) == set(classify.METRICS)
-    for metric in classify.METRICS:
-        assert both[metric] == classify.nearest_neighbour_accuracy(
+    assert set(both) == set(evaluation.METRICS)
+    for metric in evaluation.METRICS:
+        assert both[metric] == evaluation.nearest_neighbour_accuracy(
             train, y_train, test, y_test, subsets, metric, chunk_size=40)
 
 
@@ -57,8 +58,8 @@ def test_cosine_ignores_norms_and_euclidean_does_not():
     train = np.array([[1.0, 0.0], [10.0, 1.0]])
     test = np.array([[9.0, 0.2]])
     subsets = {2: np.array([0, 1])}
-    euclid = classify.nearest_neighbour_accuracy(train, [0, 1], test, [1], subsets, "euclidean")
-    cosine = classify.nearest_neighbour_accuracy(train, [0, 1], test, [1], subsets, "cosine")
+    euclid = evaluation.nearest_neighbour_accuracy(train, [0, 1], test, [1], subsets, "euclidean")
+    cosine = evaluation.nearest_neighbour_accuracy(train, [0, 1], test, [1], subsets, "cosine")
     assert euclid[2] == 1.0 and cosine[2] == 0.0
 
 
@@ -69,7 +70,7 @@ def test_logistic_matches_sklearn(weight_decay):
     rng = np.random.default_rng(4)
     X, y = rng.standard_normal((300, 20)), rng.integers(0, 4, 300)
     X[np.arange(300), y] += 1.5
-    ours = classify.fit_logistic(X, y, weight_decay, n_classes=4, dtype=torch.float64,
+    ours = evaluation.fit_logistic(X, y, weight_decay, n_classes=4, dtype=torch.float64,
                                  tolerance=1e-10)
     ref = LogisticRegression(C=1 / (300 * weight_decay), tol=1e-12, max_iter=10_000).fit(X, y)
     np.testing.assert_allclose(ours.W.numpy(), ref.coef_, atol=1e-4)
@@ -80,25 +81,25 @@ def test_logistic_matches_sklearn(weight_decay):
 def test_logistic_path_is_warm_started_and_complete():
     rng = np.random.default_rng(5)
     X, y = rng.standard_normal((120, 8)), rng.integers(0, 3, 120)
-    path = classify.logistic_path(X, y, [1e-3, 1.0, 1e-2], n_classes=3)
+    path = evaluation.logistic_path(X, y, [1e-3, 1.0, 1e-2], n_classes=3)
     assert sorted(path) == [1e-3, 1e-2, 1.0]
     norms = [float(path[d].W.norm()) for d in (1.0, 1e-2, 1e-3)]
     assert norms[0] < norms[1] < norms[2]  # less decay, larger weights
     with pytest.raises(ValueError, match="weight_decay"):
-        classify.fit_logistic(X, y, 0.0)
+        evaluation.fit_logistic(X, y, 0.0)
 
 
 def test_a_fit_says_how_it_ended():
     rng = np.random.default_rng(8)
     X, y = rng.standard_normal((200, 10)), rng.integers(0, 3, 200)
     X[np.arange(200), y] += 1.0
-    done = classify.fit_logistic(X, y, 1e-2, n_classes=3, dtype=torch.float64,
+    done = evaluation.fit_logistic(X, y, 1e-2, n_classes=3, dtype=torch.float64,
                                  tolerance=1e-6, max_iter=1000)
     assert 2 < done.iterations < 1000 and done.max_gradient <= 1e-6
-    cut = classify.fit_logistic(X, y, 1e-2, n_classes=3, dtype=torch.float64,
+    cut = evaluation.fit_logistic(X, y, 1e-2, n_classes=3, dtype=torch.float64,
                                 tolerance=1e-6, max_iter=2)
     assert cut.iterations <= 2 and cut.max_gradient > 1e-4  # its evaluations ran out too
-    sweep, _ = classify.logistic_sweep(X, y, X, y, [1e-2], n_classes=3, max_iter=2)
+    sweep, _ = evaluation.logistic_sweep(X, y, X, y, [1e-2], n_classes=3, max_iter=2)
     assert sweep[0]["iterations"] <= 2 and sweep[0]["max_gradient"] > 1e-4
 
 
@@ -110,19 +111,19 @@ def test_a_float32_fit_over_many_images_still_reaches_the_tolerance():
     y = rng.integers(0, 10, 20_000)
     X[np.arange(20_000), y] += 1.0
     for decay in (1e-2, 1e-4):
-        fit = classify.fit_logistic(X, y, decay)
-        exact = classify.fit_logistic(X, y, decay, dtype=torch.float64, tolerance=1e-9)
-        assert fit.max_gradient <= classify.GRADIENT_TOLERANCE, (decay, fit.max_gradient)
+        fit = evaluation.fit_logistic(X, y, decay)
+        exact = evaluation.fit_logistic(X, y, decay, dtype=torch.float64, tolerance=1e-9)
+        assert fit.max_gradient <= evaluation.GRADIENT_TOLERANCE, (decay, fit.max_gradient)
         np.testing.assert_allclose(fit.W.double().numpy(), exact.W.numpy(), atol=1e-4)
 
 
 def test_random_features_are_seeded_chunked_relu_layers():
     X = np.random.default_rng(6).random((37, 12)).astype(np.float32)
-    W1, W2 = classify.random_net_weights(12, 30, seed=7)
-    again = classify.random_net_weights(12, 30, seed=7)
+    W1, W2 = random_net.random_net_weights(12, 30, seed=7)
+    again = random_net.random_net_weights(12, 30, seed=7)
     assert torch.equal(W1, again[0]) and torch.equal(W2, again[1])
-    assert not torch.equal(W1, classify.random_net_weights(12, 30, seed=8)[0])
-    Z = classify.random_features(X, W1, W2, chunk_size=10)
+    assert not torch.equal(W1, random_net.random_net_weights(12, 30, seed=8)[0])
+    Z = random_net.random_features(X, W1, W2, chunk_size=10)
     expected = np.maximum(np.maximum(X @ W1.numpy().T, 0) @ W2.numpy().T, 0)
     np.testing.assert_allclose(Z, expected, rtol=1e-4, atol=1e-3)
     assert Z.shape == (37, 30) and Z.dtype == np.float32
@@ -130,16 +131,16 @@ def test_random_features_are_seeded_chunked_relu_layers():
 
 def test_rms_scale_gives_unit_mean_square_norm():
     X = np.random.default_rng(8).standard_normal((50, 6)) * 7
-    scaled = X / classify.rms_scale(X)
+    scaled = X / evaluation.rms_scale(X)
     assert (scaled ** 2).sum(axis=1).mean() == pytest.approx(1.0)
-    assert classify.rms_scale(np.zeros((3, 2))) == 1.0
+    assert evaluation.rms_scale(np.zeros((3, 2))) == 1.0
 
 
 def test_evaluation_rows_have_the_table_columns():
-    rows = classify.evaluation_rows(
+    rows = evaluation.evaluation_rows(
         "sparse", 0.3, 2, {"euclidean": {1: 0.5}, "cosine": {1: 0.6}},
         [{"k": 1, "weight_decay": 0.01, "train_acc": 1.0, "test_acc": 0.7}], mu=1e-3)
-    assert [tuple(row) for row in rows] == [classify.TABLE_COLUMNS] * 3
+    assert [tuple(row) for row in rows] == [evaluation.TABLE_COLUMNS] * 3
     assert {(row["lam"], row["mu"], row["seed"]) for row in rows} == {(0.3, 1e-3, 2)}
     assert [row["classifier"] for row in rows] == ["knn_euclidean", "knn_cosine", "logistic"]
 
@@ -148,25 +149,25 @@ def test_chunk_sizes_are_speed_knobs_only():
     # random_net.chunk_size and evaluation.knn_chunk_size leave the rules' params
     rng = np.random.default_rng(9)
     X = rng.random((53, 12)).astype(np.float32)
-    W1, W2 = classify.random_net_weights(12, 30, seed=7)
+    W1, W2 = random_net.random_net_weights(12, 30, seed=7)
     # the same products in other blocks: float32 sums in another order (the BLAS picks its
     # kernel by the number of rows), so equal to float32 rounding of terms of order 1
-    np.testing.assert_allclose(classify.random_features(X, W1, W2, chunk_size=5),
-                               classify.random_features(X, W1, W2, chunk_size=100),
+    np.testing.assert_allclose(random_net.random_features(X, W1, W2, chunk_size=5),
+                               random_net.random_features(X, W1, W2, chunk_size=100),
                                rtol=1e-5, atol=1e-5)
     train, test = rng.standard_normal((80, 6)), rng.standard_normal((41, 6))
     y_train, y_test = rng.integers(0, 3, 80), rng.integers(0, 3, 41)
     subsets = {1: np.arange(0, 80, 8), 8: np.arange(80)}
-    assert (classify.nearest_neighbour_accuracy(train, y_train, test, y_test, subsets,
+    assert (evaluation.nearest_neighbour_accuracy(train, y_train, test, y_test, subsets,
                                                 chunk_size=3)
-            == classify.nearest_neighbour_accuracy(train, y_train, test, y_test, subsets,
+            == evaluation.nearest_neighbour_accuracy(train, y_train, test, y_test, subsets,
                                                    chunk_size=1000))
 
 
 def test_logistic_sweep_picks_the_best_held_out_decay_and_the_larger_on_ties():
     rng = np.random.default_rng(6)
     X, y = rng.standard_normal((150, 8)), rng.integers(0, 3, 150)
-    sweep, best = classify.logistic_sweep(X[:100], y[:100], X[100:], y[100:],
+    sweep, best = evaluation.logistic_sweep(X[:100], y[:100], X[100:], y[100:],
                                           [1e-3, 1e-1, 10.0], n_classes=3)
     assert [row["weight_decay"] for row in sweep] == [10.0, 1e-1, 1e-3]
     top = max(row["test_acc"] for row in sweep)
@@ -175,7 +176,7 @@ def test_logistic_sweep_picks_the_best_held_out_decay_and_the_larger_on_ties():
     # separable classes: every decay is perfect on them, and the largest is chosen
     separable = np.repeat(np.eye(3), 20, axis=0) * 5
     labels = np.repeat(np.arange(3), 20)
-    sweep, tied = classify.logistic_sweep(separable, labels, separable, labels,
+    sweep, tied = evaluation.logistic_sweep(separable, labels, separable, labels,
                                           [1e-3, 1e-2], n_classes=3)
     assert [row["test_acc"] for row in sweep] == [1.0, 1.0] and tied["weight_decay"] == 1e-2
 
@@ -187,7 +188,7 @@ def test_seed_summary_gives_mean_and_spread_per_key_with_missing_lambdas_as_a_gr
                          "lam": [0.3, 0.3, None, None], "k": [1] * 4, "seed": [0, 1, 0, 1],
                          "train_acc": [1.0, 0.8, None, None],
                          "test_acc": [0.5, 0.7, 0.6, 0.6]})
-    summary = classify.seed_summary(runs, ["representation", "lam", "k"])
+    summary = evaluation.seed_summary(runs, ["representation", "lam", "k"])
     assert len(summary) == 2 and summary["n_seeds"].tolist() == [2, 2]
     pixels = summary[summary.representation == "pixels"].iloc[0]
     sparse = summary[summary.representation == "sparse"].iloc[0]
@@ -197,7 +198,7 @@ def test_seed_summary_gives_mean_and_spread_per_key_with_missing_lambdas_as_a_gr
     assert sparse["test_std"] == pytest.approx(np.std([0.5, 0.7], ddof=1))
     assert "edge_fraction" not in summary
     runs["decay_at_edge"] = [True, False, None, None]
-    summary = classify.seed_summary(runs, ["representation", "lam", "k"])
+    summary = evaluation.seed_summary(runs, ["representation", "lam", "k"])
     assert summary.set_index("representation")["edge_fraction"]["sparse"] == 0.5
     assert np.isnan(summary.set_index("representation")["edge_fraction"]["pixels"])
 
@@ -209,7 +210,7 @@ def test_seeds_evaluated_together_match_each_seed_alone():
     labels = np.repeat(np.arange(3), 40)
     X = rng.standard_normal((120, 6)) * 5.0 + labels[:, None]
     test, y_test = rng.standard_normal((50, 6)) * 5.0 + 1.0, rng.integers(0, 3, 50)
-    pools = {seed: {k: classify.labelled_subset(labels, k, seed) for k in (2, 10)}
+    pools = {seed: {k: evaluation.labelled_subset(labels, k, seed) for k in (2, 10)}
              for seed in (0, 1, 2)}
     union = np.unique(np.concatenate([rows for by_k in pools.values()
                                       for rows in by_k.values()]))
@@ -217,18 +218,18 @@ def test_seeds_evaluated_together_match_each_seed_alone():
     position = {image: row for row, image in enumerate(union)}
     subsets = {seed: {k: np.array([position[i] for i in rows]) for k, rows in by_k.items()}
                for seed, by_k in pools.items()}
-    together = classify.evaluate_seeds(X[union], labels[union], test, y_test, subsets,
+    together = evaluation.evaluate_seeds(X[union], labels[union], test, y_test, subsets,
                                        [1e-2, 1.0], max_iter=50)
     assert list(together) == [0, 1, 2]
     for seed, by_k in pools.items():
         pool = by_k[10]
         alone = {k: np.searchsorted(pool, rows) for k, rows in by_k.items()}
-        nn = classify.nearest_neighbour_accuracies(X[pool], labels[pool], test, y_test, alone)
-        scale = classify.rms_scale(X[pool])
+        nn = evaluation.nearest_neighbour_accuracies(X[pool], labels[pool], test, y_test, alone)
+        scale = evaluation.rms_scale(X[pool])
         assert together[seed][0] == nn
         for k, rows in by_k.items():
             # as many classes as the labels name (3), as evaluate_seeds reads them
-            sweep, best = classify.logistic_sweep(X[rows] / scale, labels[rows], test / scale,
+            sweep, best = evaluation.logistic_sweep(X[rows] / scale, labels[rows], test / scale,
                                                   y_test, [1e-2, 1.0], max_iter=50, n_classes=3)
             assert [row for row in together[seed][1] if row["k"] == k] == [
                 {"k": k, **row} for row in sweep]
@@ -241,9 +242,9 @@ def test_a_wider_grid_is_fitted_beside_the_papers_and_chosen_from_both():
     X = rng.standard_normal((90, 5)) + labels[:, None]
     test, y_test = rng.standard_normal((60, 5)) + np.repeat(np.arange(3), 20)[:, None], \
         np.repeat(np.arange(3), 20)
-    subsets = {0: {3: classify.labelled_subset(labels, 3, 0),
-                   30: classify.labelled_subset(labels, 30, 0)}}
-    nn, sweep, chosen = classify.evaluate_seeds(X, labels, test, y_test, subsets, [1e-2, 1.0],
+    subsets = {0: {3: evaluation.labelled_subset(labels, 3, 0),
+                   30: evaluation.labelled_subset(labels, 30, 0)}}
+    nn, sweep, chosen = evaluation.evaluate_seeds(X, labels, test, y_test, subsets, [1e-2, 1.0],
                                                 wider_decays=[1e-4, 100.0], max_iter=100)[0]
     assert sorted({row["weight_decay"] for row in sweep}) == [1e-4, 1e-2, 1.0, 100.0]
     for k in (3, 30):
@@ -252,15 +253,15 @@ def test_a_wider_grid_is_fitted_beside_the_papers_and_chosen_from_both():
                        for c in ("logistic", "logistic_wide"))
         assert paper["weight_decay"] in (1e-2, 1.0) and paper == {
             "k": k, "classifier": "logistic",
-            **classify.best_decay([{key: v for key, v in row.items() if key != "k"}
+            **evaluation.best_decay([{key: v for key, v in row.items() if key != "k"}
                                    for row in fits], [1e-2, 1.0])}
         assert wide["test_acc"] == max(row["test_acc"] for row in fits)
         assert wide["test_acc"] >= paper["test_acc"]
         assert paper["decay_at_edge"]  # a grid of two decays has nothing but edges
-    rows = classify.evaluation_rows("pixels", None, 0, nn, chosen)
+    rows = evaluation.evaluation_rows("pixels", None, 0, nn, chosen)
     assert {row["classifier"] for row in rows} >= {"logistic", "logistic_wide"}
     # without wider decays, the paper's grid alone, as before
-    _, _, alone = classify.evaluate_seeds(X, labels, test, y_test, subsets, [1e-2, 1.0],
+    _, _, alone = evaluation.evaluate_seeds(X, labels, test, y_test, subsets, [1e-2, 1.0],
                                           max_iter=100)[0]
     assert [row["classifier"] for row in alone] == ["logistic", "logistic"]
 
@@ -268,6 +269,6 @@ def test_a_wider_grid_is_fitted_beside_the_papers_and_chosen_from_both():
 def test_best_decay_says_when_the_choice_sits_on_the_grids_edge():
     sweep = [{"weight_decay": d, "test_acc": a} for d, a in ((1e-3, 0.8), (1e-2, 0.9),
                                                             (1e-1, 0.85))]
-    assert not classify.best_decay(sweep, [1e-3, 1e-2, 1e-1])["decay_at_edge"]
-    chosen = classify.best_decay(sweep, [1e-3, 1e-2])
+    assert not evaluation.best_decay(sweep, [1e-3, 1e-2, 1e-1])["decay_at_edge"]
+    chosen = evaluation.best_decay(sweep, [1e-3, 1e-2])
     assert chosen["weight_decay"] == 1e-2 and chosen["decay_at_edge"]

@@ -17,7 +17,7 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
-from .settings import n_images
+from sparsesens.pipeline.settings import n_images
 
 # resident memory of a job that only imports torch and reads its inputs
 BASE_MIB = 512

@@ -59,7 +59,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from sparsesens.dictionary import initial_dictionary, normalise_columns, overlap_penalty
+from sparsesens.dictionary.atoms import initial_dictionary, normalise_columns, overlap_penalty
 from sparsesens.lasso import FistaState, Majorizer, fista_steps, gram_majorizer, native, polish
 from sparsesens.lasso.fista import widened
 
@@ -177,7 +177,7 @@ class _Statistics:
     def objective(self, D: torch.Tensor, half_sq_norm: float, lam: float,
                   weight: float = 0.0) -> float:
         """F(D, R) summed over images, plus ``weight`` times the overlap penalty
-        (:func:`sparsesens.dictionary.overlap_penalty` with ``mu`` 1)."""
+        (:func:`sparsesens.dictionary.atoms.overlap_penalty` with ``mu`` 1)."""
         D = D.double()
         fit = -float((D * self.B).sum()) + 0.5 * float(((D.T @ D) * self.A).sum())
         penalty = weight * overlap_penalty(D, 1.0) if weight else 0.0
@@ -215,7 +215,7 @@ def learn_dictionary_online(X: np.ndarray, lam: float, *, n_atoms: int = 784,
         seed: seeds the initial dictionary (the same draw as the paper's learner), the
             order of the images and the resampling.
         orthogonality: ``mu`` of the remedy the paper proposes: F gains
-            :func:`sparsesens.dictionary.overlap_penalty` per image (0: Eq. 1 alone).
+            :func:`sparsesens.dictionary.atoms.overlap_penalty` per image (0: Eq. 1 alone).
         initial: (m, n_atoms) dictionary to start from instead of the seeded draw
             (continuation: the dictionary learned at a larger lambda); its atoms are
             normalised. ``seed`` still orders the images.

@@ -2,7 +2,7 @@
 
 A dictionary job can run for hours, longer than a batch system's time limit or a session
 at a shared machine. :class:`Checkpoint` writes the learner's state
-(:class:`sparsesens.dictionary_online.LearnerState`) at most every few minutes; the next
+(:class:`sparsesens.dictionary.online.LearnerState`) at most every few minutes; the next
 run of the same job, on the same images with the same settings and code (its
 fingerprint), goes on from the last state kept, bit for bit, instead of from the start.
 """
@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from sparsesens import io
-from sparsesens.dictionary_online import LearnerState
+from sparsesens.dictionary.online import LearnerState
 
 
 def fingerprint(**parts: object) -> str:

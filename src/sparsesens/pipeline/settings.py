@@ -193,7 +193,7 @@ def split_sizes(config: Mapping[str, Any]) -> dict[str, int]:
     if data["source"] == "arrays":
         return array_split_sizes(data["arrays"]["path"])
     if data["source"] == "idx":
-        from sparsesens.idx import idx_split_sizes
+        from sparsesens.io.idx import idx_split_sizes
 
         return idx_split_sizes(data_files(config)[0], data["valid_from_train"])
     if data["source"] == "fashion-mnist":
@@ -261,7 +261,7 @@ _PAPER_LEARNER_KEYS = ("lr_codes", "lr_dictionary", "lr_increase", "lr_decrease"
 
 def dictionary_settings(config: Mapping[str, Any], lam: float, mu: float) -> dict[str, Any]:
     """The settings of the configured learner for the dictionary of ``lam`` and penalty
-    ``mu`` (its ``orthogonality``), as :func:`sparsesens.learners.learn` takes them: the
+    ``mu`` (its ``orthogonality``), as :func:`sparsesens.dictionary.learners.learn` takes them: the
     ``dictionary`` keys that learner reads, and for the paper's learner its iteration cap
     at ``lam`` (:func:`dictionary_max_iter`). A change to the other learner's keys, to the
     other penalties or to how often the online learner keeps its state re-runs nothing."""
@@ -475,7 +475,7 @@ def data_files(config: Mapping[str, Any]) -> tuple[dict[str, str], dict[str, str
     for source mnist, which comes from its wheel."""
     data = config["data"]
     if data["source"] == "fashion-mnist":
-        from sparsesens.idx import fashion_mnist_files
+        from sparsesens.io.idx import fashion_mnist_files
 
         paths, digests = fashion_mnist_files(data["fashion_mnist_dir"])
         return {name: str(path) for name, path in paths.items()}, digests

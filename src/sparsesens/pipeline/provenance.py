@@ -15,11 +15,20 @@ in its module, or the one it was imported from. Modules are named by their dotte
 below the package (``lasso.fista``); a subpackage's ``__init__`` that re-exports a name
 passes it on to the module it comes from. A module used other than through an attribute
 (passed around, or with ``getattr``) counts as reached whole, with every name it imports.
+
+A definition is keyed by what it is, not by where it lives: its name and its syntax tree,
+in which every reference to this package is written as the bare name it refers to
+(``io.read_split`` and ``from sparsesens.io import read_split as rs; rs`` both read
+``read_split``), and the import-time statements that count are those of the definitions'
+modules other than imports of this package. So moving a definition to another module, and
+renaming the modules it is imported from, changes no hash: a reorganisation of the package
+re-runs nothing that its code did not change.
 """
 
 from __future__ import annotations
 
 import ast
+import copy
 import hashlib
 import os
 from dataclasses import dataclass, field
@@ -37,6 +46,7 @@ class _Module:
     definitions: dict[str, ast.AST] = field(default_factory=dict)
     setup: list[ast.AST] = field(default_factory=list)
     aliases: dict[str, tuple[str, str]] = field(default_factory=dict)  # -> (module, name)
+    package_dir: Path | None = None  # where its package's modules are, to tell them apart
 
 
 def _without_docstrings(tree: ast.AST) -> ast.AST:
@@ -49,15 +59,46 @@ def _without_docstrings(tree: ast.AST) -> ast.AST:
     return tree
 
 
-def _package_aliases(node: ast.AST) -> dict[str, tuple[str, str]]:
-    """Local names bound by an import of this package: name -> (module, definition or WHOLE)."""
+def _is_submodule(package_dir: Path | None, module: str, name: str) -> bool:
+    """Whether ``from sparsesens.<module> import <name>`` binds a module: ``name`` is a
+    module of that subpackage and its ``__init__`` binds no other object to that name."""
+    if package_dir is None:
+        return False
+    folder = package_dir.joinpath(*module.split("."))
+    if not ((folder / f"{name}.py").exists() or (folder / name / "__init__.py").exists()):
+        return False
+    init = folder / "__init__.py"
+    if not init.exists():
+        return True
+    for node in ast.parse(init.read_text()).body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound = {node.name}
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            bound = {a.asname or a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.Assign):
+            bound = {t.id for t in node.targets if isinstance(t, ast.Name)}
+        else:
+            continue
+        if name in bound:
+            return False
+    return True
+
+
+def _package_aliases(node: ast.AST, package_dir: Path | None = None
+                     ) -> dict[str, tuple[str, str]]:
+    """Local names bound by an import of this package: name -> (module, definition or WHOLE);
+    a module imported from its subpackage (``from sparsesens.claims import paper``) counts
+    as that module, as ``from sparsesens import io`` does."""
     found = {}
     if isinstance(node, ast.ImportFrom) and node.module:
         if node.module == PACKAGE:
             found.update({a.asname or a.name: (a.name, WHOLE) for a in node.names})
         elif node.module.startswith(PACKAGE + "."):
             module = node.module.removeprefix(PACKAGE + ".")
-            found.update({a.asname or a.name: (module, a.name) for a in node.names})
+            for a in node.names:
+                found[a.asname or a.name] = ((f"{module}.{a.name}", WHOLE)
+                                             if _is_submodule(package_dir, module, a.name)
+                                             else (module, a.name))
     elif isinstance(node, ast.Import):
         for alias in node.names:
             if alias.name.startswith(PACKAGE + ".") and alias.asname:
@@ -65,8 +106,8 @@ def _package_aliases(node: ast.AST) -> dict[str, tuple[str, str]]:
     return found
 
 
-def _parse(source: str) -> _Module:
-    module = _Module()
+def _parse(source: str, package_dir: Path | None = None) -> _Module:
+    module = _Module(package_dir=package_dir)
     for node in _without_docstrings(ast.parse(source)).body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             module.definitions[node.name] = node
@@ -77,17 +118,28 @@ def _parse(source: str) -> _Module:
         if names and len(names) == len(targets):
             module.definitions.update(dict.fromkeys(names, node))
             continue
-        module.aliases.update(_package_aliases(node))
+        module.aliases.update(_package_aliases(node, package_dir))
         module.setup.append(node)
     return module
 
 
+def _local_aliases(tree: ast.AST, module: _Module) -> dict[str, tuple[str, str]]:
+    """The module's aliases with those of the package imports inside ``tree`` (an import in
+    a function body) laid over them."""
+    local = dict(module.aliases)
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            local.update(_package_aliases(node, module.package_dir))
+    return local
+
+
 def _references(tree: ast.AST, here: str, module: _Module) -> set[tuple[str, str]]:
     """(module, name) pairs that the code in ``tree`` (from module ``here``) refers to."""
+    aliases = _local_aliases(tree, module)
     found, via_attribute = set(), set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
-            target = module.aliases.get(node.value.id)
+            target = aliases.get(node.value.id)
             if target and target[1] == WHOLE:
                 found.add((target[0], node.attr))
                 via_attribute.add(id(node.value))
@@ -96,8 +148,8 @@ def _references(tree: ast.AST, here: str, module: _Module) -> set[tuple[str, str
             continue
         if node.id in module.definitions:
             found.add((here, node.id))
-        elif node.id in module.aliases:
-            found.add(module.aliases[node.id])
+        elif node.id in aliases:
+            found.add(aliases[node.id])
     return found
 
 
@@ -110,10 +162,10 @@ def _reached(script: Path, package_dir: Path) -> tuple[dict[str, _Module], set[t
             base = package_dir.joinpath(*name.split("."))
             path = base.with_suffix(".py")
             path = path if path.exists() else base / "__init__.py"
-            modules[name] = _parse(path.read_text()) if path.exists() else None
+            modules[name] = _parse(path.read_text(), package_dir) if path.exists() else None
         return modules[name]
 
-    entry = _parse(script.read_text())
+    entry = _parse(script.read_text(), package_dir)
     todo = _references(ast.Module(body=[*entry.setup, *entry.definitions.values()],
                                   type_ignores=[]), "", entry)
     todo = {ref for ref in todo if ref[0]}  # the script's own names are in its own file
@@ -138,6 +190,44 @@ def _reached(script: Path, package_dir: Path) -> tuple[dict[str, _Module], set[t
     return {k: v for k, v in modules.items() if v is not None}, reached
 
 
+class _Canonical(ast.NodeTransformer):
+    """Rewrites references to this package as the bare names they refer to."""
+
+    def __init__(self, aliases: dict[str, tuple[str, str]]):
+        self.aliases = aliases
+
+    def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
+        if isinstance(node.value, ast.Name):
+            target = self.aliases.get(node.value.id)
+            if target and target[1] == WHOLE:
+                return ast.Name(id=node.attr, ctx=node.ctx)
+        return self.generic_visit(node)
+
+    def visit_Name(self, node: ast.Name) -> ast.AST:
+        target = self.aliases.get(node.id)
+        if target and target[1] != WHOLE:
+            return ast.Name(id=target[1], ctx=node.ctx)
+        return node
+
+    def visit_Import(self, node: ast.Import) -> ast.AST:
+        return self._without_module(node)
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> ast.AST:
+        return self._without_module(node)
+
+    @staticmethod
+    def _without_module(node: ast.Import | ast.ImportFrom) -> ast.AST:
+        """An import of this package as the names it binds, without the module's path."""
+        if not _package_aliases(node):
+            return node
+        return ast.Import(names=[ast.alias(name=a.name, asname=a.asname) for a in node.names])
+
+
+def _canonical_dump(node: ast.AST, module: _Module) -> str:
+    """``node``'s syntax tree with this package's references as bare names, as text."""
+    return ast.dump(_Canonical(_local_aliases(node, module)).visit(copy.deepcopy(node)))
+
+
 def module_closure(script: str | os.PathLike, package_dir: str | os.PathLike) -> list[str]:
     """Every package module some of whose code ``script`` reaches, sorted."""
     modules, reached = _reached(Path(script), Path(package_dir))
@@ -154,7 +244,8 @@ def definitions_reached(script: str | os.PathLike, package_dir: str | os.PathLik
 def code_version(script: str | os.PathLike, package_dir: str | os.PathLike) -> str:
     """SHA-256 (first 16 hex digits) over the behaviour of the package code ``script``
     reaches: the syntax trees, without docstrings, of the reached definitions and of the
-    import-time statements of their modules."""
+    import-time statements of their modules, each keyed by what it is, not by the module
+    it lives in (see the module's docstring)."""
     modules, reached = _reached(Path(script), Path(package_dir))
     parts = set()
     for name, what in reached:
@@ -162,9 +253,9 @@ def code_version(script: str | os.PathLike, package_dir: str | os.PathLike) -> s
         if module is None:
             continue
         names = module.definitions if what == WHOLE else [what]
-        parts |= {f"{name}.{n}:{ast.dump(module.definitions[n])}" for n in names
+        parts |= {f"{n}:{_canonical_dump(module.definitions[n], module)}" for n in names
                   if n in module.definitions}
-        parts |= {f"{name}:{ast.dump(node)}" for node in module.setup}
+        parts |= {ast.dump(node) for node in module.setup if not _package_aliases(node)}
     digest = hashlib.sha256()
     for part in sorted(parts):
         digest.update(part.encode() + b"\0")
