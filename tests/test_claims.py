@@ -73,15 +73,25 @@ def passing_inputs() -> Inputs:
     spectrum = pd.DataFrame({"rank": [1, 2, 3], "n_samples": [100, 100, 50],
                              "mean_gain": [5.0, 2.0, 1.0], "rms_noise": [0.03, 0.03, 0.03],
                              "rms_swap": [0.05, 0.1, 0.2], "rms_distortion": [0.2, 0.1, 0.05]})
-    return Inputs(sensitivity=sensitivity, paired=paired_table(medians), spectrum=spectrum,
-                  finite=finite_table(),
+    return Inputs(sensitivity=first_seed(sensitivity), paired=first_seed(paired_table(medians)),
+                  spectrum=spectrum, finite=finite_table(),
                   digits=pd.DataFrame({"max_overlap": [0.6, 0.5], "largest_gain": [6.0, 5.0],
                                        "pair_gain": [1 / np.sqrt(0.4), 1 / np.sqrt(0.5)],
                                        "relative_error": [0.05, 0.07]}),
                   mlp_metrics={"train_accuracy": paper.MLP_TRAIN_ACCURACY,
                                "valid_accuracy": paper.MLP_VALID_ACCURACY},
                   digit=pd.DataFrame({"quantity": list(digit), "value": list(digit.values())}),
-                  eq5=eq5, rip=rip, evaluation=evaluation, analysis_lam=LAM)
+                  eq5=eq5, rip=first_seed(rip), evaluation=first_seed(evaluation),
+                  analysis_lam=LAM)
+
+
+def first_seed(table: pd.DataFrame) -> pd.DataFrame:
+    """A per-dictionary table whose dictionaries' rows are the first dictionary seed's
+    (a row of a representation without a dictionary has no seed)."""
+    dictionary = table["lam"].notna()
+    if "representation" in table:
+        dictionary &= table["representation"] == "sparse"
+    return table.assign(dictionary_seed=np.where(dictionary, 0, np.nan))
 
 
 def finite_table(samples: int = 40) -> pd.DataFrame:
@@ -398,7 +408,7 @@ def test_the_remedy_at_matched_sparsity_is_judged_sample_by_sample(effect, p_val
 def test_the_remedys_claims_follow_the_papers_when_its_table_is_given():
     inputs = passing_inputs()
     alone = build_claims(inputs)
-    inputs.remedy = remedy_table()
+    inputs.remedy = remedy_table().assign(dictionary_seed=0)
     both = build_claims(inputs)
     assert both["id"].tolist()[:len(alone)] == alone["id"].tolist()
     assert both["id"].tolist()[len(alone):] == [
@@ -443,3 +453,10 @@ def test_the_remedys_claims_refuse_two_seeds_mixed_and_judge_them_one_by_one():
     assert denser.loc["remedy_keeps_sparsity", "note"].startswith("the penalty makes codes")
     one = remedy_claims_over_seeds(remedy_table().assign(dictionary_seed=0))
     pd.testing.assert_frame_equal(one, remedy_claims(remedy_table()))
+
+
+def test_a_table_that_does_not_name_its_dictionary_seeds_is_refused():
+    inputs = passing_inputs()
+    inputs.rip = inputs.rip.drop(columns="dictionary_seed")
+    with pytest.raises(ValueError, match="rip table has no dictionary_seed column"):
+        build_claims(inputs)

@@ -69,6 +69,15 @@ def draw(name: str) -> plt.Figure:
             ratio_table(), 0.3)
     if name == "sensitivity_per_lambda":
         return figures.sensitivity_per_lambda({lam: ratio_table() for lam in LAMS})
+    if name == "sensitivity_medians":
+        return figures.sensitivity_medians(pd.DataFrame(
+            [{"representation": "sparse", "lam": lam, "dictionary_seed": seed,
+              "perturbation": kind, "median": m, "q25": m - 0.1, "q75": m + 0.1}
+             for seed in (0, 1) for lam in LAMS
+             for kind, m in zip(PERTURBATIONS, (0.4, 0.8, 1.1), strict=True)]
+            + [{"representation": "mlp", "lam": np.nan, "dictionary_seed": np.nan,
+                "perturbation": kind, "median": m, "q25": m, "q75": m}
+               for kind, m in zip(PERTURBATIONS, (0.4, 0.7, 0.5), strict=True)]))
     if name == "finite_perturbations":
         return figures.finite_perturbations({lam: finite_table() for lam in LAMS})
     if name == "evaluation_curves":
@@ -98,7 +107,8 @@ def draw(name: str) -> plt.Figure:
 
 
 FIGURES = ("atom_grids", "active_fraction", "loss_curves", "sensitivity_overview",
-           "sensitivity_per_lambda", "finite_perturbations", "evaluation_curves",
+           "sensitivity_per_lambda", "sensitivity_medians", "finite_perturbations",
+           "evaluation_curves",
            "digit_overlaps", "singular_vectors", "eq5_scatter", "rip_distributions",
            "remedy_curves")
 

@@ -318,8 +318,8 @@ def evaluate_seeds(train: np.ndarray, train_labels: np.ndarray, test: np.ndarray
 
 def evaluation_rows(representation: str, lam: float | None, seed: int,
                     nn_accuracy: Mapping[str, Mapping[int, float]],
-                    logistic: Sequence[Mapping[str, float]], mu: float | None = None
-                    ) -> list[dict]:
+                    logistic: Sequence[Mapping[str, float]], mu: float | None = None,
+                    dictionary_seed: int | None = None) -> list[dict]:
     """Tidy rows in the evaluation table's columns (see :data:`TABLE_COLUMNS`).
 
     Args:
@@ -331,8 +331,10 @@ def evaluation_rows(representation: str, lam: float | None, seed: int,
             optionally classifier (default ``logistic``): the chosen decays.
         mu: the overlap penalty of the sparse code's dictionary (0 for the paper's), None
             otherwise.
+        dictionary_seed: the dictionary seed of the sparse code's dictionary, None otherwise.
     """
-    base = {"representation": representation, "lam": lam, "mu": mu, "seed": seed}
+    base = {"representation": representation, "lam": lam, "mu": mu, "seed": seed,
+            "dictionary_seed": dictionary_seed}
     rows = [{**base, "classifier": f"knn_{metric}", "k": k, "weight_decay": None,
              "decay_at_edge": None, "train_acc": None, "test_acc": acc}
             for metric, by_k in nn_accuracy.items() for k, acc in by_k.items()]
@@ -342,7 +344,7 @@ def evaluation_rows(representation: str, lam: float | None, seed: int,
 
 
 TABLE_COLUMNS = ("representation", "lam", "mu", "classifier", "k", "seed", "weight_decay",
-                 "decay_at_edge", "train_acc", "test_acc")
+                 "decay_at_edge", "train_acc", "test_acc", "dictionary_seed")
 
 
 def seed_summary(runs: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:

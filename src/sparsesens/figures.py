@@ -279,6 +279,24 @@ def evaluation_curves(curves: Mapping[str, pd.DataFrame], title: str) -> plt.Fig
     return fig
 
 
+def evaluation_figures(runs: pd.DataFrame, lam: float) -> tuple[plt.Figure, plt.Figure]:
+    """Fig. 4 (pixels, the sparse code at ``lam``, the MLP, the random net) and Fig. 7 (the
+    sparse code of every lambda) from the evaluation table ``runs``, each with the first
+    dictionary seed's codes (the other representations have no dictionary)."""
+    runs = runs[(runs["representation"] != "sparse") | (runs["dictionary_seed"] == 0)]
+    sparse = runs[runs["representation"] == "sparse"]
+    by_name = {name: runs[runs["representation"] == name] for name in ("pixels", "mlp", "random")}
+    fig4 = evaluation_curves(
+        {"pixels": by_name["pixels"], f"sparse λ = {lam:g}": sparse[np.isclose(sparse["lam"], lam)],
+         "MLP hidden layer": by_name["mlp"], "random net": by_name["random"]},
+        "Supervised evaluation of four representations")
+    fig7 = evaluation_curves(
+        {"pixels": by_name["pixels"],
+         **{f"sparse λ = {value:g}": rows for value, rows in sparse.groupby("lam")}},
+        "Supervised evaluation of the sparse code of every λ")
+    return fig4, fig7
+
+
 @themed
 def digit_overlaps(x: np.ndarray, D: np.ndarray, code: np.ndarray, pairs: np.ndarray,
                    overlaps: np.ndarray, numbers: Mapping[str, float], n_show: int = 5,

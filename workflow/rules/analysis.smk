@@ -116,7 +116,6 @@ rule rip:
     params:
         code=code_version("rip.py"),
         lam=lam_of,
-        dictionary_seed=dictionary_seed_of,
         n_images=config["analysis"]["rip_images"],
         # random atoms with as many active as each image: the null baseline
         seed=settings.stage_seed(config, "rip_null"),

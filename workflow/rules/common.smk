@@ -117,9 +117,10 @@ def mu_of(wildcards):
     return record_of(wildcards.tag).mu
 
 
-def dictionary_seed_of(wildcards):
-    """The dictionary seed (0, 1, ...) of the {tag} wildcard's dictionary."""
-    return record_of(wildcards.tag).seed
+def record_attrs_of(wildcards):
+    """The record (tag, lam, mu, dictionary_seed) of the {tag} wildcard's dictionary, as
+    the learner writes it into the dictionary's file for every later stage to read."""
+    return record_of(wildcards.tag).attrs()
 
 
 def learner_seed_of(wildcards):
@@ -181,16 +182,6 @@ def paper_dictionary_of(wildcards):
     return dictionary_file(settings.dictionary_tag(config["analysis"]["lam"], 0.0, seed))
 
 
-def remedy_dictionary_seeds():
-    """Each remedy dictionary's file, and each of its evaluation run tables -> its
-    dictionary seed (the tables carry mu, not the seed)."""
-    seeds = {}
-    for tag in REMEDY_TAGS:
-        for path in [dictionary_file(tag), *expand(rules.evaluate.output.tsv, rep=f"lam_{tag}")]:
-            seeds[path] = record_of(tag).seed
-    return seeds
-
-
 def remedy_shards():
     """The training codes of every remedy dictionary, mu by mu (as many shards each)."""
     return [path for tag in REMEDY_TAGS for path in shard_files(tag, "train")]
@@ -225,21 +216,5 @@ def representation_inputs(wildcards):
     return {"train_shards": shard_files(lam, "train"), "valid_shards": shard_files(lam, "valid")}
 
 
-def represented_dictionary(wildcards):
-    """``{"lam": ..., "mu": ...}`` of the dictionary whose codes the {rep} wildcard names
-    (empty for pixels, the MLP and the random net)."""
-    if not wildcards.rep.startswith("lam_"):
-        return {}
-    record = record_of(wildcards.rep.removeprefix("lam_"))
-    return {"lam": record.lam, "mu": record.mu}
-
-
 def evaluation_runs():
     return expand(rules.evaluate.output.tsv, rep=REPRESENTATIONS)
-
-
-def evaluation_run_dictionary_seeds():
-    """Each of :func:`evaluation_runs` -> the dictionary seed of its sparse code (None for
-    the representations without a dictionary)."""
-    return {path: record_of(rep.removeprefix("lam_")).seed if rep.startswith("lam_") else None
-            for rep in REPRESENTATIONS for path in expand(rules.evaluate.output.tsv, rep=rep)}

@@ -13,7 +13,7 @@ rule learn_dictionary:
         h5=out("dictionaries/lam_{tag}.h5"),
     params:
         code=code_version("learn_dictionary.py"),
-        lam=lam_of,
+        record=record_attrs_of,
         settings=lambda w: settings.dictionary_settings(config, lam_of(w), mu_of(w)),
         seed=learner_seed_of,
         device=config["device"],

@@ -58,7 +58,6 @@ rule evaluate:
     params:
         code=code_version("evaluate.py"),
         representation=lambda w: "sparse" if w.rep.startswith("lam_") else w.rep,
-        dictionary=represented_dictionary,
         settings=settings.result_settings(config, "evaluation"),
         speed=settings.speed_knobs(config, "evaluation.knn_chunk_size"),
         device=config["device"],
@@ -85,7 +84,6 @@ rule evaluation_table:
         summary=out("eval/summary.tsv"),
     params:
         code=code_version("evaluation_table.py"),
-        dictionary_seeds=evaluation_run_dictionary_seeds(),
     log:
         out("logs/evaluation_table.log"),
     conda:

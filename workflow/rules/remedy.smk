@@ -18,7 +18,6 @@ rule remedy_matched:
         codes=settings.result_settings(config, "codes", "shard_size"),
         speed=settings.speed_knobs(config, "codes.chunk_size"),
         seed=settings.stage_seed(config, "remedy_matched"),
-        dictionary_seed=dictionary_seed_of,
         device=config["device"],
     threads: ALL_CORES
     resources:
@@ -58,7 +57,6 @@ rule remedy_summary:
     params:
         code=code_version("remedy_summary.py"),
         analysis=settings.pick(config, "analysis", "digit", "top_pairs"),
-        dictionary_seeds=remedy_dictionary_seeds(),
     log:
         out("logs/remedy_summary.log"),
     conda:

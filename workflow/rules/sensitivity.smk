@@ -62,7 +62,6 @@ rule code_sensitivity:
     params:
         code=code_version("code_sensitivity.py"),
         lam=lam_of,
-        dictionary_seed=dictionary_seed_of,
         # Eq. 9 tolerances: which sampled codes count as certified
         codes=settings.pick(config, "codes", "tol_inactive", "tol_active"),
     resources:
@@ -111,7 +110,6 @@ rule finite_sensitivity:
     params:
         code=code_version("finite_sensitivity.py"),
         lam=lam_of,
-        dictionary_seed=dictionary_seed_of,
         codes=settings.result_settings(config, "codes", "shard_size"),
         speed=settings.speed_knobs(config, "codes.chunk_size"),
         n_samples=config["sensitivity"]["finite_samples"],

@@ -25,4 +25,4 @@ ratios = {kind: code_directional_derivative(D, R, samples[f"dx/{kind}"]) for kin
 for kind, values in ratios.items():
     log.info("lam=%g %-10s median ratio %.4f", sm.params.lam, kind, float(np.median(values)))
 table = ratio_table(index, ratios, certified)
-job.write_table(of_dictionary(table, dict_attrs, sm.params.dictionary_seed), sm.output.tsv)
+job.write_table(of_dictionary(table, dict_attrs), sm.output.tsv)

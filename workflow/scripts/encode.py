@@ -8,6 +8,7 @@ from sparsesens import io
 from sparsesens.lasso import encode, lasso_objective, native
 from sparsesens.pipeline import settings
 from sparsesens.pipeline.job import Job
+from sparsesens.records import DictionaryRecord
 
 sm = snakemake  # noqa: F821
 job = Job(sm)
@@ -42,7 +43,8 @@ if result.n_failed:
     log.warning("images failing Eq. 9 (kept and marked in the shard): %s", bad.tolist())
 io.write_code_shard(
     sm.output.h5, result.codes, np.arange(first, stop), result.kkt_inactive, result.kkt_active,
-    {"lam": lam, "split": sm.wildcards.split, "dictionary_sha256": dict_attrs["sha256"],
+    {**DictionaryRecord.from_attrs(dict_attrs, sm.input.dictionary).attrs(),
+     "split": sm.wildcards.split, "dictionary_sha256": dict_attrs["sha256"],
      "n_failed": result.n_failed, "n_fallback": result.n_fallback,
      "tol_inactive": opts["tol_inactive"], "tol_active": opts["tol_active"],
      "seconds": seconds, "device": str(device)}, objective=objective)

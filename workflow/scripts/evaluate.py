@@ -8,6 +8,7 @@ import pandas as pd
 from sparsesens import io
 from sparsesens.evaluation import GRADIENT_TOLERANCE, evaluate_seeds, evaluation_rows
 from sparsesens.pipeline.job import Job, read_table
+from sparsesens.records import DictionaryRecord
 
 sm = snakemake  # noqa: F821
 job = Job(sm)
@@ -50,10 +51,16 @@ if short:
                     sum(row["iterations"] >= opts["logistic_max_iter"] for row in short),
                     opts["logistic_max_iter"], max(row["max_gradient"] for row in short))
 representation = sm.params.representation
-lam, mu = sm.params.dictionary.get("lam"), sm.params.dictionary.get("mu")
+# a sparse code's rows name its dictionary by the record its shards carry
+shards = getattr(sm.input, "train_shards", None)
+record = (DictionaryRecord.from_attrs(io.read_attrs(shards[0]), shards[0]).attrs()
+          if shards else {})
+lam, mu, dictionary_seed = (record.get(key) for key in ("lam", "mu", "dictionary_seed"))
 for (seed, (nn_accuracy, sweep, chosen)), tsv, sweep_tsv in zip(
         results.items(), sm.output.tsv, sm.output.sweep, strict=True):
     job.write_table(pd.DataFrame(sweep).assign(representation=representation, lam=lam, mu=mu,
-                                               seed=seed), sweep_tsv)
+                                               dictionary_seed=dictionary_seed, seed=seed),
+                    sweep_tsv)
     job.write_table(pd.DataFrame(evaluation_rows(representation, lam, seed, nn_accuracy,
-                                                 chosen, mu=mu)), tsv)
+                                                 chosen, mu=mu,
+                                                 dictionary_seed=dictionary_seed)), tsv)

@@ -44,4 +44,4 @@ for kind in PERTURBATIONS:
 table = pd.concat(frames, ignore_index=True)
 if not table["certified"].all():
     log.warning("%d rows rest on a code that fails Eq. 9 (marked)", (~table["certified"]).sum())
-job.write_table(of_dictionary(table, dict_attrs, sm.params.dictionary_seed), sm.output.tsv)
+job.write_table(of_dictionary(table, dict_attrs), sm.output.tsv)

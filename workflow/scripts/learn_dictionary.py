@@ -13,7 +13,8 @@ from sparsesens.pipeline.job import Job
 sm = snakemake  # noqa: F821
 job = Job(sm)
 log = job.log
-opts, lam = sm.params.settings, sm.params.lam
+opts, record = sm.params.settings, sm.params.record
+lam = record["lam"]
 X, _ = io.read_split(sm.input.data, "train")
 initial, start_attrs = None, {}
 if "start" in sm.input.keys():  # continuation: from a dictionary learned before
@@ -36,7 +37,7 @@ coherence = max_coherence(result.D)
 log.info("done in %.1f s: objective per image %.6g, converged=%s, max coherence %.3f",
          seconds, result.objective[-1], result.converged, coherence)
 io.write_dictionary(sm.output.h5, result.D, result.objective, {
-    "method": opts["method"], "lam": lam, "converged": result.converged,
+    **record, "method": opts["method"], "converged": result.converged,
     "seed": sm.params.seed, "orthogonality": opts["orthogonality"],
     "max_coherence": coherence, "n_images": len(X), "device": str(job.device),
     "seconds": seconds, **result.record, **start_attrs}, seconds=result.seconds)

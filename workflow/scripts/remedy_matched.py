@@ -41,4 +41,4 @@ R = encoder(X[index].astype(np.float64))
 ratios = {kind: code_directional_derivative(D, R, samples[f"dx/{kind}"]) for kind in PERTURBATIONS}
 table = ratio_table(index, ratios, encoder.certified).assign(
     lam_matched=matched, mean_active=reached, target_active=target)
-job.write_table(of_dictionary(table, attrs, sm.params.dictionary_seed), sm.output.tsv)
+job.write_table(of_dictionary(table, attrs), sm.output.tsv)

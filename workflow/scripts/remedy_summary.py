@@ -1,8 +1,8 @@
 """The remedy table (one row per dictionary seed and overlap penalty mu), the accuracy at
 every label count, and the remedy figure (the first seed's), with each penalty also at
 matched sparsity. Each input says which dictionary it is from: the dictionaries by their
-attributes, the code shards by their dictionary's hash, the tables by their columns mu and
-dictionary_seed, the evaluation runs by the rule's map to their dictionary seed."""
+record, the code shards by their dictionary's hash, the tables by their columns mu and
+dictionary_seed."""
 
 import numpy as np
 import pandas as pd
@@ -10,22 +10,22 @@ import pandas as pd
 from sparsesens import figures, io, remedy
 from sparsesens.evaluation import seed_summary
 from sparsesens.pipeline.job import Job, read_table
+from sparsesens.records import DictionaryRecord
 
 sm = snakemake  # noqa: F821
 job = Job(sm)
-opts, seed_of = sm.params.analysis, sm.params.dictionary_seeds
+opts = sm.params.analysis
 X, _ = io.read_split(sm.input.data, "train")
 shards = {}  # dictionary hash -> its training code shards
 for path in sm.input.shards:
     shards.setdefault(io.read_attrs(path)["dictionary_sha256"], []).append(path)
 tables = {name: pd.concat(map(read_table, getattr(sm.input, name)), ignore_index=True)
-          for name in ("sensitivity", "rip", "matched")}
-tables["evaluation"] = pd.concat([read_table(path).assign(dictionary_seed=seed_of[path])
-                                  for path in sm.input.evaluation], ignore_index=True)
+          for name in ("sensitivity", "rip", "matched", "evaluation")}
 rows, accuracy = [], []
 for path in sm.input.dictionaries:
     D, _, attrs = io.read_dictionary(path)
-    lam, mu, seed = float(attrs["lam"]), float(attrs.get("orthogonality", 0.0)), seed_of[path]
+    record = DictionaryRecord.from_attrs(attrs, path)
+    lam, mu, seed = record.lam, record.mu, record.seed
     of = {name: table[np.isclose(table["mu"], mu) & (table["dictionary_seed"] == seed)]
           for name, table in tables.items()}
     codes = io.read_split_codes(shards[attrs["sha256"]], attrs["sha256"])["codes"]

@@ -19,4 +19,4 @@ table["random_delta"] = analysis.random_restricted_isometry(D.shape[0], table["n
 log.info("lam=%g: median s_min %.3f, s_max %.3f, delta %.3f (random atoms %.3f) over %d "
          "images", sm.params.lam, table["s_min"].median(), table["s_max"].median(),
          table["delta"].median(), table["random_delta"].median(), n)
-job.write_table(of_dictionary(table, dict_attrs, sm.params.dictionary_seed), sm.output.tsv)
+job.write_table(of_dictionary(table, dict_attrs), sm.output.tsv)

@@ -9,12 +9,8 @@ from sparsesens.pipeline.job import Job, read_table
 sm = snakemake  # noqa: F821
 job = Job(sm)
 log = job.log
-def seed_of(table):
-    # tables of runs before dictionary seeds existed are seed 0's
-    return int(table["dictionary_seed"].iloc[0]) if "dictionary_seed" in table else 0
-
-
-tables = {(float(table["lam"].iloc[0]), seed_of(table)): table
+# each table names its dictionary in its first columns
+tables = {(float(table["lam"].iloc[0]), int(table["dictionary_seed"].iloc[0])): table
           for table in map(read_table, sm.input.tables)}
 rows = []
 for (lam, seed), table in sorted(tables.items()):

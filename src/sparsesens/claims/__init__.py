@@ -65,10 +65,8 @@ def _merged(per_seed: dict[int, list[dict]]) -> list[dict]:
 
 def remedy_claims_over_seeds(remedy: pd.DataFrame) -> pd.DataFrame:
     """The remedy's claims (:func:`remedy_claims`) on each dictionary seed's rows of
-    ``analysis/remedy.tsv``, as one row per claim that holds as far as every seed agrees
-    (a table without seeds is seed 0's)."""
-    if "dictionary_seed" not in remedy:
-        return remedy_claims(remedy)
+    ``analysis/remedy.tsv``, as one row per claim that holds as far as every seed agrees."""
+    _require_seeds(remedy, "remedy")
     rows = _merged({int(seed): remedy_claims(of_seed).to_dict("records")
                     for seed, of_seed in remedy.groupby("dictionary_seed")})
     return pd.DataFrame(rows, columns=list(COLUMNS))
@@ -87,15 +85,22 @@ def _claims(inputs: Inputs) -> list[dict]:
 _PER_SEED = ("sensitivity", "paired", "rip", "evaluation")
 
 
+def _require_seeds(table: pd.DataFrame, name: str) -> None:
+    """Refuse a per-dictionary table that does not say which dictionary seed a row is of."""
+    if "dictionary_seed" not in table:
+        raise ValueError(f"the {name} table has no dictionary_seed column: made by a "
+                         "version before dictionaries carried their record; run the "
+                         "workflow again to rebuild it")
+
+
 def _dictionary_seeds(inputs: Inputs) -> list[int]:
-    """The dictionary seeds the per-dictionary tables hold (tables of runs before seeds
-    existed have no such column: seed 0)."""
+    """The dictionary seeds the per-dictionary tables hold."""
     seeds = set()
     for name in _PER_SEED:
         table = getattr(inputs, name)
-        if "dictionary_seed" in table:
-            seeds |= {int(seed) for seed in table["dictionary_seed"].dropna().unique()}
-    return sorted(seeds) or [0]
+        _require_seeds(table, name)
+        seeds |= {int(seed) for seed in table["dictionary_seed"].dropna().unique()}
+    return sorted(seeds)
 
 
 def _of_seed(inputs: Inputs, seed: int) -> Inputs:
@@ -104,7 +109,5 @@ def _of_seed(inputs: Inputs, seed: int) -> Inputs:
     cut = {}
     for name in _PER_SEED:
         table = getattr(inputs, name)
-        if "dictionary_seed" in table:
-            table = table[table["dictionary_seed"].isna() | (table["dictionary_seed"] == seed)]
-        cut[name] = table
+        cut[name] = table[table["dictionary_seed"].isna() | (table["dictionary_seed"] == seed)]
     return replace(inputs, **cut)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +18,7 @@ import pandas as pd
 
 from sparsesens import io
 from sparsesens.pipeline.logs import job_logger
+from sparsesens.records import DictionaryRecord
 
 if TYPE_CHECKING:
     import torch
@@ -83,16 +85,15 @@ class Job:
         self.log.info("wrote %s", path)
 
 
-def of_dictionary(table: pd.DataFrame, attrs: dict[str, Any], dictionary_seed: int = 0
-                  ) -> pd.DataFrame:
-    """``table`` with the lambda and overlap penalty of the dictionary it was computed from
-    (``attrs``, the dictionary file's attributes) and its ``dictionary_seed`` (the
-    workflow's record) as its first columns ``lam``, ``mu`` and ``dictionary_seed``, so that
-    a table gathering several such tables reads which dictionary a row is from."""
+def of_dictionary(table: pd.DataFrame, attrs: Mapping[str, Any]) -> pd.DataFrame:
+    """``table`` with the record of the dictionary it was computed from (``attrs``, the
+    attributes of the dictionary's file or of one of its code shards) as its first columns
+    ``lam``, ``mu`` and ``dictionary_seed``, so that a table gathering several such tables
+    reads which dictionary a row is from."""
+    record = DictionaryRecord.from_attrs(attrs, f"dictionary {attrs.get('sha256', '')}")
     labelled = table.copy()
-    labelled.insert(0, "dictionary_seed", int(dictionary_seed))
-    labelled.insert(0, "mu", float(attrs.get("orthogonality", 0.0)))
-    labelled.insert(0, "lam", float(attrs["lam"]))
+    for name in ("dictionary_seed", "mu", "lam"):
+        labelled.insert(0, name, record.attrs()[name])
     return labelled
 
 

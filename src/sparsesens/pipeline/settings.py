@@ -13,7 +13,6 @@ import hashlib
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
@@ -22,6 +21,7 @@ import jsonschema
 import yaml
 
 from sparsesens.io import SPLIT_SIZES, CorruptFileError, array_split_sizes
+from sparsesens.records import DictionaryRecord, dictionary_tag, lambda_tag
 
 if TYPE_CHECKING:
     from sparsesens.lasso.options import EncodeOptions
@@ -66,22 +66,9 @@ def numbers_from_command_line(config: Any) -> Any:
             for key, value in config.items()}
 
 
-def lambda_tag(lam: float) -> str:
-    """The text that names ``lam`` in file names: ``0.03``, ``0.3``, ``3.0``."""
-    return repr(float(lam))
-
-
 def remedy_weights(config: Mapping[str, Any]) -> list[float]:
     """The overlap penalties ``mu`` of ``dictionary.orthogonality``, ascending (0 first)."""
     return sorted({float(mu) for mu in config["dictionary"]["orthogonality"]})
-
-
-def dictionary_tag(lam: float, mu: float = 0.0, seed: int = 0) -> str:
-    """The text that names one dictionary in file names: its lambda's tag, followed by
-    ``_mu`` and the penalty's for the remedy's dictionaries, and by ``_s`` and the seed for
-    every dictionary seed but the first (``0.3``, ``0.3_mu0.001``, ``0.3_s2``)."""
-    tag = lambda_tag(lam) if mu == 0 else f"{lambda_tag(lam)}_mu{lambda_tag(mu)}"
-    return tag if seed == 0 else f"{tag}_s{int(seed)}"
 
 
 def dictionary_seeds(config: Mapping[str, Any]) -> list[int]:
@@ -147,21 +134,6 @@ def continuation_source(config: Mapping[str, Any], tag: str) -> str | None:
         return dictionary_tag(record.lam, weights[weights.index(record.mu) - 1], record.seed)
     larger = [float(other) for other in config["lambdas"] if float(other) > record.lam]
     return dictionary_tag(min(larger), 0.0, record.seed) if larger else None
-
-
-@dataclass(frozen=True)
-class DictionaryRecord:
-    """What names one dictionary of a run: its lambda, its overlap penalty ``mu`` (0 for
-    the paper's dictionaries, > 0 for the remedy's) and its dictionary seed. :attr:`tag`
-    names it in file names and in the workflow's ``{tag}`` wildcard."""
-
-    lam: float
-    mu: float = 0.0
-    seed: int = 0
-
-    @property
-    def tag(self) -> str:
-        return dictionary_tag(self.lam, self.mu, self.seed)
 
 
 def dictionary_records(config: Mapping[str, Any]) -> dict[str, DictionaryRecord]:
