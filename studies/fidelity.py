@@ -140,7 +140,7 @@ def candidate_claims(name: str, root: Path, config: dict) -> pd.DataFrame:
         digit=pd.read_csv(root / "analysis/digit_numbers.tsv", sep="\t"),
         spectrum=pd.read_csv(root / "analysis/spectrum.tsv", sep="\t"),
         eq5=pd.DataFrame(columns=["predicted", "finite_ratio", "single_finite_ratio"]),
-        rip=pd.DataFrame(columns=["lam", "delta_median", "s_min_median",
+        rip=pd.DataFrame(columns=["lam", "dictionary_seed", "delta_median", "s_min_median",
                                   "random_delta_median"]),
         evaluation=pd.read_csv(root / "eval/summary.tsv", sep="\t"), analysis_lam=lam)
     table = claims.build_claims(inputs)
