@@ -131,6 +131,11 @@ def test_the_encoder_reaches_the_compiled_kernel_by_its_pinned_hash():
         SCRIPTS / "encode.py", PACKAGE)
 
 
+def _helpers(scale: int) -> str:
+    """A module holding ``helper`` and the constant it reads."""
+    return f"import numpy as np\n\nSCALE = {scale}\n\n\ndef helper(x):\n    return SCALE * x\n"
+
+
 def test_moving_a_definition_to_another_module_changes_no_hash(tmp_path):
     # the reorganisation of a package re-runs nothing: a definition is keyed by what it
     # is, and references to the package by the names they refer to
@@ -138,7 +143,7 @@ def test_moving_a_definition_to_another_module_changes_no_hash(tmp_path):
         tmp_path,
         a="import numpy as np\n\nfrom sparsesens.b import helper\n\n\ndef used(x):\n"
           "    return helper(x) + np.pi\n",
-        b="import numpy as np\n\nSCALE = 2\n\n\ndef helper(x):\n    return SCALE * x\n")
+        b=_helpers(2))
     script = tmp_path / "s.py"
     script.write_text("from sparsesens import a\nprint(a.used(1))\n")
     before = provenance.code_version(script, package)
@@ -146,8 +151,7 @@ def test_moving_a_definition_to_another_module_changes_no_hash(tmp_path):
     (package / "b.py").unlink()
     (package / "stage").mkdir()
     (package / "stage/__init__.py").write_text("")
-    (package / "stage/helpers.py").write_text(
-        "import numpy as np\n\nSCALE = 2\n\n\ndef helper(x):\n    return SCALE * x\n")
+    (package / "stage/helpers.py").write_text(_helpers(2))
     (package / "a.py").write_text(
         "import numpy as np\n\nfrom sparsesens.stage import helpers\n\n\ndef used(x):\n"
         "    return helpers.helper(x) + np.pi\n")
@@ -157,8 +161,7 @@ def test_moving_a_definition_to_another_module_changes_no_hash(tmp_path):
         "import numpy as np\n\n\ndef used(x):\n    from sparsesens.stage.helpers import "
         "helper as h\n\n    return h(x) + np.pi\n")
     local = provenance.code_version(script, package)
-    (package / "stage/helpers.py").write_text(
-        "import numpy as np\n\nSCALE = 3\n\n\ndef helper(x):\n    return SCALE * x\n")
+    (package / "stage/helpers.py").write_text(_helpers(3))
     assert provenance.code_version(script, package) != local
 
 

@@ -90,10 +90,10 @@ def of_dictionary(table: pd.DataFrame, attrs: Mapping[str, Any]) -> pd.DataFrame
     attributes of the dictionary's file or of one of its code shards) as its first columns
     ``lam``, ``mu`` and ``dictionary_seed``, so that a table gathering several such tables
     reads which dictionary a row is from."""
-    record = DictionaryRecord.from_attrs(attrs, f"dictionary {attrs.get('sha256', '')}")
+    record = DictionaryRecord.from_attrs(attrs, f"dictionary {attrs.get('sha256', '')}").attrs()
     labelled = table.copy()
     for name in ("dictionary_seed", "mu", "lam"):
-        labelled.insert(0, name, record.attrs()[name])
+        labelled.insert(0, name, record[name])
     return labelled
 
 
