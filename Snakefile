@@ -21,7 +21,8 @@ include: "workflow/rules/analysis.smk"
 include: "workflow/rules/evaluation.smk"
 include: "workflow/rules/remedy.smk"
 include: "workflow/rules/figures.smk"
-include: "workflow/rules/report.smk"
+include: "workflow/rules/claims.smk"
+include: "workflow/rules/benchmark.smk"
 
 
 # run by the submitting process, never sent to a cluster: the download needs the internet
@@ -38,6 +39,10 @@ localrules:
     fig4,
     fig5,
     fig6,
+    digit_figures,
+    eq5_figure,
+    rip_figure,
+    remedy_figure,
     claims,
     pipeline_benchmark,
 
@@ -54,11 +59,15 @@ rule all:
         rules.fig1.output,
         rules.fig6.output,
         rules.analyse_digit.output,
+        rules.digit_figures.output,
         rules.eq5_check.output,
+        rules.eq5_figure.output,
         rules.rip_summary.output,
+        rules.rip_figure.output,
         rules.evaluation_table.output,
         rules.fig4.output,
         rules.claims.output,
         rules.remedy_summary.output if len(REMEDY_WEIGHTS) > 1 else [],
+        rules.remedy_figure.output if len(REMEDY_WEIGHTS) > 1 else [],
         rules.pipeline_benchmark.output,
     default_target: True

@@ -23,6 +23,7 @@ import torch
 
 from sparsesens import io
 from sparsesens.dictionary import online
+from sparsesens.dictionary.options import OnlineOptions
 from sparsesens.lasso import encode, native, polish
 from sparsesens.pipeline.logs import product_milliseconds
 
@@ -76,8 +77,9 @@ def learner(root: Path, start: str, lam: float, n: int, epochs: int) -> None:
         for name, rows in [("batched", _batched_rows), ("compiled", compiled_rows)] * 2:
             online._polish_rows = rows
             t = time.perf_counter()
-            result = online.learn_dictionary_online(
-                X, lam, initial=D, max_epochs=epochs, rel_tol=0.0, seed=0)
+            result = online.learn_dictionary_online(X, lam,
+                                                    OnlineOptions(max_epochs=epochs, rel_tol=0.0),
+                                                    initial=D, seed=0)
             print(f"{name}\t{time.perf_counter() - t:.1f}\t{result.objective[-1]:.6f}",
                   flush=True)
     finally:

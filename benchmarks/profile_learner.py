@@ -15,6 +15,7 @@ import torch
 
 from sparsesens import io
 from sparsesens.dictionary.online import learn_dictionary_online
+from sparsesens.dictionary.options import OnlineOptions
 
 
 def main() -> None:
@@ -28,9 +29,9 @@ def main() -> None:
     X, _ = io.read_split(args.root / "data/mnist.h5", "train")
     profile = cProfile.Profile()
     profile.enable()
-    learn_dictionary_online(X, args.lam, max_epochs=args.epochs, rel_tol=0, seed=0,
-                            progress=lambda epoch, f, s: print(f"epoch {epoch}: F {f:.4f}, "
-                                                               f"{s:.1f} s", flush=True))
+    learn_dictionary_online(X, args.lam, OnlineOptions(max_epochs=args.epochs, rel_tol=0),
+                            seed=0, progress=lambda epoch, f, s: print(
+                                f"epoch {epoch}: F {f:.4f}, {s:.1f} s", flush=True))
     profile.disable()
     pstats.Stats(profile).sort_stats("tottime").print_stats(15)
 

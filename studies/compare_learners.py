@@ -30,6 +30,8 @@ import yaml
 from sparsesens import analysis, io, lasso
 from sparsesens.dictionary import learn_dictionary, max_coherence
 from sparsesens.dictionary.online import learn_dictionary_online
+from sparsesens.dictionary.options import OnlineOptions
+from sparsesens.pipeline.settings import dictionary_settings
 from sparsesens.sensitivity import PERTURBATIONS, code_directional_derivative, draw_perturbations
 
 REPO = Path(__file__).resolve().parents[1]
@@ -39,9 +41,10 @@ DIGIT_QUANTITIES = ("n_active", "max_overlap", "smallest_singular_value", "large
 
 def learn(X: np.ndarray, lam: float, method: str, seed: int, paper_seconds: float,
           paper_iterations: int | None):
-    config = yaml.safe_load((REPO / "config.yaml").read_text())["dictionary"]
-    if method == "online":
-        return learn_dictionary_online(X, lam, seed=seed, **config["online"]).D
+    full = yaml.safe_load((REPO / "config.yaml").read_text())
+    if method == "online":  # the learner's options as the workflow hands them over
+        online = dictionary_settings(full, lam, 0.0)["online"]
+        return learn_dictionary_online(X, lam, OnlineOptions.from_mapping(online), seed=seed).D
     if method == "paper":
         if paper_iterations is not None:  # a fixed length, whatever the machine's load
             return learn_dictionary(X, lam, max_iter=paper_iterations, seed=seed,

@@ -168,3 +168,24 @@ def test_a_code_of_one_atom_has_its_own_numbers_and_no_pair_numbers(coded):
     assert numbers["n_active"] == 1 and numbers["smallest_singular_value"] == pytest.approx(1.0)
     assert all(np.isnan(numbers[key]) for key in ("max_overlap", "normalised_mean_filters",
                                                   "normalised_mean_differences"))
+
+
+def test_the_rip_summary_has_one_sorted_row_per_dictionary_with_its_quartiles():
+    import pandas as pd
+
+    def table(lam, seed, delta):
+        delta = np.asarray(delta, dtype=float)
+        return pd.DataFrame({"lam": lam, "dictionary_seed": seed, "n_active": [3, 5, 7, 9],
+                             "s_min": 1 - delta / 2, "s_max": 1 + delta / 2, "delta": delta,
+                             "random_delta": 0.1})
+
+    summary = analysis.rip_summary([table(0.3, 1, [0.0, 0.2, 0.6, 1.0]),
+                                    table(0.1, 0, [0.1, 0.2, 0.3, 0.4]),
+                                    table(0.3, 0, [1.0, 1.0, 1.0, 1.0])])
+    assert summary[["lam", "dictionary_seed"]].values.tolist() == [[0.1, 0], [0.3, 0], [0.3, 1]]
+    last = summary.iloc[2]
+    assert last["n_images"] == 4 and last["median_active"] == 6.0
+    assert last["delta_median"] == pytest.approx(0.4)
+    assert last["delta_q25"] == pytest.approx(0.15) and last["delta_q75"] == pytest.approx(0.7)
+    assert summary["fraction_delta_above_half"].tolist() == [0.0, 1.0, 0.5]
+    assert summary["random_delta_median"].tolist() == pytest.approx([0.1] * 3)

@@ -212,28 +212,27 @@ def test_seeds_evaluated_together_match_each_seed_alone():
     test, y_test = rng.standard_normal((50, 6)) * 5.0 + 1.0, rng.integers(0, 3, 50)
     pools = {seed: {k: evaluation.labelled_subset(labels, k, seed) for k in (2, 10)}
              for seed in (0, 1, 2)}
-    union = np.unique(np.concatenate([rows for by_k in pools.values()
-                                      for rows in by_k.values()]))
+    pool = evaluation.LabelledPool.of(pools)
+    union = pool.images
     assert len(union) < sum(len(by_k[10]) for by_k in pools.values())
-    position = {image: row for row, image in enumerate(union)}
-    subsets = {seed: {k: np.array([position[i] for i in rows]) for k, rows in by_k.items()}
-               for seed, by_k in pools.items()}
-    together = evaluation.evaluate_seeds(X[union], labels[union], test, y_test, subsets,
-                                       [1e-2, 1.0], max_iter=50)
+    for seed, by_k in pools.items():  # positions in the pool name the same images
+        assert all(np.array_equal(union[pool.subsets[seed][k]], rows) for k, rows in by_k.items())
+    together = evaluation.evaluate_seeds(X[union], labels[union], test, y_test, pool.subsets,
+                                         [1e-2, 1.0], max_iter=50)
     assert list(together) == [0, 1, 2]
     for seed, by_k in pools.items():
-        pool = by_k[10]
-        alone = {k: np.searchsorted(pool, rows) for k, rows in by_k.items()}
-        nn = evaluation.nearest_neighbour_accuracies(X[pool], labels[pool], test, y_test, alone)
-        scale = evaluation.rms_scale(X[pool])
-        assert together[seed][0] == nn
+        own = by_k[10]
+        alone = {k: np.searchsorted(own, rows) for k, rows in by_k.items()}
+        nn = evaluation.nearest_neighbour_accuracies(X[own], labels[own], test, y_test, alone)
+        scale = evaluation.rms_scale(X[own])
+        assert together[seed].nn_accuracy == nn
         for k, rows in by_k.items():
             # as many classes as the labels name (3), as evaluate_seeds reads them
             sweep, best = evaluation.logistic_sweep(X[rows] / scale, labels[rows], test / scale,
                                                   y_test, [1e-2, 1.0], max_iter=50, n_classes=3)
-            assert [row for row in together[seed][1] if row["k"] == k] == [
+            assert [row for row in together[seed].sweep if row["k"] == k] == [
                 {"k": k, **row} for row in sweep]
-            assert {"k": k, "classifier": "logistic", **best} in together[seed][2]
+            assert {"k": k, "classifier": "logistic", **best} in together[seed].chosen
 
 
 def test_a_wider_grid_is_fitted_beside_the_papers_and_chosen_from_both():
@@ -244,8 +243,9 @@ def test_a_wider_grid_is_fitted_beside_the_papers_and_chosen_from_both():
         np.repeat(np.arange(3), 20)
     subsets = {0: {3: evaluation.labelled_subset(labels, 3, 0),
                    30: evaluation.labelled_subset(labels, 30, 0)}}
-    nn, sweep, chosen = evaluation.evaluate_seeds(X, labels, test, y_test, subsets, [1e-2, 1.0],
-                                                wider_decays=[1e-4, 100.0], max_iter=100)[0]
+    result = evaluation.evaluate_seeds(X, labels, test, y_test, subsets, [1e-2, 1.0],
+                                       wider_decays=[1e-4, 100.0], max_iter=100)[0]
+    nn, sweep, chosen = result.nn_accuracy, result.sweep, result.chosen
     assert sorted({row["weight_decay"] for row in sweep}) == [1e-4, 1e-2, 1.0, 100.0]
     for k in (3, 30):
         fits = [row for row in sweep if row["k"] == k]
@@ -261,9 +261,12 @@ def test_a_wider_grid_is_fitted_beside_the_papers_and_chosen_from_both():
     rows = evaluation.evaluation_rows("pixels", None, 0, nn, chosen)
     assert {row["classifier"] for row in rows} >= {"logistic", "logistic_wide"}
     # without wider decays, the paper's grid alone, as before
-    _, _, alone = evaluation.evaluate_seeds(X, labels, test, y_test, subsets, [1e-2, 1.0],
-                                          max_iter=100)[0]
+    alone = evaluation.evaluate_seeds(X, labels, test, y_test, subsets, [1e-2, 1.0],
+                                      max_iter=100)[0].chosen
     assert [row["classifier"] for row in alone] == ["logistic", "logistic"]
+    # a fit cut off before the gradient tolerance is named; these small fits all converge
+    assert evaluation.unconverged_fits({0: result}) == []
+    assert evaluation.unconverged_fits({0: result}, tolerance=-1.0) == sweep
 
 
 def test_best_decay_says_when_the_choice_sits_on_the_grids_edge():

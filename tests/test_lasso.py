@@ -332,10 +332,9 @@ def test_rows_the_active_set_leaves_take_their_paths_from_where_it_stopped(monke
     monkeypatch.setattr(chain_module, "lars_here", lambda device: False)
     # supports of 7 to 28 atoms at lambda 1.5: with room for 28, the probe settles 60 of
     # its 64 rows and 8 of the 300 rows outgrow the active set
-    monkeypatch.setattr(chain_module, "_ACTIVE_SUPPORT", 28)
     D = random_dictionary(120, 240, 28, coherence=0.5)
     X = np.random.default_rng(29).standard_normal((300, 120))
-    result = lasso.encode(X, D, 1.5)
+    result = lasso.encode(X, D, 1.5, lasso.EncodeOptions(active_max_support=28))
     assert result.certified.all() and result.n_fallback == 0
     assert len(guesses) == 1 and len(guesses[0]) == 8 and (guesses[0] > 0).all()
     reference = lasso.encode(X, D, 1.5, lasso.EncodeOptions(solver="homotopy"))

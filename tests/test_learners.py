@@ -5,10 +5,10 @@ import pytest
 
 from sparsesens.dictionary import learn_dictionary, learners
 from sparsesens.dictionary.online import learn_dictionary_online
+from sparsesens.dictionary.options import OnlineOptions
 
 ONLINE = {"method": "online", "n_atoms": 16, "orthogonality": 0.0,
-          "online": {"batch_size": 50, "code_steps": 20, "polish_rounds": 3, "max_epochs": 4,
-                     "rel_tol": 2e-6, "continuation": True}}
+          "online": {"batch_size": 50, "max_epochs": 4}}
 PAPER = {"method": "paper", "n_atoms": 16, "orthogonality": 0.0, "max_iter": 30,
          "lr_codes": 1e-3, "lr_dictionary": 1e-5, "lr_increase": 1.1, "lr_decrease": 0.5,
          "rel_tol": 1e-5, "window": 200, "dtype": "float32"}
@@ -27,7 +27,8 @@ def test_both_learners_answer_in_one_type_with_their_own_numbers(caplog):
     with caplog.at_level(logging.INFO, logger="test_learners"):
         online = learners.learn(X, 0.1, ONLINE, seed=3, log=log)
         paper = learners.learn(X, 0.1, PAPER, seed=3, log=log)
-    direct = learn_dictionary_online(X, 0.1, n_atoms=16, batch_size=50, max_epochs=4, seed=3)
+    direct = learn_dictionary_online(X, 0.1, OnlineOptions(batch_size=50, max_epochs=4), n_atoms=16,
+                                     seed=3)
     assert np.array_equal(online.D, direct.D)
     assert np.array_equal(online.objective, direct.objective)
     assert online.record == {"epochs": 4, "n_resampled": direct.n_resampled,

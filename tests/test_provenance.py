@@ -165,6 +165,31 @@ def test_moving_a_definition_to_another_module_changes_no_hash(tmp_path):
     assert provenance.code_version(script, package) != local
 
 
+def test_a_moved_definition_hashes_the_same_whatever_else_its_new_module_imports(tmp_path):
+    # the new module imports other outside modules, in another order, and names types
+    # for type checkers only: none of it is what the moved definition does
+    package = _package(tmp_path, a=_helpers(2))
+    script = tmp_path / "s.py"
+    script.write_text("from sparsesens.a import helper\nprint(helper(1))\n")
+    before = provenance.code_version(script, package)
+    (package / "a.py").write_text("from sparsesens.b import helper\n")
+    (package / "b.py").write_text(
+        "from __future__ import annotations\n\nimport hashlib\nfrom typing import "
+        "TYPE_CHECKING\n\nif TYPE_CHECKING:\n    from sparsesens.a import helper\n\n"
+        + _helpers(2).replace("import numpy as np\n", ""))
+    assert provenance.code_version(script, package) == before
+    # an import that the definition's code uses counts: another module under its name
+    # changes what it does
+    uses = "import numpy as np\n\n\ndef helper(x):\n    return np.sum(x)\n"
+    (package / "b.py").write_text(uses)
+    numpy = provenance.code_version(script, package)
+    (package / "b.py").write_text(uses.replace("import numpy as np", "import cupy as np"))
+    assert provenance.code_version(script, package) != numpy
+    # and statements that run at import time count too
+    (package / "b.py").write_text(uses + "np.seterr(all='raise')\n")
+    assert provenance.code_version(script, package) != numpy
+
+
 def test_the_package_has_no_relative_imports():
     # provenance follows absolute imports of the package only
     for module in PACKAGE.rglob("*.py"):

@@ -17,6 +17,7 @@ from sparsesens.dictionary import (
     overlap_penalty,
 )
 from sparsesens.dictionary.online import learn_dictionary_online
+from sparsesens.dictionary.options import OnlineOptions
 from tests.conftest import REPO
 from tests.test_dictionary_online import _images
 
@@ -51,8 +52,9 @@ def test_a_negative_weight_is_refused_by_both_learners(bad):
 def test_the_online_learner_with_the_penalty_makes_the_atoms_more_orthogonal():
     X = _images()
     resampled = {}
+    options = OnlineOptions(batch_size=64, max_epochs=25, rel_tol=0)
     runs = {mu: learn_dictionary_online(
-        X, 0.1, n_atoms=24, batch_size=64, max_epochs=25, rel_tol=0, orthogonality=mu,
+        X, 0.1, options, n_atoms=24, orthogonality=mu,
         on_resample=lambda epoch, n, mu=mu: resampled.setdefault(mu, set()).add(epoch))
         for mu in (0.0, 0.05, 0.5)}
     overlap = {mu: mean_squared_overlap(run.D) for mu, run in runs.items()}
@@ -66,8 +68,8 @@ def test_the_online_learner_with_the_penalty_makes_the_atoms_more_orthogonal():
     rises = [curve[e - 1] - curve[e - 2] for e in steady]
     assert max(rises) <= 1e-4 * curve[-1] and curve[-1] < 0.6 * curve[0]
     # mu = 0 is the learner as it was
-    plain = learn_dictionary_online(X, 0.1, n_atoms=24, batch_size=64, max_epochs=25,
-                                    rel_tol=0)
+    plain = learn_dictionary_online(X, 0.1, OnlineOptions(batch_size=64, max_epochs=25, rel_tol=0),
+                                    n_atoms=24)
     np.testing.assert_array_equal(plain.D, runs[0.0].D)
 
 
@@ -88,7 +90,7 @@ def test_the_remedy_row_of_a_dictionary_adds_up_and_matches_the_digit_analysis()
     from sparsesens import analysis, lasso, remedy
 
     X = _images(n=60).astype(np.float64)
-    D = learn_dictionary_online(X, 0.1, n_atoms=16, batch_size=30, max_epochs=5).D
+    D = learn_dictionary_online(X, 0.1, OnlineOptions(batch_size=30, max_epochs=5), n_atoms=16).D
     codes = lasso.encode(X, D, 0.1).codes
     row = remedy.dictionary_quantities(X, D, csr_array(codes), 0.1, digit=3, n_pairs=4)
     objective = lasso.lasso_objective(X, D, codes, 0.1)
@@ -101,6 +103,48 @@ def test_the_remedy_row_of_a_dictionary_adds_up_and_matches_the_digit_analysis()
     digit = analysis.digit_numbers(D, codes[3], 4)
     assert {q: row[q] for q in remedy.DIGIT_QUANTITIES} == pytest.approx(
         {q: digit[q] for q in remedy.DIGIT_QUANTITIES})
+
+
+def test_a_remedy_row_reads_only_its_own_dictionarys_rows_of_every_table():
+    from scipy.sparse import csr_array
+
+    from sparsesens import lasso, remedy
+    from sparsesens.records import DictionaryRecord
+
+    X = _images(n=60).astype(np.float64)
+    D = learn_dictionary_online(X, 0.1, OnlineOptions(batch_size=30, max_epochs=3), n_atoms=16).D
+    codes = csr_array(lasso.encode(X, D, 0.1).codes)
+    n = 40
+    ratio = np.random.default_rng(2).uniform(1.0, 2.0, n)
+
+    def sensitivity(mu, seed, factor):  # 1e-3 went through text: 0.0010000000000000002
+        return pd.DataFrame({"sample": np.tile(np.arange(n), 2), "mu": mu,
+                             "dictionary_seed": seed, "perturbation": np.repeat(
+                                 ["swap", "distortion"], n),
+                             "ratio": np.concatenate([ratio, factor * ratio])})
+
+    tables = {
+        "sensitivity": pd.concat([sensitivity(0.0, 0, 1.5), sensitivity(0.0, 1, 9.0),
+                                  sensitivity(1e-3 + 2e-19, 0, 1.2),
+                                  sensitivity(1e-3, 1, 7.0)]),
+        "rip": pd.DataFrame({"mu": [0.0, 1e-3, 1e-3], "dictionary_seed": [0, 0, 1],
+                             "delta": [0.9, 0.4, 5.0]}),
+        "matched": sensitivity(1e-3, 0, 1.1).assign(lam_matched=0.2, mean_active=9.0,
+                                                    target_active=9.5),
+        "evaluation": pd.DataFrame({"mu": [1e-3, 1e-3, 0.0], "dictionary_seed": [0, 0, 0],
+                                    "classifier": "logistic", "k": 10, "seed": [0, 1, 0],
+                                    "train_acc": 1.0, "test_acc": [0.6, 0.8, 0.1]}),
+    }
+    record = DictionaryRecord(lam=0.1, mu=1e-3, seed=0)
+    row, accuracy = remedy.remedy_row(X, D, codes, record, tables, digit=3, n_pairs=4)
+    assert row["mu"] == 1e-3 and row["dictionary_seed"] == 0
+    assert row["rip_delta_median"] == 0.4  # not seed 1's 5.0 nor mu 0's 0.9
+    assert row["distortion_median"] == pytest.approx(1.2 * np.median(ratio))
+    # matched against the same seed's paper dictionary (1.5), not seed 1's (9.0)
+    assert row["distortion_effect"] == 1.0 and row["matched_distortion_swap"] == \
+        pytest.approx(1.1)
+    assert accuracy["test_mean"].tolist() == pytest.approx([0.7])
+    assert accuracy[["mu", "dictionary_seed"]].values.tolist() == [[1e-3, 0]]
 
 
 def test_the_remedy_table_has_one_row_per_mu_with_the_accuracy_at_the_most_labels():

@@ -1,6 +1,7 @@
 """What the rules ask a scheduler for: measured at paper scale, scaled, grown per attempt."""
 import re
 
+import pandas as pd
 import pytest
 
 from sparsesens.pipeline import resources, settings
@@ -49,3 +50,11 @@ def test_the_paper_learner_asks_for_its_iterations():
 def test_an_unknown_rule_is_refused_with_the_known_ones():
     with pytest.raises(ValueError, match="'fig9'.*learn_dictionary"):
         resources.job_memory_mib(_config(), "fig9")
+
+
+def test_the_measurements_are_data_with_a_source_for_every_rule():
+    table = pd.read_csv(REPO / "src/sparsesens/pipeline" / resources.MEASURED_FILE, sep="\t")
+    assert list(table.columns) == ["rule", "peak_mib", "seconds", "source"]
+    assert table["source"].str.len().min() > 10 and table["rule"].is_unique
+    assert {row.rule: resources.Measured(row.peak_mib, row.seconds)
+            for row in table.itertuples()} == resources.PAPER_SCALE

@@ -6,6 +6,7 @@ import pytest
 import yaml
 
 from sparsesens import io
+from sparsesens.dictionary.options import OnlineOptions
 from sparsesens.pipeline import settings
 from tests.test_idx import write_idx_dataset
 
@@ -211,9 +212,10 @@ def test_a_bad_remedy_grid_is_refused(config, weights, words):
 def test_dictionary_settings_name_only_what_the_chosen_learner_reads(config):
     online = copy.deepcopy(settings.dictionary_settings(config, 0.3, 0.0))
     learner = {key: value for key, value in config["dictionary"]["online"].items()
-               if key != "checkpoint_minutes"}
+               if key not in ("checkpoint_minutes", "continuation")}
     assert online == {"method": "online", "n_atoms": 784, "orthogonality": 0.0,
                       "online": learner}
+    OnlineOptions.from_mapping(online["online"])  # every key is the learner's
     config["dictionary"]["lr_codes"] = 0.5  # a key of the paper's learner
     config["dictionary"]["online"]["checkpoint_minutes"] = 1  # how often its state is kept
     assert settings.dictionary_settings(config, 0.3, 0.0) == online

@@ -264,3 +264,32 @@ def spectra_by_kind(D: np.ndarray, codes: np.ndarray, perturbations: Mapping[str
     for kind in out:
         out[kind]["null_power"] = np.asarray(out[kind]["null_power"])
     return out, gains
+
+
+def rip_summary(tables: list[pd.DataFrame]) -> pd.DataFrame:
+    """One row per dictionary of its restricted-isometry distributions
+    (:func:`restricted_isometry` per image, with the random atoms' ``random_delta``).
+
+    Args:
+        tables: one per-image table per dictionary, each naming its dictionary in its
+            columns ``lam`` and ``dictionary_seed`` and holding ``n_active``, ``s_min``,
+            ``s_max``, ``delta`` and ``random_delta``.
+
+    Returns:
+        Rows sorted by lambda, then seed: ``n_images``, ``median_active``, the quartiles
+        ``<s_min|s_max|delta>_<q25|median|q75>``, ``fraction_delta_above_half`` and
+        ``random_delta_median``.
+    """
+    rows = []
+    for table in tables:
+        row = {"lam": float(table["lam"].iloc[0]),
+               "dictionary_seed": int(table["dictionary_seed"].iloc[0]),
+               "n_images": len(table), "median_active": table["n_active"].median()}
+        for column in ("s_min", "s_max", "delta"):
+            quartiles = table[column].quantile([0.25, 0.5, 0.75])
+            row.update({f"{column}_q25": quartiles[0.25], f"{column}_median": quartiles[0.5],
+                        f"{column}_q75": quartiles[0.75]})
+        row["fraction_delta_above_half"] = float((table["delta"] > 0.5).mean())
+        row["random_delta_median"] = float(table["random_delta"].median())
+        rows.append(row)
+    return pd.DataFrame(rows).sort_values(["lam", "dictionary_seed"]).reset_index(drop=True)

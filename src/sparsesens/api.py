@@ -18,7 +18,6 @@ factor its run multiplied such pixels by before learning (``pixel_scale``: MNIST
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -192,8 +191,8 @@ def _fitting(images: np.ndarray, dictionary: Dictionary) -> np.ndarray:
 
 
 def learn(images: np.ndarray, lam: float, *, n_atoms: int = 784, pixel_scale: float = 1.0,
-          seed: int = 0, max_epochs: int = 200, batch_size: int = 1000,
-          rel_tol: float = 2e-6, log: Any = None) -> Dictionary:
+          seed: int = 0, max_epochs: int | None = None, batch_size: int | None = None,
+          rel_tol: float | None = None, log: Any = None) -> Dictionary:
     """Learn a dictionary for ``images`` (N, pixels in [0, 1]) with the online learner at
     the workflow's default settings (:func:`sparsesens.dictionary.learners.learn`).
 
@@ -203,22 +202,19 @@ def learn(images: np.ndarray, lam: float, *, n_atoms: int = 784, pixel_scale: fl
         n_atoms: atoms to learn.
         pixel_scale: factor the pixels are multiplied by first (kept with the dictionary).
         seed: seeds the initial draw and the order of the images.
-        max_epochs, batch_size, rel_tol: the learner's cap, minibatch and stopping rule.
+        max_epochs, batch_size, rel_tol: the learner's cap, minibatch and stopping rule
+            (None: :class:`sparsesens.dictionary.options.OnlineOptions`' defaults, which
+            the workflow's configuration also states).
         log: a :class:`logging.Logger` for its progress per epoch.
     """
     from sparsesens.dictionary.learners import learn as learn_with
-    from sparsesens.dictionary.online import learn_dictionary_online
 
     X = np.asarray(images, dtype=np.float64)
     if X.ndim != 2 or len(X) == 0:
         raise ValueError(f"images must be a non-empty (N, pixels) array, got {X.shape}")
-    defaults = inspect.signature(learn_dictionary_online).parameters
+    chosen = {"batch_size": batch_size, "max_epochs": max_epochs, "rel_tol": rel_tol}
     settings = {"method": "online", "n_atoms": n_atoms, "orthogonality": 0.0,
-                "online": {"batch_size": batch_size, "max_epochs": max_epochs,
-                           "rel_tol": rel_tol,
-                           # the learner's own defaults, as config.yaml states them
-                           **{key: defaults[key].default
-                              for key in ("code_steps", "polish_rounds")}}}
+                "online": {key: value for key, value in chosen.items() if value is not None}}
     result = learn_with((X * pixel_scale).astype(np.float32), lam, settings, seed=seed,
                         log=log)
     return Dictionary(result.D, float(lam), float(pixel_scale), result.objective,

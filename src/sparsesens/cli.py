@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from sparsesens import api, io
+from sparsesens.dictionary.options import OnlineOptions
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -54,7 +55,8 @@ def _parser() -> argparse.ArgumentParser:
     learn.add_argument("--lam", type=float, required=True, help="sparsity weight of Eq. 1")
     learn.add_argument("-o", "--output", type=Path, required=True, help="dictionary .h5/.npy")
     learn.add_argument("--atoms", type=int, default=784, help="atoms to learn (784)")
-    learn.add_argument("--epochs", type=int, default=200, help="passes at most (200)")
+    learn.add_argument("--epochs", type=int, default=None,
+                       help=f"passes at most ({OnlineOptions().max_epochs})")
     learn.add_argument("--pixel-scale", type=float, default=1.0,
                        help="factor for pixels in [0, 1] before learning (1)")
     learn.add_argument("--seed", type=int, default=0, help="seed of the initial draw (0)")

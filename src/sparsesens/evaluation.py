@@ -250,13 +250,54 @@ def best_decay(sweep: Sequence[Mapping[str, float]], grid: Iterable[float]) -> d
     return {**best, "decay_at_edge": best["weight_decay"] in (grid[0], grid[-1])}
 
 
+@dataclass
+class SeedEvaluation:
+    """One labelled-subset seed's evaluation of a representation (:func:`evaluate_seeds`).
+
+    Attributes:
+        nn_accuracy: metric -> k -> 1-NN test accuracy.
+        sweep: one row per k and weight decay (:func:`logistic_sweep`'s), with ``k``.
+        chosen: the chosen fits per k (:func:`best_decay`), each with ``k`` and its
+            ``classifier``: ``logistic`` from the paper's grid and, with wider decays,
+            ``logistic_wide`` from both grids.
+    """
+
+    nn_accuracy: dict[str, dict[int, float]]
+    sweep: list[dict]
+    chosen: list[dict]
+
+
+@dataclass
+class LabelledPool:
+    """The labelled training images of several seeds as one array's rows.
+
+    Attributes:
+        images: sorted indices into the training split of every seed's labelled images
+            (within a seed the largest subset holds all smaller ones, and the seeds'
+            subsets overlap, so this is much smaller than their sum).
+        subsets: seed -> k -> rows of ``images`` (positions, not training indices).
+    """
+
+    images: np.ndarray
+    subsets: dict[int, dict[int, np.ndarray]]
+
+    @classmethod
+    def of(cls, subsets: Mapping[int, Mapping[int, np.ndarray]]) -> LabelledPool:
+        """The pool of ``subsets`` (seed -> k -> training indices)."""
+        images = np.unique(np.concatenate([np.asarray(indices) for by_k in subsets.values()
+                                           for indices in by_k.values()]))
+        return cls(images, {seed: {k: np.searchsorted(images, indices)
+                                   for k, indices in by_k.items()}
+                            for seed, by_k in subsets.items()})
+
+
 def evaluate_seeds(train: np.ndarray, train_labels: np.ndarray, test: np.ndarray,
                    test_labels: np.ndarray, subsets: Mapping[int, Mapping[int, np.ndarray]],
                    weight_decays: Iterable[float], *, wider_decays: Iterable[float] = (),
                    device: torch.device | str = "cpu", max_iter: int = 500,
                    chunk_size: int = 1000,
                    progress: Callable[[int, int, dict, dict], None] | None = None
-                   ) -> dict[int, tuple[dict[str, dict[int, float]], list[dict], list[dict]]]:
+                   ) -> dict[int, SeedEvaluation]:
     """1-NN (every metric) and the logistic sweep of one representation for the labelled
     subsets of several seeds, each evaluated on all of ``test``.
 
@@ -283,10 +324,7 @@ def evaluate_seeds(train: np.ndarray, train_labels: np.ndarray, test: np.ndarray
         progress: called with each seed, k, its 1-NN accuracies and its chosen fit.
 
     Returns:
-        seed -> ``(nn_accuracy, sweep, chosen)``: metric -> k -> accuracy; one row per k and
-        weight decay; the chosen rows per k (:func:`best_decay`), each with its
-        ``classifier``: ``logistic`` from ``weight_decays`` and, with wider decays,
-        ``logistic_wide`` from both.
+        seed -> its :class:`SeedEvaluation`.
     """
     paper_grid, wider = list(weight_decays), list(wider_decays)
     flat = {(seed, k): rows for seed, by_k in subsets.items() for k, rows in by_k.items()}
@@ -312,8 +350,16 @@ def evaluate_seeds(train: np.ndarray, train_labels: np.ndarray, test: np.ndarray
             if progress is not None:
                 progress(seed, k, {metric: by_k_acc[k] for metric, by_k_acc
                                    in nn_accuracy.items()}, paper_best)
-        results[seed] = (nn_accuracy, sweep, chosen)
+        results[seed] = SeedEvaluation(nn_accuracy, sweep, chosen)
     return results
+
+
+def unconverged_fits(results: Mapping[int, SeedEvaluation],
+                     tolerance: float = GRADIENT_TOLERANCE) -> list[dict]:
+    """The logistic fits of ``results`` whose largest gradient entry ended above
+    ``tolerance`` (at the iteration cap, or stopped by L-BFGS' other rules)."""
+    return [row for result in results.values() for row in result.sweep
+            if row["max_gradient"] > tolerance]
 
 
 def evaluation_rows(representation: str, lam: float | None, seed: int,

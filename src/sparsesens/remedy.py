@@ -10,13 +10,15 @@ of one ``mu`` into a row of the remedy table (the figure is
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import numpy as np
 import pandas as pd
 import scipy.sparse
 
 from sparsesens.analysis import digit_numbers
+from sparsesens.evaluation import seed_summary
+from sparsesens.records import DictionaryRecord
 from sparsesens.sensitivity import paired_comparison, summarise
 
 # the first digit's numbers the remedy table carries (Section 5.1)
@@ -66,6 +68,47 @@ def sensitivity_medians(samples: pd.DataFrame) -> dict[str, float]:
     excluded as in the sensitivity summary (:func:`sparsesens.sensitivity.summarise`)."""
     return {f"{kind}_median": summarise(group["ratio"].to_numpy())["median"]
             for kind, group in samples.groupby("perturbation", sort=False)}
+
+
+def tables_of(tables: Mapping[str, pd.DataFrame], mu: float, seed: int
+              ) -> dict[str, pd.DataFrame]:
+    """Each table's rows of the dictionary with penalty ``mu`` and dictionary seed ``seed``
+    (by the columns ``mu`` and ``dictionary_seed`` every per-dictionary table carries;
+    penalties compared with :func:`numpy.isclose`, as they went through text)."""
+    return {name: table[np.isclose(table["mu"], mu) & (table["dictionary_seed"] == seed)]
+            for name, table in tables.items()}
+
+
+def remedy_row(X: np.ndarray, D: np.ndarray, codes: scipy.sparse.sparray,
+               record: DictionaryRecord, tables: Mapping[str, pd.DataFrame], digit: int,
+               n_pairs: int) -> tuple[dict[str, float], pd.DataFrame]:
+    """One dictionary's row of the remedy table and its accuracy at every label count.
+
+    Args:
+        X, D, codes, digit, n_pairs: as :func:`dictionary_quantities` takes them.
+        record: the dictionary's record (its lambda, ``mu`` and seed).
+        tables: the per-sample tables of every dictionary of the remedy: ``sensitivity``,
+            ``rip``, ``matched`` (the penalties' codes at matched sparsity) and
+            ``evaluation``.
+
+    Returns:
+        ``(row, accuracy)``: the row (:func:`dictionary_quantities`, the sensitivities'
+        medians, the median RIP constant and, for ``mu`` > 0, :func:`matched_quantities`
+        against the paper's dictionary of the same seed), and the evaluation's summary over
+        labelled-subset seeds per classifier and k, with ``mu`` and ``dictionary_seed``.
+    """
+    mu, seed = record.mu, record.seed
+    own = tables_of(tables, mu, seed)
+    row = {"dictionary_seed": seed, "mu": mu,
+           **dictionary_quantities(X, D, codes, record.lam, digit, n_pairs)}
+    row |= sensitivity_medians(own["sensitivity"])
+    row["rip_delta_median"] = float(own["rip"]["delta"].median())
+    if mu > 0:  # at the lambda where its codes are as sparse as the same seed's paper's
+        paper = tables_of({"sensitivity": tables["sensitivity"]}, 0.0, seed)["sensitivity"]
+        row |= matched_quantities(paper, own["matched"])
+    accuracy = seed_summary(own["evaluation"], ["classifier", "k"]).assign(
+        mu=mu, dictionary_seed=seed)
+    return row, accuracy
 
 
 def remedy_table(rows: list[dict[str, float]], accuracy: pd.DataFrame) -> pd.DataFrame:

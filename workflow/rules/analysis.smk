@@ -1,6 +1,6 @@
-# The locally linear analysis (Sections 3 to 5): one digit's active dictionary (Fig. 2, 3)
-# and the same numbers over many digits,
-# Eq. 5 on many pairs of active filters, and the restricted isometry per lambda.
+# The locally linear analysis (Sections 3 to 5): one digit's active dictionary (the numbers
+# of Fig. 2 and 3) and the same numbers over many digits, Eq. 5 on many pairs of active
+# filters, and the restricted isometry per lambda. Their figures are drawn in figures.smk.
 
 
 rule analyse_digit:
@@ -14,18 +14,6 @@ rule analyse_digit:
         gains=out("analysis/digit_gains.tsv"),
         overlaps=out("analysis/digit_overlaps.tsv"),
         spectrum=out("analysis/spectrum.tsv"),
-        fig2=report(
-            out("figures/fig2_overlaps.png"),
-            caption="../report/fig2.rst",
-            category="Fig. 2",
-            labels={"figure": "overlaps"},
-        ),
-        fig3=report(
-            out("figures/fig3_singular_vectors.png"),
-            caption="../report/fig3.rst",
-            category="Fig. 3",
-            labels={"figure": "singular vectors"},
-        ),
     params:
         code=code_version("analyse_digit.py"),
         lam=config["analysis"]["lam"],
@@ -79,12 +67,6 @@ rule eq5_check:
         perturbations=rules.draw_perturbations.output.h5,
     output:
         tsv=out("analysis/eq5.tsv"),
-        png=report(
-            out("figures/eq5.png"),
-            caption="../report/analysis.rst",
-            category="Eq. 5 and RIP",
-            labels={"figure": "Eq. 5"},
-        ),
     params:
         code=code_version("eq5_check.py"),
         lam=config["analysis"]["lam"],
@@ -137,12 +119,6 @@ rule rip_summary:
         tables=expand(rules.rip.output.tsv, tag=PAPER_TAGS),
     output:
         tsv=out("analysis/rip.tsv"),
-        png=report(
-            out("figures/rip.png"),
-            caption="../report/analysis.rst",
-            category="Eq. 5 and RIP",
-            labels={"figure": "RIP"},
-        ),
     params:
         code=code_version("rip_summary.py"),
     log:

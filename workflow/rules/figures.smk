@@ -1,4 +1,5 @@
-# Figures. Each takes tidy inputs and draws with sparsesens.figures.
+# Every figure of the run. Each rule reads the tables (and for Fig. 2, 3 and 5 the
+# dictionaries and codes) that its stage wrote, and draws with sparsesens.figures.
 
 
 rule fig5:
@@ -110,3 +111,98 @@ rule fig4:
         ENV
     script:
         "../scripts/fig4.py"
+
+
+rule digit_figures:
+    input:
+        data=rules.prepare_data.output.h5,
+        dictionary=dictionary_file(ANALYSIS_LAM),
+        shards=shard_files(ANALYSIS_LAM, "train"),
+        numbers=rules.analyse_digit.output.numbers,
+        overlaps=rules.analyse_digit.output.overlaps,
+        spectrum=rules.analyse_digit.output.spectrum,
+    output:
+        fig2=report(
+            out("figures/fig2_overlaps.png"),
+            caption="../report/fig2.rst",
+            category="Fig. 2",
+            labels={"figure": "overlaps"},
+        ),
+        fig3=report(
+            out("figures/fig3_singular_vectors.png"),
+            caption="../report/fig3.rst",
+            category="Fig. 3",
+            labels={"figure": "singular vectors"},
+        ),
+    params:
+        code=code_version("digit_figures.py"),
+        analysis=settings.pick(config, "analysis", "digit", "top_pairs"),
+        # the perturbation examples of analyse_digit, drawn again from its seed
+        sensitivity=settings.pick(config, "sensitivity", *settings.ELASTIC_KEYS),
+        seed=settings.stage_seed(config, "digit_perturbations"),
+    log:
+        out("logs/digit_figures.log"),
+    conda:
+        ENV
+    script:
+        "../scripts/digit_figures.py"
+
+
+rule eq5_figure:
+    input:
+        tsv=rules.eq5_check.output.tsv,
+    output:
+        png=report(
+            out("figures/eq5.png"),
+            caption="../report/analysis.rst",
+            category="Eq. 5 and RIP",
+            labels={"figure": "Eq. 5"},
+        ),
+    params:
+        code=code_version("eq5_figure.py"),
+    log:
+        out("logs/eq5_figure.log"),
+    conda:
+        ENV
+    script:
+        "../scripts/eq5_figure.py"
+
+
+rule rip_figure:
+    input:
+        tables=expand(rules.rip.output.tsv, tag=FIRST_SEED_TAGS),
+    output:
+        png=report(
+            out("figures/rip.png"),
+            caption="../report/analysis.rst",
+            category="Eq. 5 and RIP",
+            labels={"figure": "RIP"},
+        ),
+    params:
+        code=code_version("rip_figure.py"),
+    log:
+        out("logs/rip_figure.log"),
+    conda:
+        ENV
+    script:
+        "../scripts/rip_figure.py"
+
+
+rule remedy_figure:
+    input:
+        tsv=rules.remedy_summary.output.tsv,
+    output:
+        png=report(
+            out("figures/remedy.png"),
+            caption="../report/remedy.rst",
+            category="Remedy",
+            labels={"figure": "remedy"},
+        ),
+    params:
+        code=code_version("remedy_figure.py"),
+    log:
+        out("logs/remedy_figure.log"),
+    conda:
+        ENV
+    script:
+        "../scripts/remedy_figure.py"

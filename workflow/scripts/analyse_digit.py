@@ -1,10 +1,11 @@
-"""Fig. 2 and Fig. 3: overlaps, SVD gains and amplitude spectra of one digit's active
-dictionary, and the RMS amplitude spectrum over the sensitivity samples."""
+"""The numbers of Fig. 2 and Fig. 3: overlaps, SVD gains and amplitude spectra of one digit's
+active dictionary, and the RMS amplitude spectrum over the sensitivity samples (the figures
+are drawn from these tables by digit_figures)."""
 
 import numpy as np
 import pandas as pd
 
-from sparsesens import analysis, figures, io
+from sparsesens import analysis, io
 from sparsesens.claims import paper
 from sparsesens.pipeline.job import Job
 from sparsesens.sensitivity import PERTURBATIONS, perturb_image
@@ -53,7 +54,3 @@ for name, frame in (("numbers", table), ("gains", gains), ("spectrum", spectrum)
                     ("overlaps", pd.DataFrame({"atom_a": pairs[:, 0], "atom_b": pairs[:, 1],
                                                "overlap": overlaps}))):
     job.write_table(frame, sm.output[name])
-for name, fig in (("fig2", figures.digit_overlaps(x, D, code, pairs, overlaps, numbers,
-                                                  n_pairs=opts["top_pairs"])),
-                  ("fig3", figures.singular_vectors(x, part.U, part.gains, examples, spectrum))):
-    job.write_figure(fig, sm.output[name])

@@ -3,7 +3,7 @@ many pairs of active filters over many images, by the Jacobian and by re-encodin
 
 import numpy as np
 
-from sparsesens import analysis, figures, io
+from sparsesens import analysis, io
 from sparsesens.pipeline import settings
 from sparsesens.pipeline.job import Job
 from sparsesens.sensitivity import (
@@ -43,4 +43,3 @@ job.log.info("single filter: worst |ratio - 1| Jacobian %.2e, finite %.2e",
              np.abs(table["single_jacobian_ratio"] - 1).max(),
              np.abs(table["single_finite_ratio"] - 1).max())
 job.write_table(table, sm.output.tsv)
-job.write_figure(figures.eq5_scatter(table), sm.output.png)

@@ -2,24 +2,28 @@
 
 import time
 
-import numpy as np
 import pandas as pd
 
 from sparsesens import io
-from sparsesens.evaluation import GRADIENT_TOLERANCE, evaluate_seeds, evaluation_rows
+from sparsesens.evaluation import (
+    GRADIENT_TOLERANCE,
+    LabelledPool,
+    evaluate_seeds,
+    evaluation_rows,
+    unconverged_fits,
+)
 from sparsesens.pipeline.job import Job, read_table
 from sparsesens.records import DictionaryRecord
 
 sm = snakemake  # noqa: F821
 job = Job(sm)
 opts = sm.params.settings
-# each labelled-subset table names its seed
-labels = {int(table["seed"].iloc[0]): table for table in map(read_table, sm.input.labels)}
-# every seed's labelled images (within a seed the largest subset holds all smaller ones)
-pool = np.unique(np.concatenate([table["image_index"].to_numpy() for table in labels.values()]))
-position = {image: row for row, image in enumerate(pool)}
-subsets = {seed: {k: np.array([position[i] for i in group["image_index"]])
-                  for k, group in table.groupby("k")} for seed, table in labels.items()}
+# each labelled-subset table names its seed; the seeds' images are read once, as one pool
+labels = {int(table["seed"].iloc[0]): {k: group["image_index"].to_numpy()
+                                       for k, group in table.groupby("k")}
+          for table in map(read_table, sm.input.labels)}
+labelled = LabelledPool.of(labels)
+pool = labelled.images
 (_, y_train), (_, y_valid) = (io.read_split(sm.input.data, split) for split in ("train", "valid"))
 train, valid = (io.read_representation(split, sm.input.data, getattr(sm.input, "features", None),
                                        getattr(sm.input, f"{split}_shards", None), rows)
@@ -38,16 +42,16 @@ def report(seed, k, nn, best):
 
 
 results = evaluate_seeds(
-    train, y_train[pool], valid, y_valid, subsets, opts["weight_decays"],
+    train, y_train[pool], valid, y_valid, labelled.subsets, opts["weight_decays"],
     wider_decays=opts["wider_weight_decays"], device=job.device,
     max_iter=opts["logistic_max_iter"], chunk_size=sm.params.speed.evaluation_knn_chunk_size,
     progress=report)
-fits = [row for _, sweep, _ in results.values() for row in sweep]
-short = [row for row in fits if row["max_gradient"] > GRADIENT_TOLERANCE]
+short = unconverged_fits(results)
 if short:
     job.log.warning("%d of %d logistic fits ended above the gradient tolerance %g (%d at the "
                     "%d-iteration cap; largest gradient entry %.1e); the sweep tables have "
-                    "each fit's", len(short), len(fits), GRADIENT_TOLERANCE,
+                    "each fit's", len(short), sum(len(r.sweep) for r in results.values()),
+                    GRADIENT_TOLERANCE,
                     sum(row["iterations"] >= opts["logistic_max_iter"] for row in short),
                     opts["logistic_max_iter"], max(row["max_gradient"] for row in short))
 representation = sm.params.representation
@@ -56,11 +60,11 @@ shards = getattr(sm.input, "train_shards", None)
 record = (DictionaryRecord.from_attrs(io.read_attrs(shards[0]), shards[0]).attrs()
           if shards else {})
 lam, mu, dictionary_seed = (record.get(key) for key in ("lam", "mu", "dictionary_seed"))
-for (seed, (nn_accuracy, sweep, chosen)), tsv, sweep_tsv in zip(
-        results.items(), sm.output.tsv, sm.output.sweep, strict=True):
-    job.write_table(pd.DataFrame(sweep).assign(representation=representation, lam=lam, mu=mu,
-                                               dictionary_seed=dictionary_seed, seed=seed),
-                    sweep_tsv)
-    job.write_table(pd.DataFrame(evaluation_rows(representation, lam, seed, nn_accuracy,
-                                                 chosen, mu=mu,
-                                                 dictionary_seed=dictionary_seed)), tsv)
+for (seed, result), tsv, sweep_tsv in zip(results.items(), sm.output.tsv, sm.output.sweep,
+                                          strict=True):
+    job.write_table(pd.DataFrame(result.sweep).assign(
+        representation=representation, lam=lam, mu=mu, dictionary_seed=dictionary_seed,
+        seed=seed), sweep_tsv)
+    job.write_table(pd.DataFrame(evaluation_rows(
+        representation, lam, seed, result.nn_accuracy, result.chosen, mu=mu,
+        dictionary_seed=dictionary_seed)), tsv)

@@ -4,8 +4,8 @@ One module per part: ``learners`` (the interface the workflow calls, choosing a 
 ``online`` (ours, the default: online block-coordinate descent with exact codes),
 ``paper`` (the paper's full-batch alternating algorithm of Section 2.1), ``atoms`` (what
 both share: the seeded start, unit norms, the objective, the remedy's overlap penalty,
-coherence, the stopping rule) and ``checkpoint`` (the online learner's state kept while
-it runs). Every public name is also here.
+coherence, the stopping rule), ``options`` (the online learner's settings) and
+``checkpoint`` (the online learner's state kept while it runs). Every public name is also here.
 """
 
 from sparsesens.dictionary.atoms import (
@@ -18,9 +18,11 @@ from sparsesens.dictionary.atoms import (
     sparse_coding_loss,
 )
 from sparsesens.dictionary.learners import METHODS, LearnedDictionary, learn
+from sparsesens.dictionary.options import OnlineOptions
 from sparsesens.dictionary.paper import DictionaryResult, LearningRate, learn_dictionary
 
 __all__ = ["METHODS", "DictionaryResult", "LearnedDictionary", "LearningRate",
+           "OnlineOptions",
            "has_converged", "initial_dictionary", "learn", "learn_dictionary",
            "max_coherence", "normalise_columns", "overlap_gradient", "overlap_penalty",
            "sparse_coding_loss"]

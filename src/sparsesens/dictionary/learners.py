@@ -24,6 +24,7 @@ from sparsesens.dictionary.online import (
     learn_dictionary_online,
     relative_change,
 )
+from sparsesens.dictionary.options import OnlineOptions
 from sparsesens.dictionary.paper import learn_dictionary
 
 METHODS = ("online", "paper")
@@ -62,8 +63,10 @@ def learn(X: np.ndarray, lam: float, settings: Mapping[str, Any], *, seed: int,
         X: (N, m) training images.
         lam: sparsity weight of Eq. 1, > 0.
         settings: ``method``, ``n_atoms``, ``orthogonality`` and the chosen learner's keys:
-            ``online`` (a mapping) for the online learner; ``max_iter``, the learning rates,
-            ``rel_tol``, ``window`` and ``dtype`` for the paper's.
+            ``online`` (a mapping of :class:`sparsesens.dictionary.options.OnlineOptions`'
+            fields; those it leaves out keep their defaults) for the online learner;
+            ``max_iter``, the learning rates, ``rel_tol``, ``window`` and ``dtype`` for the
+            paper's.
         seed: seeds the initial draw and every other random choice of the learner.
         device: where the arithmetic runs.
         initial: a dictionary to start from (continuation; online learner only).
@@ -89,8 +92,8 @@ def learn(X: np.ndarray, lam: float, settings: Mapping[str, Any], *, seed: int,
 
 def _learn_online(X, lam, settings, seed, device, initial, resume, on_state, log
                   ) -> LearnedDictionary:
-    online = settings["online"]
-    rule = epoch_tolerance(len(X), online["batch_size"], online["rel_tol"])
+    options = OnlineOptions.from_mapping(settings["online"])
+    rule = epoch_tolerance(len(X), options.batch_size, options.rel_tol)
     curve = [] if resume is None else list(resume.objective)
 
     def report_epoch(epoch, value, seconds):
@@ -100,12 +103,10 @@ def _learn_online(X, lam, settings, seed, device, initial, resume, on_state, log
         change_text = f"{change:.1e}" if np.isfinite(change) else "-"
         log.info("epoch %4d  objective per image %.6g  change %s per epoch (stops at %.1e; "
                  "%d epochs to the cap)  (%.0f s)", epoch, value, change_text, rule,
-                 online["max_epochs"] - epoch, seconds)
+                 options.max_epochs - epoch, seconds)
 
     result = learn_dictionary_online(
-        X, lam, n_atoms=settings["n_atoms"], batch_size=online["batch_size"],
-        code_steps=online["code_steps"], polish_rounds=online["polish_rounds"],
-        max_epochs=online["max_epochs"], rel_tol=online["rel_tol"], seed=seed,
+        X, lam, options, n_atoms=settings["n_atoms"], seed=seed,
         orthogonality=settings["orthogonality"], initial=initial, device=device,
         resume=resume, on_state=on_state, progress=report_epoch,
         on_resample=lambda e, n: log.warning("epoch %d: %d unused atoms resampled", e, n))

@@ -60,6 +60,7 @@ import numpy as np
 import torch
 
 from sparsesens.dictionary.atoms import initial_dictionary, normalise_columns, overlap_penalty
+from sparsesens.dictionary.options import OnlineOptions
 from sparsesens.lasso import FistaState, Majorizer, fista_steps, gram_majorizer, native, polish
 from sparsesens.lasso.fista import widened
 
@@ -67,12 +68,6 @@ from sparsesens.lasso.fista import widened
 # does), and gives up after one round when that round would change more than this fraction
 # of the support: from far off, FISTA steps are cheaper.
 _POLISH_MARGIN, _GIVE_UP = 1e-7, 0.3
-# Rows with larger supports skip the polish: its cost grows with the cube of the support,
-# and beyond this size a round costs more than the proximal steps it would save.
-_POLISH_MAX_SUPPORT = 128
-# Rows the polish leaves follow their LARS-lasso paths from zero (compiled, exact) while
-# their supports stay within this many atoms; 0 turns the paths off.
-_LARS_MAX_SUPPORT = 64
 
 # The proximal steps' bound on the Gram matrix is widened by how far G moved since its last
 # eigendecomposition, until that widening reaches this fraction of the bound's base:
@@ -184,12 +179,8 @@ class _Statistics:
         return half_sq_norm + fit + lam * self.l1 + penalty
 
 
-def learn_dictionary_online(X: np.ndarray, lam: float, *, n_atoms: int = 784,
-                            batch_size: int = 1000, code_steps: int = 20,
-                            polish_rounds: int = 3,
-                            max_epochs: int = 200, rel_tol: float = 2e-6,
-                            max_seconds: float | None = None, seed: int = 0,
-                            orthogonality: float = 0.0,
+def learn_dictionary_online(X: np.ndarray, lam: float, options: OnlineOptions | None = None,
+                            *, n_atoms: int = 784, seed: int = 0, orthogonality: float = 0.0,
                             initial: np.ndarray | None = None,
                             device: torch.device | str = "cpu",
                             resume: LearnerState | None = None,
@@ -203,15 +194,9 @@ def learn_dictionary_online(X: np.ndarray, lam: float, *, n_atoms: int = 784,
     Args:
         X: (N, m) training images.
         lam: sparsity weight of Eq. 1, > 0.
+        options: minibatches, code visits and stopping rule (:class:`OnlineOptions`; None:
+            its defaults).
         n_atoms: number of atoms n.
-        batch_size: images per minibatch (one dictionary sweep each).
-        code_steps: proximal steps per visit of a code that the polish did not settle.
-        polish_rounds: active-set rounds per polish attempt (0: proximal steps only).
-        max_epochs: cap on passes over the data.
-        rel_tol: stop once F moved by less than this fraction of its value per
-            dictionary sweep (minibatch), averaged over an epoch (0 runs to the cap).
-        max_seconds: stop after the first epoch that ends past this wall time (None: no
-            limit); benchmarks use it to give every learner the same budget.
         seed: seeds the initial dictionary (the same draw as the paper's learner), the
             order of the images and the resampling.
         orthogonality: ``mu`` of the remedy the paper proposes: F gains
@@ -235,8 +220,8 @@ def learn_dictionary_online(X: np.ndarray, lam: float, *, n_atoms: int = 784,
         An :class:`OnlineResult`.
     """
     X_np = np.asarray(X)
-    _check_settings(X_np, lam, n_atoms, batch_size, code_steps, polish_rounds, max_epochs,
-                    rel_tol, orthogonality, initial)
+    options = OnlineOptions() if options is None else options
+    _check_arguments(X_np, lam, n_atoms, orthogonality, initial)
     device = torch.device(device)
     X_t = torch.as_tensor(X_np, dtype=torch.float32, device=device)
     half_sq_norm = 0.5 * float((X_t.double() ** 2).sum())
@@ -250,14 +235,13 @@ def learn_dictionary_online(X: np.ndarray, lam: float, *, n_atoms: int = 784,
     start = time.perf_counter() - (seconds[-1] if seconds else 0.0)
     stats = _Statistics.of(X_t, R)
     converged = False
-    tolerance = epoch_tolerance(X_t.shape[0], batch_size, rel_tol)
+    tolerance = epoch_tolerance(X_t.shape[0], options.batch_size, options.rel_tol)
     bound = _GramBound()
-    for epoch in range(resume.epoch + 1, max_epochs + 1):
+    for epoch in range(resume.epoch + 1, options.max_epochs + 1):
         order = torch.randperm(X_t.shape[0], generator=generator).to(device)
-        for first in range(0, len(order), batch_size):
-            rows = order[first:first + batch_size]
-            D = _minibatch_step(X_t, R, rows, D, stats, lam, code_steps, polish_rounds,
-                                bound, weight)
+        for first in range(0, len(order), options.batch_size):
+            rows = order[first:first + options.batch_size]
+            D = _minibatch_step(X_t, R, rows, D, stats, lam, options, bound, weight)
         stats = _Statistics.of(X_t, R)  # exact again: the running updates drift in float32
         unused = torch.nonzero(torch.diagonal(stats.A) == 0).squeeze(1)
         if len(unused):
@@ -273,12 +257,12 @@ def learn_dictionary_online(X: np.ndarray, lam: float, *, n_atoms: int = 784,
             progress(epoch, curve[-1], seconds[-1])
         if callback is not None:
             callback(epoch, seconds[-1], D)
-        if rel_tol > 0 and _settled(curve, tolerance):
+        if options.rel_tol > 0 and _settled(curve, tolerance):
             converged = True
             break
-        if max_seconds is not None and seconds[-1] >= max_seconds:
+        if options.max_seconds is not None and seconds[-1] >= options.max_seconds:
             break
-        if on_state is not None and epoch < max_epochs:
+        if on_state is not None and epoch < options.max_epochs:
             on_state(_state(epoch, D, R, generator, curve, seconds, n_resampled, extrapolation))
     n_unused = int((torch.diagonal(stats.A) == 0).sum())
     return OnlineResult(D=normalise_columns(D.double()).cpu().numpy(),
@@ -312,22 +296,16 @@ def _settled(curve: list[float], tolerance: float) -> bool:
     return len(curve) > 1 and relative_change(curve) <= tolerance
 
 
-def _check_settings(X: np.ndarray, lam: float, n_atoms: int, batch_size: int,
-                    code_steps: int, polish_rounds: int, max_epochs: int, rel_tol: float,
-                    orthogonality: float, initial: np.ndarray | None) -> None:
-    """Refuse bad arguments of :func:`learn_dictionary_online` before any work."""
+def _check_arguments(X: np.ndarray, lam: float, n_atoms: int, orthogonality: float,
+                     initial: np.ndarray | None) -> None:
+    """Refuse bad arguments of :func:`learn_dictionary_online` before any work (its
+    options check themselves)."""
     if X.ndim != 2 or X.shape[0] == 0:
         raise ValueError(f"X must be a non-empty (N, m) array, got shape {X.shape}")
     if not lam > 0:
         raise ValueError(f"lam must be > 0, got {lam}")
-    for name, value in (("n_atoms", n_atoms), ("batch_size", batch_size),
-                        ("code_steps", code_steps), ("max_epochs", max_epochs)):
-        if value < 1:
-            raise ValueError(f"{name} must be >= 1, got {value}")
-    if polish_rounds < 0:
-        raise ValueError(f"polish_rounds must be >= 0, got {polish_rounds}")
-    if rel_tol < 0:
-        raise ValueError(f"rel_tol must be >= 0, got {rel_tol}")
+    if n_atoms < 1:
+        raise ValueError(f"n_atoms must be >= 1, got {n_atoms}")
     if not orthogonality >= 0:
         raise ValueError(f"orthogonality must be >= 0, got {orthogonality}")
     if initial is not None:
@@ -406,14 +384,14 @@ def _code_objective(C: torch.Tensor, G: torch.Tensor, R: torch.Tensor, lam: floa
 
 
 def _minibatch_step(X: torch.Tensor, R: torch.Tensor, rows: torch.Tensor, D: torch.Tensor,
-                    stats: _Statistics, lam: float, code_steps: int, polish_rounds: int,
+                    stats: _Statistics, lam: float, options: OnlineOptions,
                     bound: _GramBound, weight: float = 0.0) -> torch.Tensor:
     """Codes of ``rows`` (stored in ``R``), their statistics (in ``stats``), then one
     dictionary sweep; returns the new dictionary."""
     X_b, old = X[rows], R[rows]
     G = D.T @ D
     C = X_b @ D
-    new = _visit_codes(C, G, old, lam, code_steps, polish_rounds, bound)
+    new = _visit_codes(C, G, old, lam, options, bound)
     # new'new - old'old as the symmetric part of (new - old)'(new + old): one product
     # instead of two, and no cancellation between two large terms once codes settle
     change = new - old
@@ -426,7 +404,7 @@ def _minibatch_step(X: torch.Tensor, R: torch.Tensor, rows: torch.Tensor, D: tor
 
 
 def _visit_codes(C: torch.Tensor, G: torch.Tensor, old: torch.Tensor, lam: float,
-                 code_steps: int, polish_rounds: int, bound: _GramBound) -> torch.Tensor:
+                 options: OnlineOptions, bound: _GramBound) -> torch.Tensor:
     """New codes for one minibatch from its stored ones, none worse for the current ``G``.
 
     Once the dictionary moves slowly, most stored supports are still right: the active-set
@@ -435,18 +413,19 @@ def _visit_codes(C: torch.Tensor, G: torch.Tensor, old: torch.Tensor, lam: float
     """
     new = old.clone()
     todo = torch.arange(len(old), device=old.device)
-    if polish_rounds:
-        todo = _polish_rows(C, G, new, todo, lam, polish_rounds)
-    if len(todo) and _LARS_MAX_SUPPORT:
-        todo = _path_rows(C, G, new, todo, lam, (old[todo] != 0).sum(dim=1))
+    if options.polish_rounds:
+        todo = _polish_rows(C, G, new, todo, lam, options)
+    if len(todo) and options.lars_max_support:
+        todo = _path_rows(C, G, new, todo, lam, (old[todo] != 0).sum(dim=1),
+                          options.lars_max_support)
     if len(todo) == 0:
         return new
     majorizer = bound.of(G)
     C_t, old_t = C[todo], old[todo]
-    new[todo] = fista_steps(C_t, G, lam, code_steps, FistaState.start(C_t, old_t, majorizer),
-                            majorizer).R
-    if polish_rounds:
-        todo = _polish_rows(C, G, new, todo, lam, polish_rounds)
+    new[todo] = fista_steps(C_t, G, lam, options.code_steps,
+                            FistaState.start(C_t, old_t, majorizer), majorizer).R
+    if options.polish_rounds:
+        todo = _polish_rows(C, G, new, todo, lam, options)
         C_t, old_t = C[todo], old[todo]
     # a settled row is the exact code; a stepped one may have been undone by momentum:
     # it keeps whichever of its codes is better now
@@ -456,19 +435,19 @@ def _visit_codes(C: torch.Tensor, G: torch.Tensor, old: torch.Tensor, lam: float
 
 
 def _path_rows(C: torch.Tensor, G: torch.Tensor, R: torch.Tensor, todo: torch.Tensor,
-               lam: float, stored_support: torch.Tensor) -> torch.Tensor:
+               lam: float, stored_support: torch.Tensor, max_support: int) -> torch.Tensor:
     """Exact codes by the compiled LARS-lasso path (in place) for the rows ``todo`` whose
-    stored code is zero or has at most half of ``_LARS_MAX_SUPPORT`` atoms, where the
-    kernel is built and the arrays are on the CPU; a path that would need more than
-    ``_LARS_MAX_SUPPORT`` atoms stops there. Returns the rows left unsettled."""
+    stored code is zero or has at most half of ``max_support`` atoms, where the kernel is
+    built and the arrays are on the CPU; a path that would need more than ``max_support``
+    atoms stops there. Returns the rows left unsettled."""
     if C.device.type != "cpu" or not native.available():
         return todo
-    tried = (stored_support == 0) | (2 * stored_support <= _LARS_MAX_SUPPORT)
+    tried = (stored_support == 0) | (2 * stored_support <= max_support)
     rows = todo[tried]
     if len(rows) == 0:
         return todo
     exact, settled = native.lars(C[rows].double().numpy(), G.double().numpy(), lam,
-                                 max_support=_LARS_MAX_SUPPORT, add_margin=_POLISH_MARGIN,
+                                 max_support=max_support, add_margin=_POLISH_MARGIN,
                                  n_threads=torch.get_num_threads())
     settled = torch.from_numpy(settled)
     R[rows[settled]] = torch.from_numpy(exact[settled.numpy()]).to(R.dtype)
@@ -476,19 +455,22 @@ def _path_rows(C: torch.Tensor, G: torch.Tensor, R: torch.Tensor, todo: torch.Te
 
 
 def _polish_rows(C: torch.Tensor, G: torch.Tensor, R: torch.Tensor, todo: torch.Tensor,
-                 lam: float, rounds: int) -> torch.Tensor:
-    """Polish the codes ``R[todo]`` in place where the active-set rounds settle (giving up
-    early on supports far off; supports above ``_POLISH_MAX_SUPPORT`` are not tried);
+                 lam: float, options: OnlineOptions) -> torch.Tensor:
+    """Polish the codes ``R[todo]`` in place where ``options.polish_rounds`` active-set
+    rounds settle (giving up early on supports far off; supports above
+    ``options.polish_max_support`` are not tried);
     returns the rows that did not settle. On the CPU with the compiled kernel each row
     keeps its factor across rounds; elsewhere the batched polish factors every round."""
-    small = (R[todo] != 0).sum(dim=1) <= _POLISH_MAX_SUPPORT
+    small = (R[todo] != 0).sum(dim=1) <= options.polish_max_support
+    rounds = options.polish_rounds
     tried, skipped = todo[small], todo[~small]
     if len(tried) == 0:
         return todo
     if C.device.type == "cpu" and native.available():
         exact, settled = native.polish(
             C[tried].double().numpy(), G.double().numpy(), R[tried].double().numpy(), lam,
-            max_rounds=rounds, max_support=2 * _POLISH_MAX_SUPPORT, add_margin=_POLISH_MARGIN,
+            max_rounds=rounds, max_support=2 * options.polish_max_support,
+            add_margin=_POLISH_MARGIN,
             give_up=_GIVE_UP, n_threads=torch.get_num_threads())
         exact, settled = torch.from_numpy(exact), torch.from_numpy(settled)
     else:

@@ -34,12 +34,11 @@ _DENSE_STAGES = 5
 _GUESS_TRIM = 0.1
 # The active set, whose work grows with the support, goes first where codes are sparse.
 # Under "hybrid" the first _PROBE_ROWS rows of a batch tell: if _PROBE_SHARE of them
-# settle with at most _ACTIVE_SUPPORT atoms, the batch's other rows try it too (near that
-# size the FISTA stages are as fast, and a small cap keeps a failed probe cheap). Atoms
-# enter _ACTIVE_ATOMS per round: more enter with the wrong sign and leave again.
+# settle with at most the options' active_max_support atoms, the batch's other rows try
+# it too. Atoms enter _ACTIVE_ATOMS per round: more enter with the wrong sign and leave
+# again.
 _PROBE_ROWS = 64
 _PROBE_SHARE = 0.9
-_ACTIVE_SUPPORT = 48
 _ACTIVE_ATOMS = 8
 _ACTIVE_ROUNDS = 50
 # A link marked only_few runs when at most this share of the batch is open.
@@ -171,7 +170,7 @@ def _active_set_rows(problem: Problem, opts: EncodeOptions, rows: list[int]
         return R, []
     part, settled = active_set(problem.rows(rows).C64, problem.G64, problem.lam,
                                atoms_per_round=_ACTIVE_ATOMS, max_rounds=_ACTIVE_ROUNDS,
-                               max_support=_ACTIVE_SUPPORT, add_margin=opts.add_margin)
+                               max_support=opts.active_max_support, add_margin=opts.add_margin)
     R[rows] = part
     return R, [rows[i] for i in torch.nonzero(~settled).squeeze(1).tolist()]
 

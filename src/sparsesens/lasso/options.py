@@ -18,6 +18,9 @@ class EncodeOptions:
         fista_iter: FISTA steps of the first stage (each next stage is twice as long).
         max_fista_iter: FISTA steps after which an image goes to coordinate descent.
         polish_rounds: active-set rounds per attempt of the polish.
+        active_max_support: the largest support the active set grows under ``"hybrid"``
+            (near this size the FISTA stages are as fast, and a small cap keeps a failed
+            probe cheap).
         chunk_size: images solved together (bounds memory).
         tol_inactive, tol_active: the tolerances of Eq. 9.
     """
@@ -27,6 +30,7 @@ class EncodeOptions:
     fista_iter: int = 20
     max_fista_iter: int = 10_000
     polish_rounds: int = 10
+    active_max_support: int = 48
     chunk_size: int = 2000
     tol_inactive: float = 1e-5
     tol_active: float = 1e-4
@@ -39,6 +43,8 @@ class EncodeOptions:
         if self.fista_iter < 1 or self.max_fista_iter < self.fista_iter:
             raise ValueError(f"need 1 <= fista_iter <= max_fista_iter, got {self.fista_iter} "
                              f"and {self.max_fista_iter}")
+        if self.active_max_support < 1:
+            raise ValueError(f"active_max_support must be >= 1, got {self.active_max_support}")
         if self.chunk_size < 1:
             raise ValueError(f"chunk_size must be >= 1, got {self.chunk_size}")
 

@@ -20,9 +20,10 @@ A definition is keyed by what it is, not by where it lives: its name and its syn
 in which every reference to this package is written as the bare name it refers to
 (``io.read_split`` and ``from sparsesens.io import read_split as rs; rs`` both read
 ``read_split``), and the import-time statements that count are those of the definitions'
-modules other than imports of this package. So moving a definition to another module, and
-renaming the modules it is imported from, changes no hash: a reorganisation of the package
-re-runs nothing that its code did not change.
+modules other than imports of this package, with an outside import counted only for the
+names the reached definitions use. So moving a definition to another module, and renaming
+the modules it is imported from, changes no hash: a reorganisation of the package re-runs
+nothing that its code did not change.
 """
 
 from __future__ import annotations
@@ -247,16 +248,52 @@ def code_version(script: str | os.PathLike, package_dir: str | os.PathLike) -> s
     import-time statements of their modules, each keyed by what it is, not by the module
     it lives in (see the module's docstring)."""
     modules, reached = _reached(Path(script), Path(package_dir))
-    parts = set()
+    parts, used = set(), {}
     for name, what in reached:
         module = modules.get(name)
         if module is None:
             continue
         names = module.definitions if what == WHOLE else [what]
-        parts |= {f"{n}:{_canonical_dump(module.definitions[n], module)}" for n in names
-                  if n in module.definitions}
-        parts |= {ast.dump(node) for node in module.setup if not _package_aliases(node)}
+        for n in names:
+            if n in module.definitions:
+                parts.add(f"{n}:{_canonical_dump(module.definitions[n], module)}")
+                used.setdefault(name, set()).update(_names_in(module.definitions[n]))
+        used.setdefault(name, set())
+    for name, names in used.items():
+        parts |= _setup_parts(modules[name], names)
     digest = hashlib.sha256()
     for part in sorted(parts):
         digest.update(part.encode() + b"\0")
     return digest.hexdigest()[:16]
+
+
+def _names_in(tree: ast.AST) -> set[str]:
+    return {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+
+
+def _setup_parts(module: _Module, used: set[str]) -> set[str]:
+    """The import-time statements of ``module`` that count for definitions using the names
+    ``used``: every statement but imports of this package and a ``TYPE_CHECKING`` block
+    (neither runs anything of its own), and of the other imports the names that those
+    definitions use, each as its own part (``from __future__ import annotations`` binds
+    no name they use: annotations change no result). So a definition moved to a module that imports
+    more, or imports in another order, hashes the same."""
+    parts = set()
+    for node in module.setup:
+        if _package_aliases(node) or _is_type_checking(node):
+            continue
+        if isinstance(node, ast.ImportFrom):
+            parts |= {f"from {node.module} import {a.name} as {a.asname or a.name}"
+                      for a in node.names if (a.asname or a.name) in used}
+        elif isinstance(node, ast.Import):
+            parts |= {f"import {a.name} as {a.asname or a.name}" for a in node.names
+                      if (a.asname or a.name.split(".")[0]) in used}
+        else:
+            parts.add(ast.dump(node))
+    return parts
+
+
+def _is_type_checking(node: ast.AST) -> bool:
+    """``if TYPE_CHECKING:``, whose imports only type checkers read."""
+    return (isinstance(node, ast.If) and isinstance(node.test, ast.Name)
+            and node.test.id == "TYPE_CHECKING" and not node.orelse)

@@ -4,9 +4,10 @@ The requests start from the largest job of each rule in the two full-scale runs 
 cores (2026-11-28, pixels as given and pixels / 0.3081, the default;
 ``benchmarks/reference/full_cpu_2026-11-28/`` and ``full_cpu_scaled_2026-11-28/``,
 ``benchmarks_pipeline.tsv``): the larger of the two peaks and wall times, which under the
-default scaling are the longer ones (denser codes). They scale
-with the configured size that drives the rule, add a margin, and grow with each attempt,
-so that a retry after an out-of-memory or time-out kill asks for more.
+default scaling are the longer ones (denser codes). ``measured_resources.tsv`` beside this
+module holds them, each with its source. They scale with the configured size that drives
+the rule, add a margin, and grow with each attempt, so that a retry after an out-of-memory
+or time-out kill asks for more.
 
 Local runs are not limited by these numbers unless ``--resources mem_mb=...`` is given; on
 a cluster they become the job's ``--mem`` and ``--time``.
@@ -15,9 +16,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
+from importlib.resources import files
 from typing import Any, NamedTuple
 
-from sparsesens.pipeline.settings import n_images
+from sparsesens.pipeline.dataset import n_images
 
 # resident memory of a job that only imports torch and reads its inputs
 BASE_MIB = 512
@@ -37,24 +39,21 @@ class Measured(NamedTuple):
     seconds: float
 
 
-PAPER_SCALE = {
-    "learn_dictionary": Measured(1607, 5149),
-    "encode": Measured(1113, 96),
-    "draw_perturbations": Measured(556, 4.2),
-    "code_sensitivity": Measured(1040, 19),
-    "train_mlp": Measured(997, 14),
-    "finite_sensitivity": Measured(965, 57),
-    "analyse_digit": Measured(717, 25),
-    "eq5_check": Measured(857, 10.5),
-    "random_features": Measured(2916, 49),
-    "evaluate": Measured(5122, 499),
-    "prepare_data": Measured(932, 4.9),
-    "rip": Measured(653, 23),
-    "mlp_sensitivity": Measured(613, 57),
-    # not measured yet: encode's memory, and its time per image (about 3 ms at paper
-    # scale) for about a dozen bisection steps on 2,000 images and the 4,000 samples
-    "remedy_matched": Measured(1113, 120),
-}
+def _read_measured() -> dict[str, Measured]:
+    """The measurements of ``measured_resources.tsv``, beside this module: one row per
+    rule, with where each number comes from."""
+    text = files(__package__).joinpath(MEASURED_FILE).read_text()
+    header, *lines = text.splitlines()
+    columns = header.split("\t")
+    table = {}
+    for line in lines:
+        row = dict(zip(columns, line.split("\t"), strict=True))
+        table[row["rule"]] = Measured(float(row["peak_mib"]), float(row["seconds"]))
+    return table
+
+
+MEASURED_FILE = "measured_resources.tsv"
+PAPER_SCALE = _read_measured()
 
 
 def _evaluate_size(config: Mapping[str, Any]) -> float:
@@ -100,18 +99,29 @@ def job_memory_mib(config: Mapping[str, Any], rule: str, attempt: int = 1) -> in
     return attempt * 256 * math.ceil(MEMORY_MARGIN * estimate / 256)
 
 
-def job_minutes(config: Mapping[str, Any], rule: str, attempt: int = 1) -> int:
-    """Wall time (minutes) that one job of ``rule`` asks for on its ``attempt``-th try."""
+def _paper_learner_seconds(config: Mapping[str, Any]) -> float:
+    """The paper's learner's longest dictionary: its largest iteration cap at the measured
+    seconds per iteration, scaled by the training images."""
+    section = config["dictionary"]
+    iterations = max([section["max_iter"]]
+                     + [entry["max_iter"] for entry in section["max_iter_per_lambda"]])
+    return PAPER_SECONDS_PER_ITERATION_5K * iterations * n_images(config, "train") / 5000
+
+
+def _seconds(config: Mapping[str, Any], rule: str) -> float:
+    """The estimated wall time of one job of ``rule``: its measurement scaled by its size,
+    where the work does not grow as the memory does."""
+    if rule == "learn_dictionary" and config["dictionary"]["method"] == "paper":
+        return _paper_learner_seconds(config)  # the measurement is the online learner's
     seconds = _measured(rule).seconds * _SIZE[rule](config)
     if rule == "evaluate":  # the measured job was one seed's; a job now has every seed
         seconds *= len(config["evaluation"]["seeds"])
-    if rule == "learn_dictionary" and config["dictionary"]["method"] == "paper":
-        section = config["dictionary"]
-        iterations = max([section["max_iter"]]
-                         + [entry["max_iter"] for entry in section["max_iter_per_lambda"]])
-        seconds = (PAPER_SECONDS_PER_ITERATION_5K * iterations
-                   * n_images(config, "train") / 5000)
-    return attempt * max(MIN_MINUTES, math.ceil(TIME_MARGIN * seconds / 60))
+    return seconds
+
+
+def job_minutes(config: Mapping[str, Any], rule: str, attempt: int = 1) -> int:
+    """Wall time (minutes) that one job of ``rule`` asks for on its ``attempt``-th try."""
+    return attempt * max(MIN_MINUTES, math.ceil(TIME_MARGIN * _seconds(config, rule) / 60))
 
 
 def _measured(rule: str) -> Measured:

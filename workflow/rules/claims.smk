@@ -1,4 +1,4 @@
-# The claims table and the whole-pipeline benchmark.
+# The claims table: each of the paper's claims checked on this run's numbers.
 
 
 rule claims:
@@ -31,31 +31,3 @@ rule claims:
         ENV
     script:
         "../scripts/claims.py"
-
-
-rule pipeline_benchmark:
-    input:
-        # everything else of the run, so that every job's benchmark file exists
-        rules.claims.output,
-        rules.fig1.output,
-        rules.fig4.output,
-        rules.fig5.output,
-        rules.fig6.output,
-    output:
-        tsv=report(
-            out("benchmarks/pipeline.tsv"),
-            caption="../report/benchmark.rst",
-            category="Benchmarks",
-            labels={"figure": "pipeline"},
-        ),
-        jobs=out("benchmarks/pipeline_jobs.tsv"),
-    params:
-        code=code_version("pipeline_benchmark.py"),
-        benchmarks=lambda wildcards, output: str(Path(output.tsv).parent),
-        logs=out("logs"),
-    log:
-        out("logs/pipeline_benchmark.log"),
-    conda:
-        ENV
-    script:
-        "../scripts/pipeline_benchmark.py"
