@@ -20,6 +20,7 @@ include: "workflow/rules/sensitivity.smk"
 include: "workflow/rules/analysis.smk"
 include: "workflow/rules/evaluation.smk"
 include: "workflow/rules/remedy.smk"
+include: "workflow/rules/controls.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/claims.smk"
 include: "workflow/rules/benchmark.smk"
@@ -43,6 +44,7 @@ localrules:
     eq5_figure,
     rip_figure,
     remedy_figure,
+    control_dictionary,
     claims,
     pipeline_benchmark,
 

@@ -293,3 +293,64 @@ def rip_summary(tables: list[pd.DataFrame]) -> pd.DataFrame:
         row["random_delta_median"] = float(table["random_delta"].median())
         rows.append(row)
     return pd.DataFrame(rows).sort_values(["lam", "dictionary_seed"]).reset_index(drop=True)
+
+
+@dataclass
+class DigitAnalysis:
+    """One digit's active dictionary and the perturbations' spectra (Fig. 2 and 3).
+
+    Attributes:
+        numbers: :func:`digit_numbers` (and ``max_coherence``, when given), with
+            ``digit_null_power_<kind>`` (the digit's own
+            perturbation examples) and ``mean_null_power_<kind>`` (over the samples).
+        gains: per rank of the digit's active dictionary: ``rank``, ``singular_value``,
+            ``gain`` and ``overlap_<kind>`` of each example's amplitude spectrum.
+        pairs, overlaps: every pair of active atoms and its overlap (:func:`pair_overlaps`).
+        spectrum: per gain rank over the samples: ``rank``, ``n_samples``, ``mean_gain``
+            and ``rms_<kind>`` (:func:`rms_spectrum`).
+        active: the digit's :class:`ActiveDictionary`.
+    """
+
+    numbers: dict[str, float]
+    gains: pd.DataFrame
+    pairs: np.ndarray
+    overlaps: np.ndarray
+    spectrum: pd.DataFrame
+    active: ActiveDictionary
+
+
+def digit_analysis(D: np.ndarray, code: np.ndarray, examples: Mapping[str, np.ndarray],
+                   sample_codes: np.ndarray, sample_perturbations: Mapping[str, np.ndarray],
+                   n_pairs: int = 10, max_coherence: float | None = None) -> DigitAnalysis:
+    """Everything Fig. 2 and 3 show of one digit, and the spectra over the samples.
+
+    Args:
+        D: (m, n) dictionary.
+        code: (n,) the digit's exact code.
+        examples: kind -> (m,) one perturbation of the digit of each kind.
+        sample_codes: (S, n) exact codes of the sensitivity samples' images.
+        sample_perturbations: kind -> (S, m) their perturbations.
+        n_pairs: most overlapping pairs in :func:`digit_numbers`.
+        max_coherence: the dictionary's largest atom coherence, kept among the numbers
+            after the digit's own (the learner records it with the dictionary).
+    """
+    numbers = digit_numbers(D, code, n_pairs)
+    if max_coherence is not None:
+        numbers["max_coherence"] = float(max_coherence)
+    part = active_dictionary(D, code)
+    pairs, overlaps = pair_overlaps(D, part.active)
+    gains = pd.DataFrame({"rank": np.arange(1, len(part.active) + 1),
+                          "singular_value": part.singular_values, "gain": part.gains})
+    for kind, dx in examples.items():
+        overlap, null = amplitude_spectrum(part.U, dx)
+        gains[f"overlap_{kind}"] = overlap
+        numbers[f"digit_null_power_{kind}"] = null
+    # each sample on its own active dictionary, aligned by gain rank (Fig. 3e)
+    spectra, sample_gains = spectra_by_kind(D, sample_codes, sample_perturbations)
+    mean_gain, count = ragged_mean(sample_gains)
+    spectrum = pd.DataFrame({"rank": np.arange(1, len(count) + 1), "n_samples": count,
+                             "mean_gain": mean_gain})
+    for kind in sample_perturbations:
+        spectrum[f"rms_{kind}"] = rms_spectrum(spectra[kind]["spectra"])
+        numbers[f"mean_null_power_{kind}"] = float(spectra[kind]["null_power"].mean())
+    return DigitAnalysis(numbers, gains, pairs, overlaps, spectrum, part)

@@ -16,7 +16,7 @@ identity, so every ratio is 1.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import elasticdeform
@@ -288,3 +288,31 @@ def ratio_table(image_index: np.ndarray, ratios: Mapping[str, np.ndarray],
             frame["certified"] = np.asarray(certified, dtype=bool)
         frames.append(frame)
     return pd.concat(frames, ignore_index=True)
+
+
+def summary_tables(tables: Sequence[tuple[str, pd.DataFrame]]
+                   ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The sensitivity summary and the paired comparisons of several representations.
+
+    Args:
+        tables: ``(representation, per-sample table)`` pairs (:func:`ratio_table`'s
+            columns); a ``sparse`` table also names its dictionary in ``lam`` and
+            ``dictionary_seed`` (a representation without a dictionary has neither).
+
+    Returns:
+        ``(summary, paired)``: per representation, lambda, seed and perturbation the
+        :func:`summarise` of its ratios; per representation, lambda, seed and pair of
+        :data:`PAIRS` the :func:`paired_comparison` of the same samples.
+    """
+    rows, pairs = [], []
+    for rep, table in tables:
+        lam = float(table["lam"].iloc[0]) if rep == "sparse" else None
+        seed = int(table["dictionary_seed"].iloc[0]) if rep == "sparse" else None
+        which = {"representation": rep, "lam": lam, "dictionary_seed": seed}
+        for kind, group in table.groupby("perturbation", sort=False):
+            rows.append({**which, "perturbation": kind, **summarise(group["ratio"].to_numpy())})
+        ratios = table.pivot(index="sample", columns="perturbation", values="ratio")
+        for first, second in PAIRS:
+            pairs.append({**which, "first": first, "second": second, **paired_comparison(
+                ratios[first].to_numpy(), ratios[second].to_numpy())})
+    return pd.DataFrame(rows), pd.DataFrame(pairs)

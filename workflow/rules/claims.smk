@@ -1,4 +1,5 @@
-# The claims table: each of the paper's claims checked on this run's numbers.
+# The claims table: each of the paper's claims checked on this run's numbers, and those
+# about codes and dictionaries on the control dictionaries too.
 
 
 rule claims:
@@ -15,6 +16,11 @@ rule claims:
         evaluation=rules.evaluation_table.output.summary,
         # the remedy's conjecture, when the grid has a penalty to compare with mu = 0
         remedy=rules.remedy_summary.output.tsv if len(REMEDY_WEIGHTS) > 1 else [],
+        # every control dictionary's tables, standing in for the first seed's dictionaries
+        control_sensitivity=control_tables("sensitivity"),
+        control_rip=control_tables("rip"),
+        control_digit=control_tables("digit"),
+        control_spectrum=control_tables("spectrum"),
     output:
         tsv=report(
             out("claims.tsv"),
@@ -25,6 +31,7 @@ rule claims:
     params:
         code=code_version("claims.py"),
         lam=config["analysis"]["lam"],
+        controls=CONTROL_KINDS,
     log:
         out("logs/claims.log"),
     conda:

@@ -1,4 +1,5 @@
-# Configuration checks and the helpers that every stage's rules share.
+# Configuration checks and every helper function of the rules, the stages' own below
+# the shared ones (snakemake --lint keeps functions out of the files that hold rules).
 import sys
 from pathlib import Path
 
@@ -74,6 +75,7 @@ wildcard_constraints:
     split="train|valid|test",
     shard=r"\d+",
     seed=r"\d+",
+    kind="random|images",
     rep=r"pixels|mlp|random|lam_[0-9.eE+-]+(_mu[0-9.eE+-]+)?(_s\d+)?",
 
 
@@ -144,3 +146,105 @@ def code_shards(tags=None):
     """The code shards of the paper's dictionaries, every seed's unless ``tags`` are given."""
     tags = PAPER_TAGS if tags is None else tags
     return [f for lam in tags for split in SPLITS for f in shard_files(lam, split)]
+
+
+# ---- data --------------------------------------------------------------------
+
+
+def data_source_files(wildcards):
+    """The files the data set is read from: the MNIST wheel, or four IDX files."""
+    if config["data"]["source"] == "mnist":
+        # the wheel's content is fixed by its SHA-256, checked on every read. Once it is
+        # there it is a source file (params.wheel), with no edge to the download: nothing
+        # but a missing wheel can plan the download, and a download planned while the wheel
+        # exists would hide every other job of that run (Snakemake 9.27 skips the jobs
+        # below an ancient input whose producer re-runs, even those with missing outputs)
+        return {} if Path(MNIST_WHEEL).exists() else {"wheel": MNIST_WHEEL}
+    return settings.data_files(config)[0]
+
+
+# ---- dictionary --------------------------------------------------------------
+
+
+def continuation_input(wildcards):
+    """The dictionary the {tag} wildcard's learner starts from, if any (continuation)."""
+    source = settings.continuation_source(config, wildcards.tag)
+    return {} if source is None else {"start": dictionary_file(source)}
+
+
+def learner_seed_of(wildcards):
+    """The learner's random seed for the {tag} wildcard's dictionary seed."""
+    return settings.learner_seed(config, record_of(wildcards.tag).seed)
+
+
+def record_attrs_of(wildcards):
+    """The record (tag, lam, mu, dictionary_seed) of the {tag} wildcard's dictionary, as
+    the learner writes it into the dictionary's file for every later stage to read."""
+    return record_of(wildcards.tag).attrs()
+
+
+# ---- sensitivity -------------------------------------------------------------
+
+
+def code_sensitivity_tables(tags=None):
+    """Per-sample sensitivity tables of the sparse codes, one per paper dictionary (every
+    seed's unless ``tags`` are given)."""
+    return expand(rules.code_sensitivity.output.tsv, tag=PAPER_TAGS if tags is None else tags)
+
+
+def finite_tables(tags=None):
+    return expand(rules.finite_sensitivity.output.tsv, tag=PAPER_TAGS if tags is None else tags)
+
+
+# ---- evaluation --------------------------------------------------------------
+
+
+# Representations evaluated in Section 6: pixels, the sparse code of each lambda, the MLP
+# hidden layer and the random net of Eq. 8.
+REPRESENTATIONS = ["pixels", *[f"lam_{tag}" for tag in PAPER_TAGS], "mlp", "random"]
+EVALUATION_SEEDS = config["evaluation"]["seeds"]
+
+
+def representation_inputs(wildcards):
+    """The files that hold one representation of the training and validation images."""
+    rep = wildcards.rep
+    if rep == "pixels":
+        return {}
+    if rep == "mlp":
+        return {"features": rules.train_mlp.output.hidden}
+    if rep == "random":
+        return {"features": rules.random_features.output.h5}
+    lam = rep.removeprefix("lam_")
+    return {"train_shards": shard_files(lam, "train"), "valid_shards": shard_files(lam, "valid")}
+
+
+def evaluation_runs():
+    return expand(rules.evaluate.output.tsv, rep=REPRESENTATIONS)
+
+
+# ---- remedy ------------------------------------------------------------------
+
+
+def paper_dictionary_of(wildcards):
+    """The paper's dictionary (mu = 0) at the analysis lambda of the {tag} wildcard's
+    dictionary seed: what a remedy dictionary is compared with."""
+    seed = record_of(wildcards.tag).seed
+    return dictionary_file(settings.dictionary_tag(config["analysis"]["lam"], 0.0, seed))
+
+
+def remedy_shards():
+    """The training codes of every remedy dictionary, mu by mu (as many shards each)."""
+    return [path for tag in REMEDY_TAGS for path in shard_files(tag, "train")]
+
+
+# ---- controls ----------------------------------------------------------------
+
+
+# the control dictionaries of the analysis (controls.smk)
+CONTROL_KINDS = config["analysis"]["controls"]
+
+
+def control_tables(name):
+    """One table ``name`` of the control rule for every control and learned dictionary of
+    the first seed."""
+    return expand(getattr(rules.control.output, name), kind=CONTROL_KINDS, tag=FIRST_SEED_TAGS)

@@ -3,18 +3,6 @@
 # per results root named after the data set.
 
 
-def data_source_files(wildcards):
-    """The files the data set is read from: the MNIST wheel, or four IDX files."""
-    if config["data"]["source"] == "mnist":
-        # the wheel's content is fixed by its SHA-256, checked on every read. Once it is
-        # there it is a source file (params.wheel), with no edge to the download: nothing
-        # but a missing wheel can plan the download, and a download planned while the wheel
-        # exists would hide every other job of that run (Snakemake 9.27 skips the jobs
-        # below an ancient input whose producer re-runs, even those with missing outputs)
-        return {} if Path(MNIST_WHEEL).exists() else {"wheel": MNIST_WHEEL}
-    return settings.data_files(config)[0]
-
-
 # Only a missing wheel plans it (see data_source_files). It runs in the submitting process,
 # not by a script, so that the first run after an edit of a script plans it no more than
 # any other.

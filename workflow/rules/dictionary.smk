@@ -5,23 +5,6 @@
 # of the next larger lambda, or of the next smaller penalty: the jobs form chains.
 
 
-def continuation_input(wildcards):
-    """The dictionary the {tag} wildcard's learner starts from, if any (continuation)."""
-    source = settings.continuation_source(config, wildcards.tag)
-    return {} if source is None else {"start": dictionary_file(source)}
-
-
-def learner_seed_of(wildcards):
-    """The learner's random seed for the {tag} wildcard's dictionary seed."""
-    return settings.learner_seed(config, record_of(wildcards.tag).seed)
-
-
-def record_attrs_of(wildcards):
-    """The record (tag, lam, mu, dictionary_seed) of the {tag} wildcard's dictionary, as
-    the learner writes it into the dictionary's file for every later stage to read."""
-    return record_of(wildcards.tag).attrs()
-
-
 rule learn_dictionary:
     input:
         unpack(continuation_input),

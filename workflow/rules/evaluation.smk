@@ -2,25 +2,6 @@
 # images for a given seed and number of labels per class.
 
 
-# Representations evaluated in Section 6: pixels, the sparse code of each lambda, the MLP
-# hidden layer and the random net of Eq. 8.
-REPRESENTATIONS = ["pixels", *[f"lam_{tag}" for tag in PAPER_TAGS], "mlp", "random"]
-EVALUATION_SEEDS = config["evaluation"]["seeds"]
-
-
-def representation_inputs(wildcards):
-    """The files that hold one representation of the training and validation images."""
-    rep = wildcards.rep
-    if rep == "pixels":
-        return {}
-    if rep == "mlp":
-        return {"features": rules.train_mlp.output.hidden}
-    if rep == "random":
-        return {"features": rules.random_features.output.h5}
-    lam = rep.removeprefix("lam_")
-    return {"train_shards": shard_files(lam, "train"), "valid_shards": shard_files(lam, "valid")}
-
-
 rule label_subsets:
     input:
         data=rules.prepare_data.output.h5,
@@ -93,10 +74,6 @@ rule evaluate:
         ENV
     script:
         "../scripts/evaluate.py"
-
-
-def evaluation_runs():
-    return expand(rules.evaluate.output.tsv, rep=REPRESENTATIONS)
 
 
 rule evaluation_table:

@@ -3,18 +3,6 @@
 # at matched sparsity (each penalty's codes at the lambda giving the paper's active atoms).
 
 
-def paper_dictionary_of(wildcards):
-    """The paper's dictionary (mu = 0) at the analysis lambda of the {tag} wildcard's
-    dictionary seed: what a remedy dictionary is compared with."""
-    seed = record_of(wildcards.tag).seed
-    return dictionary_file(settings.dictionary_tag(config["analysis"]["lam"], 0.0, seed))
-
-
-def remedy_shards():
-    """The training codes of every remedy dictionary, mu by mu (as many shards each)."""
-    return [path for tag in REMEDY_TAGS for path in shard_files(tag, "train")]
-
-
 rule remedy_matched:
     input:
         data=rules.prepare_data.output.h5,

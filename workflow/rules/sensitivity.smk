@@ -77,12 +77,6 @@ rule code_sensitivity:
         "../scripts/code_sensitivity.py"
 
 
-def code_sensitivity_tables(tags=None):
-    """Per-sample sensitivity tables of the sparse codes, one per paper dictionary (every
-    seed's unless ``tags`` are given)."""
-    return expand(rules.code_sensitivity.output.tsv, tag=PAPER_TAGS if tags is None else tags)
-
-
 rule mlp_sensitivity:
     input:
         data=rules.prepare_data.output.h5,
@@ -133,10 +127,6 @@ rule finite_sensitivity:
         ENV
     script:
         "../scripts/finite_sensitivity.py"
-
-
-def finite_tables(tags=None):
-    return expand(rules.finite_sensitivity.output.tsv, tag=PAPER_TAGS if tags is None else tags)
 
 
 rule sensitivity_summary:

@@ -89,6 +89,8 @@ _SIZE: dict[str, Callable[[Mapping[str, Any]], float]] = {
     "mlp_sensitivity": lambda c: c["sensitivity"]["n_samples"] / 4000,
     "remedy_matched": lambda c: (c["analysis"]["matched_images"] * 12
                                  + c["sensitivity"]["n_samples"]) / 28_000,
+    "control": lambda c: (c["analysis"]["matched_images"] * 12 + c["analysis"]["rip_images"]
+                          + c["sensitivity"]["n_samples"]) / 30_000,
 }
 
 
