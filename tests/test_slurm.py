@@ -23,16 +23,18 @@ SKIP_REASON = ("slurm-wlm is not installed (apt-get install slurm-wlm munge); .c
 HEAVY_RULES = {"prepare_data", "learn_dictionary", "encode", "draw_perturbations",
                "code_sensitivity", "mlp_sensitivity", "train_mlp", "finite_sensitivity",
                "analyse_digit", "digit_distribution", "eq5_check", "rip", "random_features",
-               "evaluate", "remedy_matched"}
+               "evaluate", "remedy_matched", "control"}
 LOCAL_RULES = {"download_mnist", "label_subsets", "code_summary", "sensitivity_summary",
                "rip_summary", "evaluation_table", "fig1", "fig4", "fig5", "fig6", "claims",
-               "pipeline_benchmark", "remedy_summary"}
+               "pipeline_benchmark", "remedy_summary", "digit_figures", "eq5_figure",
+               "rip_figure", "remedy_figure", "control_dictionary"}
 
 
 # the rules for which a GPU pays (docs/running.md gives the timings): the learners, the
 # encoder, the random net and the read-outs; the MLP, the finite perturbations and Eq. 5's
 # check are jobs of seconds that ran no faster on one
-GPU_RULES = {"learn_dictionary", "remedy_matched", "encode", "random_features", "evaluate"}
+GPU_RULES = {"learn_dictionary", "remedy_matched", "control", "encode", "random_features",
+             "evaluate"}
 
 
 def _rules_asking_for_a_gpu():
