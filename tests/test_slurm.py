@@ -85,9 +85,13 @@ def test_each_profile_sets_the_threads_of_every_job_that_takes_all_cores(name):
 
 
 def _planned_gpu_requests(workdir, profile):
-    """Each rule of the smoke preset's dry run under ``profile`` -> its GPU requests."""
+    """Each rule of the smoke preset's dry run (with the controls) under ``profile`` -> its
+    GPU requests."""
+    # with the control dictionaries, which the smoke preset leaves out
+    (workdir / "controls.yaml").write_text("analysis: {controls: [random, images]}\n")
     plan = run_snakemake(workdir, "-n", "--profile", str(REPO / "profiles" / profile),
-                         "--configfile", str(REPO / "presets/smoke.yaml"))
+                         "--configfile", str(REPO / "presets/smoke.yaml"),
+                         str(workdir / "controls.yaml"))
     assert plan.returncode == 0, plan.stderr[-2000:]
     requests = {}
     for job in re.split(r"^rule ", plan.stdout, flags=re.M)[1:]:

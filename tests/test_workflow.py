@@ -181,7 +181,6 @@ def test_smoke_preset_end_to_end(smoke_run):
     check_evaluation(root)
     check_analysis(root)
     check_remedy(root)
-    check_controls(root)
     for name in FIGURES:
         png = (root / f"figures/{name}.png").read_bytes()
         assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
@@ -460,48 +459,6 @@ def _edit_body(module, docstring_start):
     assert text.count(f'    """{docstring_start}') == 1
     module.write_text(text.replace(f'    """{docstring_start}',
                                    f'    assert True\n    """{docstring_start}'))
-
-
-def check_controls(root):
-    """Both controls went through every stage the claims read, matched to the learned
-    codes' sparsity, and the claims table judges its rows on them by the same code."""
-    from sparsesens.claims.controls import JUDGED, VERDICTS
-    from sparsesens.claims.table import family
-
-    X, _ = io.read_split(root / "data/mnist.h5", "train")
-    for kind in ("random", "images"):
-        D, _, attrs = io.read_dictionary(root / f"controls/dictionaries/{kind}.h5")
-        assert D.shape == (784, 784) and attrs["control"] == kind
-        np.testing.assert_allclose(np.linalg.norm(D, axis=0), 1.0, atol=1e-12)
-        for lam in ("0.3", "3.0"):
-            folder = root / f"controls/{kind}/lam_{lam}"
-            sensitivity = pd.read_csv(folder / "sensitivity.tsv", sep="\t")
-            assert len(sensitivity) == 3 * 200 and sensitivity["certified"].all()
-            assert (sensitivity["control"] == kind).all()
-            assert (sensitivity["lam"] == float(lam)).all()
-            # matched to within 1 % of the learned codes' mean active atoms (or the closest
-            # of the bisection's steps)
-            first = sensitivity.iloc[0]
-            assert abs(first["mean_active"] / first["target_active"] - 1) < 0.05, first
-            rip = pd.read_csv(folder / "rip.tsv", sep="\t")
-            assert len(rip) == 200 and (rip["s_min"] <= rip["s_max"]).all()
-            numbers = pd.read_csv(folder / "digit_numbers.tsv", sep="\t").set_index("quantity")
-            assert numbers.loc["max_coherence", "value"] == pytest.approx(attrs["max_coherence"])
-    # the images control's atoms are training images (784 of the 1,000: some of the first 50)
-    images, _, _ = io.read_dictionary(root / "controls/dictionaries/images.h5")
-    assert np.isclose(images.T @ (X[:50] / np.linalg.norm(X[:50], axis=1, keepdims=True)).T,
-                      1.0).any()
-    claims = pd.read_csv(root / "claims.tsv", sep="\t", keep_default_na=False)
-    assert set(claims["verdict"]) <= set(VERDICTS)
-    judged = claims[claims["id"].map(family).isin(JUDGED)]
-    assert len(judged) >= 15 and (judged["controls"].str.count("random ") == 1).all()
-    assert (judged["controls"].str.count("images ") == 1).all()
-    # a PASS is reproduced exactly where no control passes
-    passed = judged[judged["status"] == "PASS"]
-    reproduced = ~passed["controls"].str.contains("PASS")
-    assert (passed["verdict"] == np.where(reproduced, "reproduced",
-                                          "holds for any dictionary")).all()
-    assert (claims.loc[~claims.index.isin(judged.index), "controls"] == "").all()
 
 
 def _move_definition(module, name, target, imports):

@@ -245,6 +245,6 @@ CONTROL_KINDS = config["analysis"]["controls"]
 
 
 def control_tables(name):
-    """One table ``name`` of the control rule for every control and learned dictionary of
+    """One table ``name`` of the control jobs for every control and learned dictionary of
     the first seed."""
     return expand(getattr(rules.control.output, name), kind=CONTROL_KINDS, tag=FIRST_SEED_TAGS)

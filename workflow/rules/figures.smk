@@ -1,4 +1,4 @@
-# Every figure of the run. Each rule reads the tables (and for Fig. 2, 3 and 5 the
+# Every figure of the run. Each reads the tables (and for Fig. 2, 3 and 5 the
 # dictionaries and codes) that its stage wrote, and draws with sparsesens.figures.
 
 
