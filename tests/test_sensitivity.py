@@ -153,3 +153,12 @@ def test_paired_comparison_reads_the_order_sample_by_sample():
     assert sensitivity.paired_comparison(first, second)["n"] == 497
     with pytest.raises(ValueError, match="two \\(S,\\) arrays"):
         sensitivity.paired_comparison(second, second[:10])
+
+
+def test_mean_active_atoms_counts_the_exact_codes_atoms():
+    D = random_dictionary(20, 30, 3)
+    X = np.random.default_rng(4).standard_normal((15, 20))
+    codes = lasso.encode(X, D, 0.3).codes
+    mean = sensitivity.mean_active_atoms(D, X, 0.3, lasso.EncodeOptions())
+    assert mean == pytest.approx((codes != 0).sum(axis=1).mean())
+    assert sensitivity.mean_active_atoms(D, X, 30.0, lasso.EncodeOptions()) < mean

@@ -271,6 +271,14 @@ def paired_comparison(first: np.ndarray, second: np.ndarray) -> dict[str, float]
             "rank_biserial": rank_biserial, "p_value": p_value}
 
 
+def mean_active_atoms(D: np.ndarray, images: np.ndarray, lam: float, options: EncodeOptions,
+                      device: torch.device | str = "cpu") -> float:
+    """The mean number of active atoms of the exact codes of ``images`` (N, m) under ``D``
+    at ``lam``: what matching two dictionaries' sparsity compares."""
+    codes = ExactEncoder(D, lam, options, device)(np.asarray(images, dtype=np.float64))
+    return float((codes != 0).sum(axis=1).mean())
+
+
 def ratio_table(image_index: np.ndarray, ratios: Mapping[str, np.ndarray],
                 certified: np.ndarray | None = None) -> pd.DataFrame:
     """The tidy per-sample table: sample, image_index, perturbation, ratio (and certified).

@@ -14,6 +14,7 @@ from sparsesens.sensitivity import (
     PERTURBATIONS,
     ExactEncoder,
     code_directional_derivative,
+    mean_active_atoms,
     perturb_image,
     ratio_table,
 )
@@ -31,9 +32,9 @@ target = float(np.diff(learned_codes[match].indptr).mean())
 
 
 def mean_active(at):
-    codes = ExactEncoder(D, at, options, job.device)(X[match].astype(np.float64))
-    job.log.info("lambda %.4g: %.2f active atoms per image", at, (codes != 0).sum(1).mean())
-    return float((codes != 0).sum(1).mean())
+    mean = mean_active_atoms(D, X[match], at, options, job.device)
+    job.log.info("lambda %.4g: %.2f active atoms per image", at, mean)
+    return mean
 
 
 lam = sm.params.lam

@@ -11,6 +11,7 @@ from sparsesens.sensitivity import (
     PERTURBATIONS,
     ExactEncoder,
     code_directional_derivative,
+    mean_active_atoms,
     ratio_table,
 )
 
@@ -25,9 +26,9 @@ match = X[np.sort(rng.choice(len(X), min(sm.params.n_images, len(X)), replace=Fa
 
 
 def mean_active(dictionary, at):
-    codes = ExactEncoder(dictionary, at, options, job.device)(match.astype(np.float64))
-    job.log.info("lambda %.4g: %.2f active atoms per image", at, (codes != 0).sum(1).mean())
-    return float((codes != 0).sum(1).mean())
+    mean = mean_active_atoms(dictionary, match, at, options, job.device)
+    job.log.info("lambda %.4g: %.2f active atoms per image", at, mean)
+    return mean
 
 
 target = mean_active(paper_D, lam)
