@@ -66,14 +66,19 @@ def _markdown(frame: pd.DataFrame) -> str:
 def summary(claims: pd.DataFrame, rules: pd.DataFrame) -> str:
     """The claims table and the per-rule wall times, in Markdown."""
     columns = ["id", "where", "paper_value", "our_value", "status"]
-    shown = claims[columns + (["note"] if "note" in claims else [])].fillna("")
+    columns += [name for name in ("verdict", "note") if name in claims]
+    shown = claims[columns].fillna("")
     shown["our_value"] = shown["our_value"].map(_shorten)
     rules = rules.assign(total_seconds=rules["total_seconds"].round(0).astype(int),
                          max_seconds=rules["max_seconds"].round(0).astype(int),
                          max_rss_mib=rules["max_rss_mib"].round(0).astype(int))
     counts = claims["status"].value_counts()
-    return (f"{counts.get('PASS', 0)} of {len(claims)} claims pass ({counts.get('FAIL', 0)} "
-            f"FAIL, {counts.get('TIE', 0)} TIE).\n\n" + _markdown(shown) + "\n"
+    headline = (f"{counts.get('PASS', 0)} of {len(claims)} rows pass ({counts.get('FAIL', 0)} "
+                f"FAIL, {counts.get('TIE', 0)} TIE).")
+    if "verdict" in claims:
+        verdicts = claims["verdict"].value_counts()
+        headline += " Verdicts: " + ", ".join(f"{n} {v}" for v, n in verdicts.items()) + "."
+    return (headline + "\n\n" + _markdown(shown) + "\n"
             f"Jobs' wall time summed per rule: {int(rules['total_seconds'].sum())} s\n\n"
             + _markdown(rules[["rule", "jobs", "total_seconds", "max_seconds", "max_rss_mib"]]))
 

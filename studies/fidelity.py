@@ -142,9 +142,12 @@ def candidate_claims(name: str, root: Path, config: dict) -> pd.DataFrame:
         eq5=pd.DataFrame(columns=["predicted", "finite_ratio", "single_finite_ratio"]),
         rip=pd.DataFrame(columns=["lam", "dictionary_seed", "delta_median", "s_min_median",
                                   "random_delta_median"]),
-        evaluation=pd.read_csv(root / "eval/summary.tsv", sep="\t"), analysis_lam=lam)
+        evaluation=pd.read_csv(root / "eval/summary.tsv", sep="\t"), analysis_lam=lam,
+        # the digit claims are judged by the sampled digits' distribution
+        digits=pd.read_csv(root / "analysis/digits.tsv", sep="\t")
+        if (root / "analysis/digits.tsv").exists() else None)
     table = claims.build_claims(inputs)
-    orders = [f"distortion_above_swap_lam_{lam:g}", "sparse_noise_lowest"]
+    orders = [f"distortion_above_swap_lam_{lam:g}", f"sparse_noise_lowest_lam_{lam:g}"]
     table = table[table["id"].isin([*PREDICTIONS, *orders])]
     return table.assign(candidate=name)[["candidate", "id", "paper_value", "our_value",
                                          "criterion", "status"]]

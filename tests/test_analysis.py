@@ -149,13 +149,16 @@ def test_active_pairs_sampled_per_image_take_the_most_overlapping_and_random_one
 
 def test_random_atoms_are_the_rip_baseline_that_dimension_counting_predicts():
     n_active = np.array([96, 96, 96, 0, 10])
-    deltas = analysis.random_restricted_isometry(784, n_active, seed=3)
-    # the Marchenko-Pastur edge for 96 of 784: (1 + sqrt(96 / 784))^2 - 1, about 0.82
+    random = analysis.random_restricted_isometry(784, n_active, seed=3)
+    deltas, s_min = random["delta"], random["s_min"]
+    # the Marchenko-Pastur edges for 96 of 784: (1 + sqrt(96 / 784))^2 - 1, about 0.82,
+    # and 1 - sqrt(96 / 784), about 0.65
     edge = (1 + np.sqrt(96 / 784)) ** 2 - 1
     assert np.all(np.abs(deltas[:3] - edge) < 0.15) and np.isnan(deltas[3])
-    assert deltas[4] < deltas[0]   # fewer atoms, closer to an isometry
+    assert np.all(np.abs(s_min[:3] - (1 - np.sqrt(96 / 784))) < 0.05) and np.isnan(s_min[3])
+    assert deltas[4] < deltas[0] and s_min[4] > s_min[0]  # fewer atoms, nearer an isometry
     again = analysis.random_restricted_isometry(784, n_active, seed=3)
-    np.testing.assert_array_equal(np.nan_to_num(again), np.nan_to_num(deltas))
+    np.testing.assert_array_equal(np.nan_to_num(again["delta"]), np.nan_to_num(deltas))
 
 
 def test_a_code_of_one_atom_has_its_own_numbers_and_no_pair_numbers(coded):
@@ -168,6 +171,18 @@ def test_a_code_of_one_atom_has_its_own_numbers_and_no_pair_numbers(coded):
     assert numbers["n_active"] == 1 and numbers["smallest_singular_value"] == pytest.approx(1.0)
     assert all(np.isnan(numbers[key]) for key in ("max_overlap", "normalised_mean_filters",
                                                   "normalised_mean_differences"))
+
+
+def test_an_empty_code_has_no_numbers_and_no_error(coded):
+    # a control dictionary at a large matched lambda can leave the analysed digit uncoded
+    D, _, _ = coded
+    numbers = analysis.digit_numbers(D, np.zeros(D.shape[1]), n_pairs=3)
+    assert numbers["n_active"] == 0
+    assert all(np.isnan(value) for key, value in numbers.items() if key != "n_active")
+    found = analysis.digit_analysis(D, np.zeros(D.shape[1]), {"noise": np.ones(D.shape[0])},
+                                    np.zeros((2, D.shape[1])),
+                                    {"noise": np.ones((2, D.shape[0]))}, n_pairs=3)
+    assert found.numbers["digit_null_power_noise"] == 1.0 and len(found.gains) == 0
 
 
 def test_the_rip_summary_has_one_sorted_row_per_dictionary_with_its_quartiles():

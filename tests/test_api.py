@@ -132,3 +132,21 @@ def test_the_command_line_learns_encodes_and_says_what_is_wrong(tmp_path, digits
     with pytest.raises(SystemExit):
         cli.main(["encode", "--help"])
     assert "certified" in capsys.readouterr().out
+
+
+def test_the_claims_command_prints_fails_first_with_the_verdicts(tmp_path, capsys):
+    import pandas as pd
+
+    pd.DataFrame({"id": ["order", "digit", "check"], "status": ["PASS", "FAIL", "PASS"],
+                  "verdict": ["holds for any dictionary", "FAIL", "check passes"],
+                  "our_value": ["1.2", "0.3", "0"], "paper_value": ["1", "0.158", "0"],
+                  "note": ["", "one digit", ""]}).to_csv(tmp_path / "claims.tsv", sep="\t",
+                                                         index=False)
+    assert cli.main(["claims", str(tmp_path)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("2 of 3 claims pass, 1 fail, 0 tie; 0 reproduced, 1 hold for "
+                               "any dictionary")
+    assert lines[1] == "FAIL  digit: ours 0.3; paper 0.158"
+    assert lines[3] == "PASS  order [holds for any dictionary]: ours 1.2; paper 1"
+    assert cli.main(["claims", str(tmp_path / "elsewhere")]) == 2
+    assert "elsewhere/claims.tsv does not exist" in capsys.readouterr().err

@@ -18,6 +18,7 @@ import pytest
 
 from sparsesens import analysis, io, lasso
 from sparsesens.claims import STATUSES
+from sparsesens.claims.controls import VERDICTS
 from tests.conftest import REPO, copy_workflow, run_snakemake
 from tests.test_idx import write_idx_dataset
 
@@ -280,9 +281,12 @@ def test_keep_reference_keeps_a_whole_run_and_a_remedy_run(smoke_run, tmp_path):
     assert all((tmp_path / "whole" / name).exists() for name in written)
     claims = pd.read_csv(tmp_path / "whole/claims.tsv", sep="\t")
     passed = int((claims["status"] == "PASS").sum())
-    assert (tmp_path / "whole/summary.md").read_text().startswith(
-        f"{passed} of {len(claims)} claims pass ({int((claims['status'] == 'FAIL').sum())} "
-        f"FAIL, {int((claims['status'] == 'TIE').sum())} TIE).")
+    reproduced = int((claims["verdict"] == "reproduced").sum())
+    headline = (tmp_path / "whole/summary.md").read_text().splitlines()[0]
+    assert headline.startswith(
+        f"{passed} of {len(claims)} rows pass ({int((claims['status'] == 'FAIL').sum())} "
+        f"FAIL, {int((claims['status'] == 'TIE').sum())} TIE). Verdicts: ")
+    assert (f"{reproduced} reproduced" in headline) == (reproduced > 0)
     # side by side with another run: row for row, a claim the other lacks reads "-"
     table = keep_reference.beside(claims, claims.iloc[1:], ("this", "other")).splitlines()
     assert table[0] == f"{passed - (claims['status'].iloc[0] == 'PASS')} of {len(claims)} " \
@@ -708,7 +712,9 @@ def test_an_image_array_of_another_size_and_two_dictionary_seeds_run_the_smoke_p
     (workdir / "arrays.yaml").write_text(
         "results: results/arrays-smoke\n"
         f"data: {{source: arrays, arrays: {{path: {workdir / 'small.npz'}, sha256: null}}, "
-        "scale_factor: 3.0}\ndictionary: {n_atoms: 196, seeds: 2}\nmlp: {hidden: 196}\n")
+        "scale_factor: 3.0}\ndictionary: {n_atoms: 196, seeds: 2}\nmlp: {hidden: 196}\n"
+        # the controls through every stage, as the quick and paper scales run them
+        "analysis: {controls: [random, images]}\n")
     done = run_snakemake(workdir, "--cores", "2", "--configfile",
                          str(REPO / "presets/smoke.yaml"), str(workdir / "arrays.yaml"),
                          timeout=1200)
@@ -752,3 +758,28 @@ def test_an_image_array_of_another_size_and_two_dictionary_seeds_run_the_smoke_p
     assert remedy["lam_matched"].notna().tolist() == [False, True, False, True]
     remedy_rows = claims[claims["id"].str.startswith("remedy_")]
     assert remedy_rows["criterion"].str.contains("in each of 2 dictionary seeds").any()
+    check_controls(root, claims)
+
+
+def check_controls(root, claims):
+    """The control dictionaries went through every stage and into the claims table."""
+    atoms = io.read_dictionary(root / "controls/dictionaries/images.h5")[2]["atom_images"]
+    digits = pd.read_csv(root / "analysis/digits.tsv", sep="\t")
+    assert set(digits["dictionary_seed"]) == {0, 1} and 0 in set(digits["digit"])
+    for kind in ("random", "images"):
+        for tag in ("0.3", "3.0"):
+            folder = root / f"controls/{kind}/lam_{tag}"
+            matched = pd.read_csv(folder / "sensitivity.tsv", sep="\t")
+            assert matched["lam_matched"].nunique() == 1 and matched["ratio"].notna().any()
+            sampled = pd.read_csv(folder / "digits.tsv", sep="\t")
+            # the images control took none of the digits the analysis encodes as an atom
+            assert not set(sampled["digit"]) & set(atoms)
+    judged = claims[claims["controls"].fillna("") != ""]
+    assert judged["controls"].str.contains("random ").all()
+    assert judged["controls"].str.contains("images ").all()
+    assert {"distortion_above_swap_lam_0.3", "rip_beyond_random",
+            "smallest_singular_value"} <= set(judged["id"])
+    assert not judged["section"].eq("check").any()
+    assert claims["verdict"].isin(VERDICTS).all()
+    reproduced = claims["verdict"] == "reproduced"
+    assert (claims.loc[reproduced, "status"] == "PASS").all()

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from sparsesens.sensitivity import paired_comparison
+
 
 @dataclass
 class ActiveDictionary:
@@ -153,27 +155,30 @@ def restricted_isometry(D: np.ndarray, codes: np.ndarray) -> dict[str, np.ndarra
     return out
 
 
-def random_restricted_isometry(n_pixels: int, n_active: np.ndarray, seed: int) -> np.ndarray:
-    """The RIP constant of random atoms in place of each image's active dictionary: a null
+def random_restricted_isometry(n_pixels: int, n_active: np.ndarray, seed: int
+                               ) -> dict[str, np.ndarray]:
+    """The RIP numbers of random atoms in place of each image's active dictionary: a null
     baseline for :func:`restricted_isometry`.
 
     For each count ``k`` of ``n_active`` (one per image), ``k`` independent Gaussian atoms in
     ``n_pixels`` dimensions, normalised, as a dictionary designed for compressed sensing
-    would have them; their ``delta`` is what the number of active atoms alone implies
-    (near ``(1 + sqrt(k / m))^2 - 1`` by the Marchenko-Pastur edge), so a learned
-    dictionary's excess over it is what learning adds.
+    would have them; their numbers are what the number of active atoms alone implies
+    (``delta`` near ``(1 + sqrt(k / m))^2 - 1`` and ``s_min`` near ``1 - sqrt(k / m)`` by the
+    Marchenko-Pastur edges), so a learned dictionary's excess over them is what learning
+    adds.
 
     Returns:
-        (N,) ``delta`` of the random atoms (nan where ``k`` is 0).
+        dict of (N,) arrays ``delta`` and ``s_min`` of the random atoms (nan where ``k`` is 0).
     """
     rng = np.random.default_rng(seed)
-    deltas = np.full(len(n_active), np.nan)
+    out = {name: np.full(len(n_active), np.nan) for name in ("delta", "s_min")}
     for row, k in enumerate(np.asarray(n_active, dtype=np.int64)):
         if k:
             atoms = rng.standard_normal((n_pixels, k))
             s = np.linalg.svd(atoms / np.linalg.norm(atoms, axis=0), compute_uv=False)
-            deltas[row] = max(1.0 - s.min() ** 2, s.max() ** 2 - 1.0)
-    return deltas
+            out["delta"][row] = max(1.0 - s.min() ** 2, s.max() ** 2 - 1.0)
+            out["s_min"][row] = s.min()
+    return out
 
 
 def digit_numbers(D: np.ndarray, code: np.ndarray, n_pairs: int = 10) -> dict[str, float]:
@@ -195,7 +200,7 @@ def digit_numbers(D: np.ndarray, code: np.ndarray, n_pairs: int = 10) -> dict[st
     D = np.asarray(D, dtype=np.float64)
     sign = np.sign(np.asarray(code)[top[:, 0]])[:, None]
     # a code of one atom has no pair: its pair numbers are missing, not a mean of nothing
-    has_pairs = len(top) > 0
+    has_pairs, has_atoms = len(top) > 0, len(part.active) > 0
     return {"n_active": float(len(part.active)),
             "max_overlap": float(overlaps[0]) if has_pairs else np.nan,
             "normalised_mean_filters": float(
@@ -203,9 +208,10 @@ def digit_numbers(D: np.ndarray, code: np.ndarray, n_pairs: int = 10) -> dict[st
             "normalised_mean_differences": float(
                 normalised_mean(sign * (D[:, top[:, 0]] - D[:, top[:, 1]]).T).mean())
             if has_pairs else np.nan,
-            "smallest_singular_value": float(part.singular_values[0]),
-            "largest_gain": float(part.gains[0]),
-            "gain_spread": float(part.gains[0] / part.gains[-1])}
+            # an empty code (lambda above every correlation) has no active dictionary
+            "smallest_singular_value": float(part.singular_values[0]) if has_atoms else np.nan,
+            "largest_gain": float(part.gains[0]) if has_atoms else np.nan,
+            "gain_spread": float(part.gains[0] / part.gains[-1]) if has_atoms else np.nan}
 
 
 def digit_number_table(D: np.ndarray, codes: np.ndarray, indices: np.ndarray,
@@ -233,6 +239,39 @@ def digit_number_table(D: np.ndarray, codes: np.ndarray, indices: np.ndarray,
         rows.append({"digit": int(index), **numbers,
                      "pair_gain": 1 / np.sqrt(1 - numbers["max_overlap"])})
     return pd.DataFrame(rows)
+
+
+def distribution_digits(n_images: int, n_digits: int, seed: int, digit: int) -> np.ndarray:
+    """The sorted indices of the digits whose numbers form the distribution: ``n_digits``
+    drawn without replacement (seeded) from ``n_images``, and the analysed ``digit`` among
+    them, so that each dictionary's own value of the first digit is in its table."""
+    drawn = np.random.default_rng(seed).choice(n_images, min(n_digits, n_images),
+                                               replace=False)
+    return np.union1d(drawn, [digit]) if 0 <= digit < n_images else np.sort(drawn)
+
+
+def digit_distribution(D: np.ndarray, X: np.ndarray, codes: np.ndarray, indices: np.ndarray,
+                       n_pairs: int = 10) -> pd.DataFrame:
+    """:func:`digit_number_table` of the digits ``indices`` with each digit's
+    :func:`relative_reconstruction_error`.
+
+    Args:
+        D: (m, n) dictionary.
+        X: (len(indices), m) the digits' images.
+        codes: (len(indices), n) their dense codes.
+        indices: the digits' indices in their split, the table's ``digit``.
+        n_pairs: most overlapping pairs of the normalised means.
+
+    Returns:
+        One row per digit with a nonzero code (see :func:`digit_number_table`).
+    """
+    table = digit_number_table(D, codes, np.arange(len(indices)), n_pairs)
+    if table.empty:
+        return table
+    error = relative_reconstruction_error(X, D, codes)
+    table["relative_error"] = error[table["digit"].to_numpy()]
+    table["digit"] = np.asarray(indices)[table["digit"].to_numpy()]
+    return table
 
 
 def relative_reconstruction_error(X: np.ndarray, D: np.ndarray, codes: np.ndarray
@@ -278,7 +317,10 @@ def rip_summary(tables: list[pd.DataFrame]) -> pd.DataFrame:
     Returns:
         Rows sorted by lambda, then seed: ``n_images``, ``median_active``, the quartiles
         ``<s_min|s_max|delta>_<q25|median|q75>``, ``fraction_delta_above_half`` and
-        ``random_delta_median``.
+        ``random_delta_median``; where the tables hold the random atoms' ``random_s_min``,
+        also its median and the paired comparison of it with ``s_min`` over the images
+        (:func:`~sparsesens.sensitivity.paired_comparison`: ``s_min_below_random_effect``,
+        the rank-biserial correlation, and ``s_min_below_random_p``).
     """
     rows = []
     for table in tables:
@@ -291,6 +333,14 @@ def rip_summary(tables: list[pd.DataFrame]) -> pd.DataFrame:
                         f"{column}_q75": quartiles[0.75]})
         row["fraction_delta_above_half"] = float((table["delta"] > 0.5).mean())
         row["random_delta_median"] = float(table["random_delta"].median())
+        if "random_s_min" in table:
+            row["random_s_min_median"] = float(table["random_s_min"].median())
+            # image by image: how far the random atoms' smallest singular value lies above
+            # the dictionary's (the cancellation among its active atoms)
+            below = paired_comparison(table["random_s_min"].to_numpy(),
+                                      table["s_min"].to_numpy())
+            row["s_min_below_random_effect"] = below["rank_biserial"]
+            row["s_min_below_random_p"] = below["p_value"]
         rows.append(row)
     return pd.DataFrame(rows).sort_values(["lam", "dictionary_seed"]).reset_index(drop=True)
 

@@ -180,13 +180,20 @@ def _claims(args: argparse.Namespace, log: logging.Logger) -> int:
     path = args.results / "claims.tsv"
     if not path.exists():
         raise ValueError(f"{path} does not exist: is {args.results} a finished run's root?")
-    table = pd.read_csv(path, sep="\t", keep_default_na=False).sort_values("status",
-                                                                          kind="stable")
+    # as the table says it, text for text; FAILs first
+    table = pd.read_csv(path, sep="\t", keep_default_na=False, dtype=str)
+    table = table.sort_values("status", kind="stable")
     counts = table["status"].value_counts()
+    verdicts = table["verdict"].value_counts() if "verdict" in table else {}
+    reproduced = (f"; {verdicts.get('reproduced', 0)} reproduced, "
+                  f"{verdicts.get('holds for any dictionary', 0)} hold for any dictionary"
+                  if len(verdicts) else "")
     print(f"{counts.get('PASS', 0)} of {len(table)} claims pass, {counts.get('FAIL', 0)} fail, "
-          f"{counts.get('TIE', 0)} tie ({path})")
+          f"{counts.get('TIE', 0)} tie{reproduced} ({path})")
     for row in table.itertuples():
-        print(f"{row.status:5} {row.id}: ours {row.our_value}; paper {row.paper_value}")
+        verdict = f" [{row.verdict}]" if getattr(row, "verdict", "") not in ("", row.status) \
+            else ""
+        print(f"{row.status:5} {row.id}{verdict}: ours {row.our_value}; paper {row.paper_value}")
         if getattr(row, "note", ""):
             print(f"      note: {row.note}")
     return 0

@@ -33,16 +33,20 @@ rule analyse_digit:
         "../scripts/analyse_digit.py"
 
 
+# the same seeded digits (and the analysed one among them) in every dictionary seed's codes
 rule digit_distribution:
     input:
         data=rules.prepare_data.output.h5,
-        dictionary=dictionary_file(ANALYSIS_LAM),
-        shards=shard_files(ANALYSIS_LAM, "train"),
+        dictionaries=dictionary_files(ANALYSIS_TAGS),
+        # each dictionary's training shards in turn, n_shards apiece
+        shards=[path for tag in ANALYSIS_TAGS for path in shard_files(tag, "train")],
     output:
         tsv=out("analysis/digits.tsv"),
     params:
         code=code_version("digit_distribution.py"),
         lam=config["analysis"]["lam"],
+        n_shards=len(settings.shard_ranges(config, "train")),
+        digit=config["analysis"]["digit"],
         n_digits=config["analysis"]["distribution_digits"],
         top_pairs=config["analysis"]["top_pairs"],
         seed=settings.stage_seed(config, "distribution_digits"),

@@ -10,6 +10,7 @@ rule claims:
         digit=rules.analyse_digit.output.numbers,
         spectrum=rules.analyse_digit.output.spectrum,
         digits=rules.digit_distribution.output.tsv,
+        codes=rules.code_summary.output.tsv,
         finite=expand(rules.finite_sensitivity.output.tsv, tag=ANALYSIS_LAM)[0],
         eq5=rules.eq5_check.output.tsv,
         rip=rules.rip_summary.output.tsv,
@@ -21,6 +22,7 @@ rule claims:
         control_rip=control_tables("rip"),
         control_digit=control_tables("digit"),
         control_spectrum=control_tables("spectrum"),
+        control_digits=control_tables("digits"),
     output:
         tsv=report(
             out("claims.tsv"),

@@ -57,6 +57,8 @@ FIRST_SEED_TAGS = settings.paper_tags(config, seed=0)
 # dictionary seed)
 DICTIONARIES = settings.dictionary_records(config)
 ANALYSIS_LAM = settings.lambda_tag(config["analysis"]["lam"])
+# the analysis lambda's dictionaries, one per dictionary seed
+ANALYSIS_TAGS = settings.analysis_tags(config)
 # the remedy: one dictionary per overlap penalty mu at the analysis lambda and dictionary
 # seed, mu = 0's first (0.3, 0.3_mu0.001, ..., then 0.3_s1, 0.3_mu0.001_s1, ...)
 REMEDY_WEIGHTS = settings.remedy_weights(config)

@@ -7,12 +7,18 @@
 rule control_dictionary:
     input:
         data=rules.prepare_data.output.h5,
+        # the images the analysis encodes, which the images control may not take as atoms
+        perturbations=rules.draw_perturbations.output.h5,
     output:
         h5=out("controls/dictionaries/{kind}.h5"),
     params:
         code=code_version("control_dictionary.py"),
         n_atoms=config["dictionary"]["n_atoms"],
         seed=lambda w: settings.stage_seed(config, f"control/{w.kind}"),
+        analysis=settings.pick(
+            config, "analysis", "digit", "rip_images", "distribution_digits"
+        ),
+        distribution_seed=settings.stage_seed(config, "distribution_digits"),
     log:
         out("logs/control_dictionary/{kind}.log"),
     conda:
@@ -33,11 +39,18 @@ rule control:
         rip=out("controls/{kind}/lam_{tag}/rip.tsv"),
         digit=out("controls/{kind}/lam_{tag}/digit_numbers.tsv"),
         spectrum=out("controls/{kind}/lam_{tag}/spectrum.tsv"),
+        digits=out("controls/{kind}/lam_{tag}/digits.tsv"),
     params:
         code=code_version("control.py"),
         lam=lam_of,
         analysis=settings.pick(
-            config, "analysis", "digit", "top_pairs", "rip_images", "matched_images"
+            config,
+            "analysis",
+            "digit",
+            "top_pairs",
+            "rip_images",
+            "matched_images",
+            "distribution_digits",
         ),
         sensitivity=settings.pick(config, "sensitivity", *settings.ELASTIC_KEYS),
         codes=settings.result_settings(config, "codes", "shard_size"),
@@ -46,6 +59,7 @@ rule control:
         # the digit's examples and the RIP's random atoms: the learned dictionary's own
         digit_seed=settings.stage_seed(config, "digit_perturbations"),
         rip_seed=settings.stage_seed(config, "rip_null"),
+        distribution_seed=settings.stage_seed(config, "distribution_digits"),
         device=config["device"],
     threads: ALL_CORES
     resources:

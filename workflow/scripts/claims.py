@@ -13,7 +13,7 @@ inputs = Inputs(
     sensitivity=read_table(sm.input.sensitivity), paired=read_table(sm.input.paired),
     mlp_metrics=read_json(sm.input.mlp), digit=read_table(sm.input.digit),
     spectrum=read_table(sm.input.spectrum), digits=read_table(sm.input.digits),
-    finite=read_table(sm.input.finite),
+    finite=read_table(sm.input.finite), codes=read_table(sm.input.codes),
     eq5=read_table(sm.input.eq5),
     rip=read_table(sm.input.rip), evaluation=read_table(sm.input.evaluation),
     analysis_lam=sm.params.lam,
@@ -22,7 +22,7 @@ claims = build_claims(inputs)
 controls = {}
 if sm.params.controls:
     gathered = {name: pd.concat(map(read_table, sm.input[f"control_{name}"]), ignore_index=True)
-                for name in ("sensitivity", "rip", "digit", "spectrum")}
+                for name in ("sensitivity", "rip", "digit", "spectrum", "digits")}
     controls = {kind: control_statuses(of_control(gathered, kind), inputs.sensitivity,
                                        inputs.paired, inputs.analysis_lam)
                 for kind in sm.params.controls}

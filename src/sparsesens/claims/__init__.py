@@ -15,7 +15,12 @@ from dataclasses import dataclass, replace
 import pandas as pd
 
 from sparsesens.claims.evaluation import evaluation_claims
-from sparsesens.claims.numbers import linear_claims, number_claims, power_claims
+from sparsesens.claims.numbers import (
+    active_fraction_claim,
+    linear_claims,
+    number_claims,
+    power_claims,
+)
 from sparsesens.claims.remedy import remedy_caveat_claim, remedy_claims
 from sparsesens.claims.sensitivity import finite_claim, sensitivity_claims
 from sparsesens.claims.table import ALPHA, COLUMNS, MIN_EFFECT, STATUSES, over_seeds
@@ -38,8 +43,10 @@ class Inputs:
     evaluation: pd.DataFrame    # eval/summary.tsv
     analysis_lam: float
     remedy: pd.DataFrame | None = None  # analysis/remedy.tsv, when the grid has a mu > 0
-    digits: pd.DataFrame | None = None  # analysis/digits.tsv: the digit's numbers, many digits
+    # analysis/digits.tsv: the digit numbers of many digits, per dictionary seed
+    digits: pd.DataFrame | None = None
     finite: pd.DataFrame | None = None  # sensitivity/finite/lam_X.tsv of the analysis lambda
+    codes: pd.DataFrame | None = None   # codes/summary.tsv: active fractions per lambda
 
 
 def build_claims(inputs: Inputs) -> pd.DataFrame:
@@ -74,8 +81,8 @@ def remedy_claims_over_seeds(remedy: pd.DataFrame) -> pd.DataFrame:
 
 def _claims(inputs: Inputs) -> list[dict]:
     lam = inputs.analysis_lam
-    return (sensitivity_claims(inputs.sensitivity, inputs.paired, lam)
-            + [finite_claim(inputs.finite, lam)]
+    return (sensitivity_claims(inputs.sensitivity, inputs.paired)
+            + [active_fraction_claim(inputs.codes), finite_claim(inputs.finite, lam)]
             + number_claims(inputs.digit, inputs.mlp_metrics, lam, inputs.digits)
             + power_claims(inputs.digit, inputs.spectrum)
             + linear_claims(inputs.eq5, inputs.rip, lam)
@@ -83,6 +90,8 @@ def _claims(inputs: Inputs) -> list[dict]:
 
 
 _PER_SEED = ("sensitivity", "paired", "rip", "evaluation")
+# per-dictionary tables that a run may lack (checked and cut only where given)
+_PER_SEED_OPTIONAL = ("digits",)
 
 
 def _require_seeds(table: pd.DataFrame, name: str) -> None:
@@ -96,18 +105,24 @@ def _require_seeds(table: pd.DataFrame, name: str) -> None:
 def _dictionary_seeds(inputs: Inputs) -> list[int]:
     """The dictionary seeds the per-dictionary tables hold."""
     seeds = set()
-    for name in _PER_SEED:
+    for name in _given(inputs):
         table = getattr(inputs, name)
         _require_seeds(table, name)
         seeds |= {int(seed) for seed in table["dictionary_seed"].dropna().unique()}
     return sorted(seeds)
 
 
+def _given(inputs: Inputs) -> list[str]:
+    """The per-dictionary tables ``inputs`` holds."""
+    return [*_PER_SEED, *(name for name in _PER_SEED_OPTIONAL
+                          if getattr(inputs, name) is not None)]
+
+
 def _of_seed(inputs: Inputs, seed: int) -> Inputs:
     """``inputs`` with each per-dictionary table cut to ``seed``'s rows and the rows of
     representations without a dictionary (no seed)."""
     cut = {}
-    for name in _PER_SEED:
+    for name in _given(inputs):
         table = getattr(inputs, name)
         cut[name] = table[table["dictionary_seed"].isna() | (table["dictionary_seed"] == seed)]
     return replace(inputs, **cut)

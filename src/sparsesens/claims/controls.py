@@ -9,7 +9,9 @@ active atoms), and the table's ``verdict`` says which of these holds:
 - ``holds for any dictionary``: a control passes too (reported, not counted as
   reproduced: the claim is about exact lasso codes at that sparsity, or the images);
 - ``passes, no control``: a PASS on a claim no control is judged on (the MLP, the
-  read-outs, Eq. 5, the reconstructions, the finite steps, the remedy);
+  read-outs, the reconstructions, the finite steps, the remedy);
+- ``check passes``: a PASS of a check (the ledger's :data:`~sparsesens.claims.ledger.CHECKS`:
+  an identity, the data set, a calibration or a manipulation check), never a finding;
 - ``FAIL`` and ``TIE``: the learned dictionary's own status.
 """
 
@@ -27,11 +29,12 @@ from sparsesens.claims.sensitivity import sensitivity_claims
 from sparsesens.claims.table import family
 from sparsesens.sensitivity import summary_tables
 
-VERDICTS = ("reproduced", "holds for any dictionary", "passes, no control", "FAIL", "TIE")
+VERDICTS = ("reproduced", "holds for any dictionary", "passes, no control", "check passes",
+            "FAIL", "TIE")
 # the claims (ids, or families of ids one per lambda) a control dictionary is judged on
 JUDGED = (
     "distortion_above_swap", "sparse_noise_lowest", "distortion_swap_gap_intermediate",
-    "noise_falls_with_lambda", "digit_active_filters", "digit_max_overlap",
+    "noise_falls_with_lambda", "digit_max_overlap",
     "normalised_mean_filters", "normalised_mean_differences", "smallest_singular_value",
     "largest_gain", "gain_spread", "pair_gain_below_largest", "max_atom_coherence",
     "noise_power_mostly_null", "swap_distortion_power_off_null",
@@ -48,6 +51,7 @@ class ControlTables:
     rip: pd.DataFrame          # per image: n_active, s_min, s_max, delta, random_delta
     digit: pd.DataFrame        # per lambda: the analysed digit's quantity and value
     spectrum: pd.DataFrame     # per lambda and gain rank: n_samples, mean_gain, rms_<kind>
+    digits: pd.DataFrame       # per lambda and sampled digit: the digit numbers
 
 
 def control_statuses(tables: ControlTables, learned_sensitivity: pd.DataFrame,
@@ -69,9 +73,10 @@ def control_statuses(tables: ControlTables, learned_sensitivity: pd.DataFrame,
     rip = rip_summary([table for _, table in tables.rip.groupby("lam")])
     digit = tables.digit[np.isclose(tables.digit["lam"], analysis_lam)]
     spectrum = tables.spectrum[np.isclose(tables.spectrum["lam"], analysis_lam)]
+    digits = tables.digits[np.isclose(tables.digits["lam"], analysis_lam)]
     empty_eq5 = pd.DataFrame(columns=["finite_ratio", "predicted", "single_finite_ratio"])
-    rows = (sensitivity_claims(summary, paired, analysis_lam)
-            + number_claims(digit, {}, analysis_lam)
+    rows = (sensitivity_claims(summary, paired)
+            + number_claims(digit, {}, analysis_lam, digits)
             + power_claims(digit, spectrum)
             + linear_claims(empty_eq5, rip, analysis_lam))
     return {row["id"]: (row["status"], row["our_value"]) for row in rows
@@ -88,16 +93,19 @@ def with_controls(claims: pd.DataFrame,
         controls: control name -> :func:`control_statuses`.
     """
     texts, verdicts = [], []
-    for id_, status in zip(claims["id"], claims["status"], strict=True):
+    for id_, section, status in zip(claims["id"], claims["section"], claims["status"],
+                                    strict=True):
         judged = {name: found[id_] for name, found in controls.items() if id_ in found}
         texts.append("; ".join(f"{name} {s}: {value}" for name, (s, value) in judged.items()))
-        verdicts.append(_verdict(status, [s for s, _ in judged.values()]))
+        verdicts.append(_verdict(section, status, [s for s, _ in judged.values()]))
     return claims.assign(controls=texts, verdict=verdicts)
 
 
-def _verdict(status: str, control_statuses: list[str]) -> str:
+def _verdict(section: str, status: str, control_statuses: list[str]) -> str:
     if status != "PASS":
         return status
+    if section == "check":
+        return "check passes"
     if not control_statuses:
         return "passes, no control"
     return "holds for any dictionary" if "PASS" in control_statuses else "reproduced"

@@ -43,6 +43,9 @@ QUOTES = {
     "noise_falls_with_lambda": "The noise sensitivity appears to be most strongly impacted by "
     "the sparsity level, and the representations are less noise sensitive as the sparsity "
     "level increases. (Fig. 6)",
+    "active_fraction_falls_with_lambda": "As lambda increases, the fraction of nonzero "
+    "neurons decreases, and the dictionary elements move from resembling small spots and "
+    "strokes [...] up to whole digits (Fig. 5)",
     "finite_perturbations_similar": "Finite perturbations give qualitatively similar "
     "results (data not shown). (Section 2)",
     "mlp_distortion_below_swap": "This representation turns out to be less sensitive to "

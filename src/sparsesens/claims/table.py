@@ -12,11 +12,12 @@ import re
 import numpy as np
 import pandas as pd
 
-from sparsesens.claims import paper
+from sparsesens.claims import ledger, paper
 from sparsesens.claims.notes import NOTES
 
-COLUMNS = ("id", "where", "claim", "quote", "paper_value", "our_value", "criterion", "status",
-           "note")
+COLUMNS = ("id", "section", "where", "claim", "quote", "paper_value", "our_value", "criterion",
+           "criterion_fixed", "status", "note")
+SECTIONS = ("claim", "check")
 STATUSES = ("PASS", "FAIL", "TIE")
 
 # A paired order is a PASS only when it is both significant and not negligible; both
@@ -36,15 +37,19 @@ def family(id_: str) -> str:
 def row(id_: str, where: str, claim: str, paper_value: str, ours: str, criterion: str,
         status: bool | str | None) -> dict:
     """One claim; ``status`` is a bool (PASS when true) or one of :data:`STATUSES`. Its note
-    is the claim's own in :data:`~sparsesens.claims.notes.NOTES`, else its quote's."""
+    is the claim's own in :data:`~sparsesens.claims.notes.NOTES`, else its quote's; its
+    section and the date its criterion was fixed come from the
+    :mod:`~sparsesens.claims.ledger`."""
     if not isinstance(status, str):
         status = "PASS" if status else "FAIL"
     if status not in STATUSES:
         raise ValueError(f"status must be one of {STATUSES}, got {status!r}")
     key = id_ if id_ in paper.QUOTES else family(id_)
-    return {"id": id_, "where": where, "claim": claim, "quote": paper.QUOTES[key],
+    own = re.sub(r"_lam_[0-9.]+$", "", id_)
+    return {"id": id_, "section": "check" if own in ledger.CHECKS else "claim",
+            "where": where, "claim": claim, "quote": paper.QUOTES[key],
             "paper_value": paper_value, "our_value": ours, "criterion": criterion,
-            "status": status,
+            "criterion_fixed": ledger.fixed_on(own), "status": status,
             "note": "" if status == "PASS" else NOTES.get(id_, NOTES.get(key, "open"))}
 
 
@@ -125,4 +130,11 @@ def over_seeds(rows: dict[int, dict]) -> dict:
     status = combine([row_["status"] for row_ in rows.values()])
     merged = row(first["id"], first["where"], first["claim"], first["paper_value"], ours,
                  first["criterion"] + f"; in each of {len(rows)} dictionary seeds", status)
+    # an earlier criterion's verdict (the ledger's) is each seed's own
+    earlier = [f"seed {seed}: {row_['note'].split(ledger.EARLIER_MARK, 1)[1]}"
+               for seed, row_ in rows.items() if ledger.EARLIER_MARK in row_["note"]]
+    if earlier:
+        merged["note"] = "; ".join(filter(None, [merged["note"].split(ledger.EARLIER_MARK)[0]
+                                                 .rstrip("; "), ledger.EARLIER_MARK
+                                                 + " | ".join(earlier)]))
     return merged

@@ -46,6 +46,12 @@ def paper_tags(config: Mapping[str, Any], seed: int | None = None) -> list[str]:
     return [dictionary_tag(float(lam), 0.0, s) for s in seeds for lam in config["lambdas"]]
 
 
+def analysis_tags(config: Mapping[str, Any]) -> list[str]:
+    """The paper's dictionaries at the analysis lambda, one per dictionary seed."""
+    lam = float(config["analysis"]["lam"])
+    return [dictionary_tag(lam, 0.0, seed) for seed in dictionary_seeds(config)]
+
+
 def remedy_tags(config: Mapping[str, Any], penalties_only: bool = False) -> list[str]:
     """The dictionaries of the remedy: one per ``mu`` and remedy seed
     (:func:`remedy_seeds`), at the analysis lambda (mu = 0's is the analysis lambda's own),

@@ -28,6 +28,7 @@ from sparsesens.pipeline.dataset import (
     split_sizes,
 )
 from sparsesens.pipeline.dictionaries import (
+    analysis_tags,
     continuation_source,
     dictionary_max_iter,
     dictionary_record,
@@ -54,7 +55,8 @@ from sparsesens.records import DictionaryRecord, dictionary_tag, lambda_tag
 
 __all__ = [
     "ELASTIC_KEYS", "MNIST_SCALE_FACTOR", "RENAMED_KEYS", "SPEED_KNOBS", "DictionaryRecord",
-    "config_errors", "continuation_source", "data_files", "dataset_name", "dictionary_max_iter",
+    "analysis_tags", "config_errors", "continuation_source", "data_files", "dataset_name",
+    "dictionary_max_iter",
     "dictionary_record", "dictionary_records", "dictionary_seeds", "dictionary_settings",
     "dictionary_tag", "dictionary_tags", "encode_options", "lambda_tag", "learner_seed",
     "merge_config", "n_images", "numbers_from_command_line", "paper_tags", "pick",
