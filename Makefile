@@ -42,6 +42,7 @@ report: install
 
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/snakefmt --check Snakefile workflow/rules
 	@# snakemake --lint prints its findings but may exit 0: insist on its all-clear
 	$(VENV)/bin/snakemake --lint --cores 1 2>&1 | tee .lint.log
 	@grep -q "Congratulations" .lint.log || (echo "snakemake --lint found problems"; exit 1)

@@ -50,6 +50,7 @@ localrules:
 
 
 rule all:
+    default_target: True
     input:
         rules.prepare_data.output,
         dictionary_files(),
@@ -72,4 +73,3 @@ rule all:
         rules.remedy_summary.output if len(REMEDY_WEIGHTS) > 1 else [],
         rules.remedy_figure.output if len(REMEDY_WEIGHTS) > 1 else [],
         rules.pipeline_benchmark.output,
-    default_target: True

@@ -548,3 +548,15 @@ def test_a_table_that_does_not_name_its_dictionary_seeds_is_refused():
     inputs.rip = inputs.rip.drop(columns="dictionary_seed")
     with pytest.raises(ValueError, match="rip table has no dictionary_seed column"):
         build_claims(inputs)
+
+
+def test_noise_falling_within_overlapping_intervals_is_a_tie():
+    inputs = passing_inputs()
+    sens = inputs.sensitivity
+    sens["median_low"], sens["median_high"] = sens["median"] * 0.9, sens["median"] * 1.1
+    row = build_claims(inputs).set_index("id").loc["noise_falls_with_lambda"]
+    assert row["status"] == "PASS" and "0.3: 0.4 [0.36, 0.44]" in row["our_value"]
+    # 0.3 and 0.9 a fifth apart with intervals of ±25 %: the run cannot tell the step
+    sens.loc[np.isclose(sens["lam"], 0.9) & (sens["perturbation"] == "noise"), "median"] = 0.32
+    sens["median_low"], sens["median_high"] = sens["median"] * 0.75, sens["median"] * 1.25
+    assert statuses(inputs)["noise_falls_with_lambda"] == "TIE"

@@ -55,7 +55,7 @@ def test_the_readme_names_every_preset():
 
 
 def test_jobs_find_the_package_from_the_checkout_without_installing_it(workdir):
-    # what --use-conda's environments are like: the dependencies, not the project's package
+    # what --sdm conda's environments are like: the dependencies, not the project's package
     import subprocess
     import sys
     import sysconfig

@@ -162,3 +162,14 @@ def test_mean_active_atoms_counts_the_exact_codes_atoms():
     mean = sensitivity.mean_active_atoms(D, X, 0.3, lasso.EncodeOptions())
     assert mean == pytest.approx((codes != 0).sum(axis=1).mean())
     assert sensitivity.mean_active_atoms(D, X, 30.0, lasso.EncodeOptions()) < mean
+
+
+def test_the_median_interval_covers_the_median_as_often_as_it_says():
+    # 2,000 samples of 101 exponentials: the population median is log 2
+    rng = np.random.default_rng(4)
+    covered = [low <= np.log(2) <= high for low, high in
+               (sensitivity.median_interval(rng.exponential(size=101)) for _ in range(2000))]
+    assert 0.94 <= np.mean(covered) <= 0.98
+    low, high = sensitivity.median_interval(np.arange(1000.0))
+    assert low < 499.5 < high and high - low < 80
+    assert np.isnan(sensitivity.median_interval(np.array([]))[0])

@@ -169,10 +169,10 @@ def test_smoke_preset_on_a_real_slurm_cluster(workdir):
     assert done.returncode == 0, (done.stdout + done.stderr)[-4000:]
     root = workdir / "results/smoke"
     claims = pd.read_csv(root / "claims.tsv", sep="\t")
-    # every claim was checked on numbers the cluster's jobs produced: one ordering claim per
+    # every claim was checked on numbers the cluster's jobs produced: two ordering claims per
     # lambda beside the 37 others and the remedy's 6, none of them missing its number
     n_lambdas = len(load_config("presets/smoke.yaml")["lambdas"])
-    assert len(claims) == 37 + n_lambdas + 6 and claims["id"].is_unique
+    assert len(claims) == 37 + 2 * n_lambdas + 6 and claims["id"].is_unique
     # the first digit's pair claims need two active atoms; on the smoke preset's 1,000
     # images the learner nearly memorises the training set, and a code of one atom has no
     # pair: then, and only then, those four rows say "missing"

@@ -227,13 +227,32 @@ class ExactEncoder:
 
 
 def summarise(ratios: np.ndarray) -> dict[str, float]:
-    """Median, quartiles and mean of a set of ratios (non-finite ones excluded and counted)."""
+    """Median with its 95 % interval, quartiles and mean of a set of ratios (non-finite ones
+    excluded and counted)."""
     ratios = np.asarray(ratios, dtype=np.float64)
     finite = ratios[np.isfinite(ratios)]
     q25, median, q75 = np.percentile(finite, [25, 50, 75]) if finite.size else (np.nan,) * 3
+    low, high = median_interval(finite)
     return {"n": int(finite.size), "n_nonfinite": int(ratios.size - finite.size),
-            "median": float(median), "q25": float(q25), "q75": float(q75),
+            "median": float(median), "median_low": low, "median_high": high,
+            "q25": float(q25), "q75": float(q75),
             "mean": float(finite.mean()) if finite.size else np.nan}
+
+
+def median_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float]:
+    """The distribution-free ``level`` interval of the median of ``values``' population.
+
+    Between two order statistics: the number of samples below the median is binomial
+    (n, 1/2) whatever the distribution, so ``[x_(j), x_(k+1)]`` with ``j`` and ``k`` its
+    ``(1 - level) / 2`` and ``(1 + level) / 2`` quantiles covers the median with probability
+    at least about ``level``; no resampling, nothing random. NaN for no values.
+    """
+    x = np.sort(np.asarray(values, dtype=np.float64))
+    if not x.size:
+        return np.nan, np.nan
+    j = int(stats.binom.ppf((1 - level) / 2, x.size, 0.5))
+    k = int(stats.binom.ppf((1 + level) / 2, x.size, 0.5))
+    return float(x[max(j - 1, 0)]), float(x[min(k, x.size - 1)])
 
 
 def paired_comparison(first: np.ndarray, second: np.ndarray) -> dict[str, float]:

@@ -14,21 +14,21 @@ rule analyse_digit:
         gains=out("analysis/digit_gains.tsv"),
         overlaps=out("analysis/digit_overlaps.tsv"),
         spectrum=out("analysis/spectrum.tsv"),
-    params:
-        code=code_version("analyse_digit.py"),
-        lam=config["analysis"]["lam"],
-        analysis=settings.pick(config, "analysis", "digit", "top_pairs"),
-        sensitivity=settings.pick(config, "sensitivity", *settings.ELASTIC_KEYS),
-        seed=settings.stage_seed(config, "digit_perturbations"),
-    resources:
-        mem_mb=memory_mib("analyse_digit"),
-        runtime=minutes("analyse_digit"),
     log:
         out("logs/analyse_digit.log"),
     benchmark:
         out("benchmarks/analyse_digit.tsv")
     conda:
         ENV
+    resources:
+        mem_mb=memory_mib("analyse_digit"),
+        runtime=minutes("analyse_digit"),
+    params:
+        code=code_version("analyse_digit.py"),
+        lam=config["analysis"]["lam"],
+        analysis=settings.pick(config, "analysis", "digit", "top_pairs"),
+        sensitivity=settings.pick(config, "sensitivity", *settings.ELASTIC_KEYS),
+        seed=settings.stage_seed(config, "digit_perturbations"),
     script:
         "../scripts/analyse_digit.py"
 
@@ -42,6 +42,16 @@ rule digit_distribution:
         shards=[path for tag in ANALYSIS_TAGS for path in shard_files(tag, "train")],
     output:
         tsv=out("analysis/digits.tsv"),
+    log:
+        out("logs/digit_distribution.log"),
+    benchmark:
+        out("benchmarks/digit_distribution.tsv")
+    conda:
+        ENV
+    # the same codes as analyse_digit's, and far less work per digit than its spectra
+    resources:
+        mem_mb=memory_mib("analyse_digit"),
+        runtime=minutes("analyse_digit"),
     params:
         code=code_version("digit_distribution.py"),
         lam=config["analysis"]["lam"],
@@ -50,16 +60,6 @@ rule digit_distribution:
         n_digits=config["analysis"]["distribution_digits"],
         top_pairs=config["analysis"]["top_pairs"],
         seed=settings.stage_seed(config, "distribution_digits"),
-    # the same codes as analyse_digit's, and far less work per digit than its spectra
-    resources:
-        mem_mb=memory_mib("analyse_digit"),
-        runtime=minutes("analyse_digit"),
-    log:
-        out("logs/digit_distribution.log"),
-    benchmark:
-        out("benchmarks/digit_distribution.tsv")
-    conda:
-        ENV
     script:
         "../scripts/digit_distribution.py"
 
@@ -71,6 +71,16 @@ rule eq5_check:
         perturbations=rules.draw_perturbations.output.h5,
     output:
         tsv=out("analysis/eq5.tsv"),
+    log:
+        out("logs/eq5_check.log"),
+    benchmark:
+        out("benchmarks/eq5_check.tsv")
+    conda:
+        ENV
+    threads: ALL_CORES
+    resources:
+        mem_mb=memory_mib("eq5_check"),
+        runtime=minutes("eq5_check"),
     params:
         code=code_version("eq5_check.py"),
         lam=config["analysis"]["lam"],
@@ -79,16 +89,6 @@ rule eq5_check:
         speed=settings.speed_knobs(config, "codes.chunk_size"),
         seed=settings.stage_seed(config, "eq5_pairs"),
         device=config["device"],
-    threads: ALL_CORES
-    resources:
-        mem_mb=memory_mib("eq5_check"),
-        runtime=minutes("eq5_check"),
-    log:
-        out("logs/eq5_check.log"),
-    benchmark:
-        out("benchmarks/eq5_check.tsv")
-    conda:
-        ENV
     script:
         "../scripts/eq5_check.py"
 
@@ -99,21 +99,21 @@ rule rip:
         shards=train_shards,
     output:
         tsv=out("analysis/rip/lam_{tag}.tsv"),
-    params:
-        code=code_version("rip.py"),
-        lam=lam_of,
-        n_images=config["analysis"]["rip_images"],
-        # random atoms with as many active as each image: the null baseline
-        seed=settings.stage_seed(config, "rip_null"),
-    resources:
-        mem_mb=memory_mib("rip"),
-        runtime=minutes("rip"),
     log:
         out("logs/rip/lam_{tag}.log"),
     benchmark:
         out("benchmarks/rip/lam_{tag}.tsv")
     conda:
         ENV
+    resources:
+        mem_mb=memory_mib("rip"),
+        runtime=minutes("rip"),
+    params:
+        code=code_version("rip.py"),
+        lam=lam_of,
+        n_images=config["analysis"]["rip_images"],
+        # random atoms with as many active as each image: the null baseline
+        seed=settings.stage_seed(config, "rip_null"),
     script:
         "../scripts/rip.py"
 
@@ -123,11 +123,11 @@ rule rip_summary:
         tables=expand(rules.rip.output.tsv, tag=PAPER_TAGS),
     output:
         tsv=out("analysis/rip.tsv"),
-    params:
-        code=code_version("rip_summary.py"),
     log:
         out("logs/rip_summary.log"),
     conda:
         ENV
+    params:
+        code=code_version("rip_summary.py"),
     script:
         "../scripts/rip_summary.py"

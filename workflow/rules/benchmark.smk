@@ -21,13 +21,13 @@ rule pipeline_benchmark:
             labels={"figure": "pipeline"},
         ),
         jobs=out("benchmarks/pipeline_jobs.tsv"),
-    params:
-        code=code_version("pipeline_benchmark.py"),
-        benchmarks=lambda wildcards, output: str(Path(output.tsv).parent),
-        logs=out("logs"),
     log:
         out("logs/pipeline_benchmark.log"),
     conda:
         ENV
+    params:
+        code=code_version("pipeline_benchmark.py"),
+        benchmarks=lambda wildcards, output: str(Path(output.tsv).parent),
+        logs=out("logs"),
     script:
         "../scripts/pipeline_benchmark.py"

@@ -30,13 +30,13 @@ rule claims:
             category="Claims",
             labels={"figure": "claims table"},
         ),
-    params:
-        code=code_version("claims.py"),
-        lam=config["analysis"]["lam"],
-        controls=CONTROL_KINDS,
     log:
         out("logs/claims.log"),
     conda:
         ENV
+    params:
+        code=code_version("claims.py"),
+        lam=config["analysis"]["lam"],
+        controls=CONTROL_KINDS,
     script:
         "../scripts/claims.py"

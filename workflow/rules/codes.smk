@@ -7,6 +7,17 @@ rule encode:
         dictionary=rules.learn_dictionary.output.h5,
     output:
         h5=out("codes/lam_{tag}/{split}_{shard}.h5"),
+    log:
+        out("logs/encode/lam_{tag}/{split}_{shard}.log"),
+    benchmark:
+        out("benchmarks/encode/lam_{tag}/{split}_{shard}.tsv")
+    conda:
+        ENV
+    threads: ALL_CORES
+    resources:
+        gpu=1,
+        mem_mb=memory_mib("encode"),
+        runtime=minutes("encode"),
     params:
         code=code_version("encode.py"),
         lam=lam_of,
@@ -15,17 +26,6 @@ rule encode:
         settings=settings.result_settings(config, "codes", "shard_size"),
         speed=settings.speed_knobs(config, "codes.chunk_size"),
         device=config["device"],
-    threads: ALL_CORES
-    resources:
-        gpu=1,
-        mem_mb=memory_mib("encode"),
-        runtime=minutes("encode"),
-    log:
-        out("logs/encode/lam_{tag}/{split}_{shard}.log"),
-    benchmark:
-        out("benchmarks/encode/lam_{tag}/{split}_{shard}.tsv")
-    conda:
-        ENV
     script:
         "../scripts/encode.py"
 
@@ -40,11 +40,11 @@ rule code_summary:
             category="Codes",
             labels={"figure": "code summary"},
         ),
-    params:
-        code=code_version("code_summary.py"),
     log:
         out("logs/code_summary.log"),
     conda:
         ENV
+    params:
+        code=code_version("code_summary.py"),
     script:
         "../scripts/code_summary.py"

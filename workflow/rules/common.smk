@@ -25,8 +25,9 @@ def _check_config():
     if isinstance(config.get("results"), str):
         unwritable = ssio.unwritable_reason(config["results"])
         if unwritable:
-            problems.append(f"`results` ({config['results']!r}) cannot hold the outputs: "
-                            f"{unwritable}")
+            problems.append(
+                f"`results` ({config['results']!r}) cannot hold the outputs: {unwritable}"
+            )
     if problems or not schema_ok:
         raise WorkflowError("invalid configuration:\n  " + "\n  ".join(problems))
 
@@ -106,8 +107,9 @@ def out(path):
 def record_of(tag):
     """The record of the dictionary named ``tag``; a clear error for a tag not configured."""
     if tag not in DICTIONARIES:
-        raise WorkflowError(f"dictionary {tag!r} is not configured; dictionaries: "
-                            f"{', '.join(DICTIONARIES)}")
+        raise WorkflowError(
+            f"dictionary {tag!r} is not configured; dictionaries: {', '.join(DICTIONARIES)}"
+        )
     return DICTIONARIES[tag]
 
 

@@ -11,18 +11,16 @@ rule control_dictionary:
         perturbations=rules.draw_perturbations.output.h5,
     output:
         h5=out("controls/dictionaries/{kind}.h5"),
-    params:
-        code=code_version("control_dictionary.py"),
-        n_atoms=config["dictionary"]["n_atoms"],
-        seed=lambda w: settings.stage_seed(config, f"control/{w.kind}"),
-        analysis=settings.pick(
-            config, "analysis", "digit", "rip_images", "distribution_digits"
-        ),
-        distribution_seed=settings.stage_seed(config, "distribution_digits"),
     log:
         out("logs/control_dictionary/{kind}.log"),
     conda:
         ENV
+    params:
+        code=code_version("control_dictionary.py"),
+        n_atoms=config["dictionary"]["n_atoms"],
+        seed=lambda w: settings.stage_seed(config, f"control/{w.kind}"),
+        analysis=settings.pick(config, "analysis", "digit", "rip_images", "distribution_digits"),
+        distribution_seed=settings.stage_seed(config, "distribution_digits"),
     script:
         "../scripts/control_dictionary.py"
 
@@ -40,6 +38,17 @@ rule control:
         digit=out("controls/{kind}/lam_{tag}/digit_numbers.tsv"),
         spectrum=out("controls/{kind}/lam_{tag}/spectrum.tsv"),
         digits=out("controls/{kind}/lam_{tag}/digits.tsv"),
+    log:
+        out("logs/control/{kind}/lam_{tag}.log"),
+    benchmark:
+        out("benchmarks/control/{kind}/lam_{tag}.tsv")
+    conda:
+        ENV
+    threads: ALL_CORES
+    resources:
+        gpu=1,
+        mem_mb=memory_mib("control"),
+        runtime=minutes("control"),
     params:
         code=code_version("control.py"),
         lam=lam_of,
@@ -61,16 +70,5 @@ rule control:
         rip_seed=settings.stage_seed(config, "rip_null"),
         distribution_seed=settings.stage_seed(config, "distribution_digits"),
         device=config["device"],
-    threads: ALL_CORES
-    resources:
-        gpu=1,
-        mem_mb=memory_mib("control"),
-        runtime=minutes("control"),
-    log:
-        out("logs/control/{kind}/lam_{tag}.log"),
-    benchmark:
-        out("benchmarks/control/{kind}/lam_{tag}.tsv")
-    conda:
-        ENV
     script:
         "../scripts/control.py"

@@ -21,6 +21,15 @@ rule prepare_data:
         unpack(data_source_files),
     output:
         h5=out(f"data/{DATASET}.h5"),
+    log:
+        out("logs/prepare_data.log"),
+    benchmark:
+        out("benchmarks/prepare_data.tsv")
+    conda:
+        ENV
+    resources:
+        mem_mb=memory_mib("prepare_data"),
+        runtime=minutes("prepare_data"),
     params:
         code=code_version("prepare_data.py"),
         source=config["data"]["source"],
@@ -30,14 +39,5 @@ rule prepare_data:
         subset=config["data"]["subset"],
         scaling=config["data"]["scaling"],
         scale_factor=settings.scale_factor(config),
-    resources:
-        mem_mb=memory_mib("prepare_data"),
-        runtime=minutes("prepare_data"),
-    log:
-        out("logs/prepare_data.log"),
-    benchmark:
-        out("benchmarks/prepare_data.tsv")
-    conda:
-        ENV
     script:
         "../scripts/prepare_data.py"

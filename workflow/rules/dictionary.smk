@@ -11,6 +11,17 @@ rule learn_dictionary:
         data=rules.prepare_data.output.h5,
     output:
         h5=out("dictionaries/lam_{tag}.h5"),
+    log:
+        out("logs/learn_dictionary/lam_{tag}.log"),
+    benchmark:
+        out("benchmarks/learn_dictionary/lam_{tag}.tsv")
+    conda:
+        ENV
+    threads: ALL_CORES
+    resources:
+        gpu=1,
+        mem_mb=memory_mib("learn_dictionary"),
+        runtime=minutes("learn_dictionary"),
     params:
         code=code_version("learn_dictionary.py"),
         record=record_attrs_of,
@@ -20,16 +31,5 @@ rule learn_dictionary:
         # the online learner's state while it runs: a rerun goes on from it
         state=out("checkpoints/learn_dictionary/lam_{tag}.h5"),
         speed=settings.speed_knobs(config, "dictionary.online.checkpoint_minutes"),
-    threads: ALL_CORES
-    resources:
-        gpu=1,
-        mem_mb=memory_mib("learn_dictionary"),
-        runtime=minutes("learn_dictionary"),
-    log:
-        out("logs/learn_dictionary/lam_{tag}.log"),
-    benchmark:
-        out("benchmarks/learn_dictionary/lam_{tag}.tsv")
-    conda:
-        ENV
     script:
         "../scripts/learn_dictionary.py"

@@ -7,14 +7,14 @@ rule label_subsets:
         data=rules.prepare_data.output.h5,
     output:
         tsv=out("eval/labels/seed_{seed}.tsv"),
-    params:
-        code=code_version("label_subsets.py"),
-        labels_per_class=config["evaluation"]["labels_per_class"],
-        seed=lambda w: int(w.seed),
     log:
         out("logs/label_subsets/seed_{seed}.log"),
     conda:
         ENV
+    params:
+        code=code_version("label_subsets.py"),
+        labels_per_class=config["evaluation"]["labels_per_class"],
+        seed=lambda w: int(w.seed),
     script:
         "../scripts/label_subsets.py"
 
@@ -24,23 +24,23 @@ rule random_features:
         data=rules.prepare_data.output.h5,
     output:
         h5=out("random/features.h5"),
-    params:
-        code=code_version("random_features.py"),
-        settings=settings.result_settings(config, "random_net"),
-        speed=settings.speed_knobs(config, "random_net.chunk_size"),
-        seed=settings.stage_seed(config, "random_net"),
-        device=config["device"],
-    threads: ALL_CORES
-    resources:
-        gpu=1,
-        mem_mb=memory_mib("random_features"),
-        runtime=minutes("random_features"),
     log:
         out("logs/random_features.log"),
     benchmark:
         out("benchmarks/random_features.tsv")
     conda:
         ENV
+    threads: ALL_CORES
+    resources:
+        gpu=1,
+        mem_mb=memory_mib("random_features"),
+        runtime=minutes("random_features"),
+    params:
+        code=code_version("random_features.py"),
+        settings=settings.result_settings(config, "random_net"),
+        speed=settings.speed_knobs(config, "random_net.chunk_size"),
+        seed=settings.stage_seed(config, "random_net"),
+        device=config["device"],
     script:
         "../scripts/random_features.py"
 
@@ -55,23 +55,23 @@ rule evaluate:
     output:
         tsv=expand(out("eval/runs/{{rep}}/seed_{seed}.tsv"), seed=EVALUATION_SEEDS),
         sweep=expand(out("eval/sweeps/{{rep}}/seed_{seed}.tsv"), seed=EVALUATION_SEEDS),
-    params:
-        code=code_version("evaluate.py"),
-        representation=lambda w: "sparse" if w.rep.startswith("lam_") else w.rep,
-        settings=settings.result_settings(config, "evaluation"),
-        speed=settings.speed_knobs(config, "evaluation.knn_chunk_size"),
-        device=config["device"],
-    threads: ALL_CORES
-    resources:
-        gpu=1,
-        mem_mb=memory_mib("evaluate"),
-        runtime=minutes("evaluate"),
     log:
         out("logs/evaluate/{rep}.log"),
     benchmark:
         out("benchmarks/evaluate/{rep}.tsv")
     conda:
         ENV
+    threads: ALL_CORES
+    resources:
+        gpu=1,
+        mem_mb=memory_mib("evaluate"),
+        runtime=minutes("evaluate"),
+    params:
+        code=code_version("evaluate.py"),
+        representation=lambda w: "sparse" if w.rep.startswith("lam_") else w.rep,
+        settings=settings.result_settings(config, "evaluation"),
+        speed=settings.speed_knobs(config, "evaluation.knn_chunk_size"),
+        device=config["device"],
     script:
         "../scripts/evaluate.py"
 
@@ -82,11 +82,11 @@ rule evaluation_table:
     output:
         tsv=out("eval/results.tsv"),
         summary=out("eval/summary.tsv"),
-    params:
-        code=code_version("evaluation_table.py"),
     log:
         out("logs/evaluation_table.log"),
     conda:
         ENV
+    params:
+        code=code_version("evaluation_table.py"),
     script:
         "../scripts/evaluation_table.py"

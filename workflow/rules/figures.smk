@@ -25,12 +25,12 @@ rule fig5:
             category="Fig. 5",
             labels={"figure": "loss curves"},
         ),
-    params:
-        code=code_version("fig5.py"),
     log:
         out("logs/fig5.log"),
     conda:
         ENV
+    params:
+        code=code_version("fig5.py"),
     script:
         "../scripts/fig5.py"
 
@@ -48,13 +48,13 @@ rule fig1:
             category="Fig. 1",
             labels={"figure": "sensitivity"},
         ),
-    params:
-        code=code_version("fig1.py"),
-        lam=config["analysis"]["lam"],
     log:
         out("logs/fig1.log"),
     conda:
         ENV
+    params:
+        code=code_version("fig1.py"),
+        lam=config["analysis"]["lam"],
     script:
         "../scripts/fig1.py"
 
@@ -76,12 +76,12 @@ rule fig6:
             category="Fig. 6",
             labels={"figure": "finite perturbations"},
         ),
-    params:
-        code=code_version("fig6.py"),
     log:
         out("logs/fig6.log"),
     conda:
         ENV
+    params:
+        code=code_version("fig6.py"),
     script:
         "../scripts/fig6.py"
 
@@ -102,13 +102,13 @@ rule fig4:
             category="Fig. 7",
             labels={"figure": "every lambda"},
         ),
-    params:
-        code=code_version("fig4.py"),
-        lam=config["analysis"]["lam"],
     log:
         out("logs/fig4.log"),
     conda:
         ENV
+    params:
+        code=code_version("fig4.py"),
+        lam=config["analysis"]["lam"],
     script:
         "../scripts/fig4.py"
 
@@ -134,16 +134,16 @@ rule digit_figures:
             category="Fig. 3",
             labels={"figure": "singular vectors"},
         ),
+    log:
+        out("logs/digit_figures.log"),
+    conda:
+        ENV
     params:
         code=code_version("digit_figures.py"),
         analysis=settings.pick(config, "analysis", "digit", "top_pairs"),
         # the perturbation examples of analyse_digit, drawn again from its seed
         sensitivity=settings.pick(config, "sensitivity", *settings.ELASTIC_KEYS),
         seed=settings.stage_seed(config, "digit_perturbations"),
-    log:
-        out("logs/digit_figures.log"),
-    conda:
-        ENV
     script:
         "../scripts/digit_figures.py"
 
@@ -158,12 +158,12 @@ rule eq5_figure:
             category="Eq. 5 and RIP",
             labels={"figure": "Eq. 5"},
         ),
-    params:
-        code=code_version("eq5_figure.py"),
     log:
         out("logs/eq5_figure.log"),
     conda:
         ENV
+    params:
+        code=code_version("eq5_figure.py"),
     script:
         "../scripts/eq5_figure.py"
 
@@ -178,12 +178,12 @@ rule rip_figure:
             category="Eq. 5 and RIP",
             labels={"figure": "RIP"},
         ),
-    params:
-        code=code_version("rip_figure.py"),
     log:
         out("logs/rip_figure.log"),
     conda:
         ENV
+    params:
+        code=code_version("rip_figure.py"),
     script:
         "../scripts/rip_figure.py"
 
@@ -198,11 +198,11 @@ rule remedy_figure:
             category="Remedy",
             labels={"figure": "remedy"},
         ),
-    params:
-        code=code_version("remedy_figure.py"),
     log:
         out("logs/remedy_figure.log"),
     conda:
         ENV
+    params:
+        code=code_version("remedy_figure.py"),
     script:
         "../scripts/remedy_figure.py"

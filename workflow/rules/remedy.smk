@@ -11,6 +11,17 @@ rule remedy_matched:
         perturbations=rules.draw_perturbations.output.h5,
     output:
         tsv=out("sensitivity/matched/lam_{tag}.tsv"),
+    log:
+        out("logs/remedy_matched/lam_{tag}.log"),
+    benchmark:
+        out("benchmarks/remedy_matched/lam_{tag}.tsv")
+    conda:
+        ENV
+    threads: ALL_CORES
+    resources:
+        gpu=1,
+        mem_mb=memory_mib("remedy_matched"),
+        runtime=minutes("remedy_matched"),
     params:
         code=code_version("remedy_matched.py"),
         lam=config["analysis"]["lam"],
@@ -19,17 +30,6 @@ rule remedy_matched:
         speed=settings.speed_knobs(config, "codes.chunk_size"),
         seed=settings.stage_seed(config, "remedy_matched"),
         device=config["device"],
-    threads: ALL_CORES
-    resources:
-        gpu=1,
-        mem_mb=memory_mib("remedy_matched"),
-        runtime=minutes("remedy_matched"),
-    log:
-        out("logs/remedy_matched/lam_{tag}.log"),
-    benchmark:
-        out("benchmarks/remedy_matched/lam_{tag}.tsv")
-    conda:
-        ENV
     script:
         "../scripts/remedy_matched.py"
 
@@ -41,19 +41,22 @@ rule remedy_summary:
         shards=remedy_shards(),
         sensitivity=expand(rules.code_sensitivity.output.tsv, tag=REMEDY_TAGS),
         rip=expand(rules.rip.output.tsv, tag=REMEDY_TAGS),
-        evaluation=[path for tag in REMEDY_TAGS
-                    for path in expand(rules.evaluate.output.tsv, rep=f"lam_{tag}")],
+        evaluation=[
+            path
+            for tag in REMEDY_TAGS
+            for path in expand(rules.evaluate.output.tsv, rep=f"lam_{tag}")
+        ],
         # each penalty's codes at the lambda that matches the paper's sparsity
         matched=expand(rules.remedy_matched.output.tsv, tag=PENALTY_TAGS),
     output:
         tsv=out("analysis/remedy.tsv"),
         accuracy=out("analysis/remedy_accuracy.tsv"),
-    params:
-        code=code_version("remedy_summary.py"),
-        analysis=settings.pick(config, "analysis", "digit", "top_pairs"),
     log:
         out("logs/remedy_summary.log"),
     conda:
         ENV
+    params:
+        code=code_version("remedy_summary.py"),
+        analysis=settings.pick(config, "analysis", "digit", "top_pairs"),
     script:
         "../scripts/remedy_summary.py"

@@ -10,21 +10,21 @@ rule train_mlp:
         model=out("mlp/model.pt"),
         metrics=out("mlp/metrics.json"),
         hidden=out("mlp/hidden.h5"),
-    params:
-        code=code_version("train_mlp.py"),
-        settings=config["mlp"],
-        seed=settings.stage_seed(config, "mlp"),
-        device=config["device"],
-    threads: ALL_CORES
-    resources:
-        mem_mb=memory_mib("train_mlp"),
-        runtime=minutes("train_mlp"),
     log:
         out("logs/train_mlp.log"),
     benchmark:
         out("benchmarks/train_mlp.tsv")
     conda:
         ENV
+    threads: ALL_CORES
+    resources:
+        mem_mb=memory_mib("train_mlp"),
+        runtime=minutes("train_mlp"),
+    params:
+        code=code_version("train_mlp.py"),
+        settings=config["mlp"],
+        seed=settings.stage_seed(config, "mlp"),
+        device=config["device"],
     script:
         "../scripts/train_mlp.py"
 
@@ -34,19 +34,19 @@ rule draw_perturbations:
         data=rules.prepare_data.output.h5,
     output:
         h5=out("sensitivity/perturbations.h5"),
-    params:
-        code=code_version("draw_perturbations.py"),
-        settings=settings.pick(config, "sensitivity", "n_samples", *settings.ELASTIC_KEYS),
-        seed=settings.stage_seed(config, "perturbations"),
-    resources:
-        mem_mb=memory_mib("draw_perturbations"),
-        runtime=minutes("draw_perturbations"),
     log:
         out("logs/draw_perturbations.log"),
     benchmark:
         out("benchmarks/draw_perturbations.tsv")
     conda:
         ENV
+    resources:
+        mem_mb=memory_mib("draw_perturbations"),
+        runtime=minutes("draw_perturbations"),
+    params:
+        code=code_version("draw_perturbations.py"),
+        settings=settings.pick(config, "sensitivity", "n_samples", *settings.ELASTIC_KEYS),
+        seed=settings.stage_seed(config, "perturbations"),
     script:
         "../scripts/draw_perturbations.py"
 
@@ -59,20 +59,20 @@ rule code_sensitivity:
         shards=train_shards,
     output:
         tsv=out("sensitivity/lam_{tag}.tsv"),
-    params:
-        code=code_version("code_sensitivity.py"),
-        lam=lam_of,
-        # Eq. 9 tolerances: which sampled codes count as certified
-        codes=settings.pick(config, "codes", "tol_inactive", "tol_active"),
-    resources:
-        mem_mb=memory_mib("code_sensitivity"),
-        runtime=minutes("code_sensitivity"),
     log:
         out("logs/code_sensitivity/lam_{tag}.log"),
     benchmark:
         out("benchmarks/code_sensitivity/lam_{tag}.tsv")
     conda:
         ENV
+    resources:
+        mem_mb=memory_mib("code_sensitivity"),
+        runtime=minutes("code_sensitivity"),
+    params:
+        code=code_version("code_sensitivity.py"),
+        lam=lam_of,
+        # Eq. 9 tolerances: which sampled codes count as certified
+        codes=settings.pick(config, "codes", "tol_inactive", "tol_active"),
     script:
         "../scripts/code_sensitivity.py"
 
@@ -84,17 +84,17 @@ rule mlp_sensitivity:
         perturbations=rules.draw_perturbations.output.h5,
     output:
         tsv=out("sensitivity/mlp.tsv"),
-    params:
-        code=code_version("mlp_sensitivity.py"),
-    resources:
-        mem_mb=memory_mib("mlp_sensitivity"),
-        runtime=minutes("mlp_sensitivity"),
     log:
         out("logs/mlp_sensitivity.log"),
     benchmark:
         out("benchmarks/mlp_sensitivity.tsv")
     conda:
         ENV
+    resources:
+        mem_mb=memory_mib("mlp_sensitivity"),
+        runtime=minutes("mlp_sensitivity"),
+    params:
+        code=code_version("mlp_sensitivity.py"),
     script:
         "../scripts/mlp_sensitivity.py"
 
@@ -107,6 +107,16 @@ rule finite_sensitivity:
         shards=train_shards,
     output:
         tsv=out("sensitivity/finite/lam_{tag}.tsv"),
+    log:
+        out("logs/finite_sensitivity/lam_{tag}.log"),
+    benchmark:
+        out("benchmarks/finite_sensitivity/lam_{tag}.tsv")
+    conda:
+        ENV
+    threads: ALL_CORES
+    resources:
+        mem_mb=memory_mib("finite_sensitivity"),
+        runtime=minutes("finite_sensitivity"),
     params:
         code=code_version("finite_sensitivity.py"),
         lam=lam_of,
@@ -115,16 +125,6 @@ rule finite_sensitivity:
         n_samples=config["sensitivity"]["finite_samples"],
         eps=config["sensitivity"]["finite_eps"],
         device=config["device"],
-    threads: ALL_CORES
-    resources:
-        mem_mb=memory_mib("finite_sensitivity"),
-        runtime=minutes("finite_sensitivity"),
-    log:
-        out("logs/finite_sensitivity/lam_{tag}.log"),
-    benchmark:
-        out("benchmarks/finite_sensitivity/lam_{tag}.tsv")
-    conda:
-        ENV
     script:
         "../scripts/finite_sensitivity.py"
 
@@ -136,11 +136,11 @@ rule sensitivity_summary:
     output:
         tsv=out("sensitivity/summary.tsv"),
         paired=out("sensitivity/paired.tsv"),
-    params:
-        code=code_version("sensitivity_summary.py"),
     log:
         out("logs/sensitivity_summary.log"),
     conda:
         ENV
+    params:
+        code=code_version("sensitivity_summary.py"),
     script:
         "../scripts/sensitivity_summary.py"

@@ -27,7 +27,7 @@ FIXED = {
     "distortion_above_swap": _REFEREE,
     "sparse_noise_lowest": _POWER,
     "distortion_swap_gap_intermediate": _POWER,
-    "noise_falls_with_lambda": _FIRST,
+    "noise_falls_with_lambda": _POWER,
     "active_fraction_falls_with_lambda": _POWER,
     "finite_perturbations_similar": _REFEREE,
     "mlp_distortion_below_swap": _REFEREE,
