@@ -17,7 +17,6 @@ from sparsesens.claims.notes import NOTES
 
 COLUMNS = ("id", "section", "where", "claim", "quote", "paper_value", "our_value", "criterion",
            "criterion_fixed", "status", "note")
-SECTIONS = ("claim", "check")
 STATUSES = ("PASS", "FAIL", "TIE")
 
 # A paired order is a PASS only when it is both significant and not negligible; both
@@ -28,10 +27,15 @@ ALPHA = 0.01
 MIN_EFFECT = 0.1
 
 
+def without_lambda(id_: str) -> str:
+    """The claim's id without its lambda suffix (``_lam_0.3``), the ledger's key."""
+    return re.sub(r"_lam_[0-9.]+$", "", id_)
+
+
 def family(id_: str) -> str:
     """The key of the claim's quote and note: its id without a lambda suffix, and
     "remedy" for each of the remedy's claims."""
-    return "remedy" if id_.startswith("remedy_") else re.sub(r"_lam_[0-9.]+$", "", id_)
+    return "remedy" if id_.startswith("remedy_") else without_lambda(id_)
 
 
 def row(id_: str, where: str, claim: str, paper_value: str, ours: str, criterion: str,
@@ -45,7 +49,7 @@ def row(id_: str, where: str, claim: str, paper_value: str, ours: str, criterion
     if status not in STATUSES:
         raise ValueError(f"status must be one of {STATUSES}, got {status!r}")
     key = id_ if id_ in paper.QUOTES else family(id_)
-    own = re.sub(r"_lam_[0-9.]+$", "", id_)
+    own = without_lambda(id_)
     return {"id": id_, "section": "check" if own in ledger.CHECKS else "claim",
             "where": where, "claim": claim, "quote": paper.QUOTES[key],
             "paper_value": paper_value, "our_value": ours, "criterion": criterion,
@@ -134,7 +138,6 @@ def over_seeds(rows: dict[int, dict]) -> dict:
     earlier = [f"seed {seed}: {row_['note'].split(ledger.EARLIER_MARK, 1)[1]}"
                for seed, row_ in rows.items() if ledger.EARLIER_MARK in row_["note"]]
     if earlier:
-        merged["note"] = "; ".join(filter(None, [merged["note"].split(ledger.EARLIER_MARK)[0]
-                                                 .rstrip("; "), ledger.EARLIER_MARK
-                                                 + " | ".join(earlier)]))
+        kept = ledger.EARLIER_MARK + " | ".join(earlier)
+        merged["note"] = f"{merged['note']}; {kept}" if merged["note"] else kept
     return merged
