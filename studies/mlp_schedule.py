@@ -90,7 +90,7 @@ def readout(model: nn.Sequential, X, y, Xv, yv, labels_per_class: int = 3000,
     _, best = evaluation.logistic_sweep(train / scale, y[rows], valid / scale, yv,
                                       weight_decays, max_iter=500)
     return {"readout_labels_per_class": labels_per_class,
-            "readout_accuracy": best["test_acc"], "readout_weight_decay": best["weight_decay"]}
+            "readout_accuracy": best["valid_acc"], "readout_weight_decay": best["weight_decay"]}
 
 
 def main(argv: list[str]) -> None:

@@ -150,3 +150,55 @@ def test_the_claims_command_prints_fails_first_with_the_verdicts(tmp_path, capsy
     assert lines[3] == "PASS  order [holds for any dictionary]: ours 1.2; paper 1"
     assert cli.main(["claims", str(tmp_path / "elsewhere")]) == 2
     assert "elsewhere/claims.tsv does not exist" in capsys.readouterr().err
+
+
+def _png_bytes(digit: np.ndarray) -> bytes:
+    import io as bytes_io
+
+    import matplotlib.image
+
+    buffer = bytes_io.BytesIO()
+    matplotlib.image.imsave(buffer, digit.reshape(28, 28), cmap="gray", format="png")
+    return buffer.getvalue()
+
+
+def _bad_input(tmp_path, digits, case):
+    """(dictionary, images) paths for the command line, one of them bad as ``case`` says."""
+    dictionary = tmp_path / "dictionary.npy"
+    np.save(dictionary, random_dictionary(784, 20, seed=1))
+    images = tmp_path / "digits.npy"
+    np.save(images, digits[:3])
+    bad = {"truncated.png": lambda p: p.write_bytes(_png_bytes(digits[0])[:60]),
+           "text.png": lambda p: p.write_text("not an image\n"),
+           "text.npy": lambda p: p.write_text("not an array\n"),
+           "strings.npy": lambda p: np.save(p, np.array(["a", "b"])),
+           "nan.npy": lambda p: np.save(p, np.where(np.arange(784) == 5, np.nan, digits[:2])),
+           "inf.npy": lambda p: np.save(p, np.full((2, 784), np.inf)),
+           "flat.npy": lambda p: np.save(p, digits[0]),
+           "plain.h5": lambda p: h5py.File(p, "w").create_dataset("x", data=[1.0]),
+           "text.h5": lambda p: p.write_text("not HDF5\n"),
+           "atoms_text.npy": lambda p: p.write_text("not atoms\n")}
+    path = tmp_path / case
+    bad[case](path)
+    as_dictionary = case.endswith(".h5") or case.startswith("atoms")
+    return (path, images) if as_dictionary else (dictionary, path)
+
+
+BAD_INPUTS = {"truncated.png": "not a readable PNG image", "text.png": "not a readable PNG",
+              "text.npy": "not a NumPy .npy array of images",
+              "strings.npy": "images must be real numbers", "nan.npy": "2 NaN or infinite",
+              "inf.npy": "1568 NaN or infinite", "flat.npy": "images are (N, h, w) or (N, "
+              "pixels)", "plain.h5": "an HDF5 file but not a dictionary: it lacks the "
+              "datasets D, loss", "text.h5": "not an HDF5 file",
+              "atoms_text.npy": "not a NumPy .npy array of atoms"}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_INPUTS))
+def test_each_bad_input_gets_one_line_naming_the_file(tmp_path, digits, capsys, case):
+    dictionary, images = _bad_input(tmp_path, digits, case)
+    assert cli.main(["encode", str(dictionary), str(images), "--lam", "0.3",
+                     "-o", str(tmp_path / "codes.h5")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("sparsesens encode: error: "), err
+    assert case in err[0] and BAD_INPUTS[case] in err[0], err[0]
+    assert not (tmp_path / "codes.h5").exists()

@@ -86,10 +86,12 @@ def passing_inputs() -> Inputs:
         ("random", None, "logistic"): (0.46, 0.95),
         ("sparse", LAM, "logistic_wide"): (0.34, 0.94),
         ("random", None, "logistic_wide"): (0.46, 0.955),
+        ("sparse", LAM, "logistic_rms_wide"): (0.33, 0.94),
+        ("random", None, "logistic_rms_wide"): (0.45, 0.96),
     }
     evaluation = pd.DataFrame(
         [{"representation": rep, "lam": lam, "classifier": classifier, "k": k,
-          "test_mean": value}
+          "test_mean": value, "edge_fraction": 0.0 if "logistic" in classifier else np.nan}
          for (rep, lam, classifier), values in curves.items()
          for k, value in zip(LABELS, values, strict=True)])
     spectrum = pd.DataFrame({"rank": [1, 2, 3], "n_samples": [100, 100, 50],
@@ -204,6 +206,14 @@ def set_accuracy(rep, classifier, k, value):
     return change
 
 
+def set_edge(rep, classifier, k, fraction):
+    def change(inputs):
+        table = inputs.evaluation
+        table.loc[(table.representation == rep) & (table.classifier == classifier)
+                  & (table.k == k), "edge_fraction"] = fraction
+    return change
+
+
 def set_mlp(split, value):
     def change(inputs):
         inputs.mlp_metrics[f"{split}_accuracy"] = value
@@ -263,6 +273,9 @@ BREAKS = {
     "linear_sparse_never_above_random": set_accuracy("sparse", "logistic", 3000, 0.96),
     "linear_sparse_never_above_random_wide_grid": set_accuracy("sparse", "logistic_wide",
                                                                3000, 0.96),
+    "linear_sparse_never_above_random_rms_wide_grid": set_accuracy(
+        "sparse", "logistic_rms_wide", 3000, 0.97),
+    "readout_decay_inside_grid": set_edge("random", "logistic_rms_wide", 3000, 0.2),
     "linear_mlp_above_all": set_accuracy("mlp", "logistic", 1, 0.4),
     "pixels_knn_accuracy": set_accuracy("pixels", "knn_euclidean", 3000, 0.95),
     "classification_every_lambda": set_accuracy("sparse", "logistic", 1, 0.5),
@@ -287,7 +300,8 @@ def test_every_claim_passes_on_numbers_that_satisfy_it():
     assert list(noted) == ["max_atom_coherence"], noted
     assert claims["criterion_fixed"].str.fullmatch(r"\d{4}-\d{2}-\d{2}").all()
     checks = set(claims.loc[claims["section"] == "check", "id"])
-    assert checks == {"eq5", "pixels_knn_accuracy", "digit_active_filters"}
+    assert checks == {"eq5", "pixels_knn_accuracy", "digit_active_filters",
+                      "readout_decay_inside_grid"}
 
 
 @pytest.mark.parametrize("claim", sorted(BREAKS))
@@ -406,6 +420,72 @@ def test_the_coherence_row_keeps_its_earlier_criterions_verdict():
     assert row["status"] == "PASS" and row["criterion_fixed"] == "2026-12-05"
     assert "earlier criterion: within ±0.05 of the paper's 0.9 until 2026-12-05, by which " \
         "this value would FAIL" in row["note"]
+
+
+def test_fig4_rows_keep_the_verdict_of_the_validation_split_and_rms_read_out():
+    inputs = passing_inputs()
+    ev = inputs.evaluation
+    scaled = ev[ev.classifier.isin(["logistic", "logistic_wide"])].assign(
+        classifier=lambda t: t.classifier.str.replace("logistic", "logistic_rms"))
+    ev = pd.concat([ev[ev.classifier != "logistic_rms_wide"], scaled], ignore_index=True)
+    inputs.evaluation = ev.assign(valid_mean=ev["test_mean"], valid_std=0.0)
+    claims = build_claims(inputs).set_index("id")
+    row = claims.loc["linear_sparse_below_pixels_few_labels"]
+    assert row["status"] == "PASS" and "by which this value would PASS" in row["note"]
+    # the earlier read-out (validation split, RMS-scaled) had the codes above pixels at k=1
+    earlier = (inputs.evaluation.representation == "sparse") \
+        & np.isclose(inputs.evaluation.lam, LAM) & (inputs.evaluation.k == 1) \
+        & (inputs.evaluation.classifier == "logistic_rms")
+    inputs.evaluation.loc[earlier, "valid_mean"] = 0.5
+    claims = build_claims(inputs).set_index("id")
+    row = claims.loc["linear_sparse_below_pixels_few_labels"]
+    assert row["status"] == "PASS" and "until 2026-12-07, by which this value would FAIL" \
+        in row["note"]
+    assert "would PASS" in claims.loc["knn_euclidean_sparse_below_pixels", "note"]
+    # a TIE of the earlier reading is kept as a TIE
+    inputs.evaluation["valid_std"] = 0.05
+    inputs.evaluation["n_seeds"] = 5
+    assert "would TIE" in build_claims(inputs).set_index("id").loc[
+        "knn_random_equals_pixels", "note"]
+    assert "earlier" not in claims.loc["linear_sparse_never_above_random_rms_wide_grid",
+                                       "note"]
+
+
+def test_a_paired_order_shows_the_median_ratios_interval_either_way_round():
+    inputs = passing_inputs()
+    paired = inputs.paired
+    paired["median_ratio_low"], paired["median_ratio_high"] = (paired["median_ratio"] * 0.9,
+                                                               paired["median_ratio"] * 1.1)
+    found = build_claims(inputs).set_index("id")["our_value"]
+    ratio = paired.loc[(paired["first"] == "distortion") & (paired["second"] == "swap")
+                       & np.isclose(paired["lam"], LAM), "median_ratio"].iloc[0]
+    assert found[f"distortion_above_swap_lam_{LAM:g}"].startswith(
+        f"distortion/swap median {ratio:.3g} [{ratio * 0.9:.3g}, {ratio * 1.1:.3g}]")
+
+
+def test_accuracies_show_their_intervals():
+    inputs = passing_inputs()
+    ev = inputs.evaluation
+    inputs.evaluation = ev.assign(test_low=ev["test_mean"] - 0.01,
+                                  test_high=ev["test_mean"] + 0.01)
+    claims = build_claims(inputs).set_index("id")["our_value"]
+    assert claims["linear_sparse_never_above_random"].startswith(
+        "k=1: 0.340 [0.330, 0.350] vs 0.460 [0.450, 0.470]")
+    # the MLP against, per k, the best of the others, with that one's interval
+    assert "k=3000: 0.990 [0.980, 1.000] vs 0.950 [0.940, 0.960]" in \
+        claims["linear_mlp_above_all"]
+
+
+def test_a_decay_on_the_wider_grids_edge_fails_the_check():
+    inputs = passing_inputs()
+    set_edge("random", "logistic_wide", 3000, 0.4)(inputs)
+    row = build_claims(inputs).set_index("id").loc["readout_decay_inside_grid"]
+    assert row["status"] == "FAIL" and row["section"] == "check"
+    assert row["our_value"] == "random logistic_wide k=3000 (40% of seeds)"
+    inputs = passing_inputs()
+    inputs.evaluation = inputs.evaluation[inputs.evaluation.classifier != "logistic_wide"]
+    inputs.evaluation = inputs.evaluation[inputs.evaluation.classifier != "logistic_rms_wide"]
+    assert statuses(inputs)["readout_decay_inside_grid"] == "FAIL"  # no wider grid
 
 
 def test_a_read_out_whose_decay_sits_on_the_grids_edge_says_so():
@@ -560,3 +640,13 @@ def test_noise_falling_within_overlapping_intervals_is_a_tie():
     sens.loc[np.isclose(sens["lam"], 0.9) & (sens["perturbation"] == "noise"), "median"] = 0.32
     sens["median_low"], sens["median_high"] = sens["median"] * 0.75, sens["median"] * 1.25
     assert statuses(inputs)["noise_falls_with_lambda"] == "TIE"
+
+
+def test_the_pixels_1nn_check_reads_the_validation_split_that_the_paper_quotes():
+    inputs = passing_inputs()
+    ev = inputs.evaluation
+    ev["valid_mean"] = ev["test_mean"]
+    assert statuses(inputs)["pixels_knn_accuracy"] == "PASS"
+    ev.loc[(ev.representation == "pixels") & (ev.classifier == "knn_euclidean")
+           & (ev.k == 3000), "valid_mean"] = 0.95  # the test split's stays at 0.975
+    assert statuses(inputs)["pixels_knn_accuracy"] == "FAIL"

@@ -85,8 +85,29 @@ def test_logistic_path_is_warm_started_and_complete():
     assert sorted(path) == [1e-3, 1e-2, 1.0]
     norms = [float(path[d].W.norm()) for d in (1.0, 1e-2, 1e-3)]
     assert norms[0] < norms[1] < norms[2]  # less decay, larger weights
-    with pytest.raises(ValueError, match="weight_decay"):
-        evaluation.fit_logistic(X, y, 0.0)
+    with pytest.raises(ValueError, match="weight_decay must be >= 0"):
+        evaluation.fit_logistic(X, y, -1e-3)
+
+
+def test_no_penalty_is_the_unpenalised_maximum_likelihood_fit():
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.default_rng(12)
+    X, y = rng.standard_normal((150, 6)), rng.integers(0, 3, 150)  # not separable
+    model = evaluation.fit_logistic(X, y, 0.0, n_classes=3, dtype=torch.float64)
+    assert model.max_gradient <= evaluation.GRADIENT_TOLERANCE
+    reference = LogisticRegression(C=np.inf, tol=1e-12, max_iter=10_000).fit(X, y)
+    # softmax weights are fixed up to a shift shared by the classes
+    W = model.W.numpy()
+    np.testing.assert_allclose(W - W.mean(axis=0), reference.coef_ - reference.coef_.mean(0),
+                               atol=1e-4)
+    # separable classes have no unpenalised optimum: the fit still stops at the tolerance,
+    # every training image right
+    X_sep = np.repeat(np.eye(3), 10, axis=0) + 0.1 * rng.standard_normal((30, 3))
+    y_sep = np.repeat(np.arange(3), 10)
+    separable = evaluation.fit_logistic(X_sep, y_sep, 0.0, n_classes=3)
+    assert separable.max_gradient <= evaluation.GRADIENT_TOLERANCE
+    assert separable.accuracy(X_sep, y_sep) == 1.0
 
 
 def test_a_fit_says_how_it_ended():
@@ -139,10 +160,12 @@ def test_rms_scale_gives_unit_mean_square_norm():
 def test_evaluation_rows_have_the_table_columns():
     rows = evaluation.evaluation_rows(
         "sparse", 0.3, 2, {"euclidean": {1: 0.5}, "cosine": {1: 0.6}},
-        [{"k": 1, "weight_decay": 0.01, "train_acc": 1.0, "test_acc": 0.7}], mu=1e-3)
+        [{"k": 1, "weight_decay": 0.01, "train_acc": 1.0, "valid_acc": 0.75, "test_acc": 0.7}],
+        mu=1e-3, nn_valid_accuracy={"euclidean": {1: 0.55}, "cosine": {1: 0.65}})
     assert [tuple(row) for row in rows] == [evaluation.TABLE_COLUMNS] * 3
     assert {(row["lam"], row["mu"], row["seed"]) for row in rows} == {(0.3, 1e-3, 2)}
     assert [row["classifier"] for row in rows] == ["knn_euclidean", "knn_cosine", "logistic"]
+    assert [row["valid_acc"] for row in rows] == [0.55, 0.65, 0.75]
 
 
 def test_chunk_sizes_are_speed_knobs_only():
@@ -164,21 +187,29 @@ def test_chunk_sizes_are_speed_knobs_only():
                                                    chunk_size=1000))
 
 
-def test_logistic_sweep_picks_the_best_held_out_decay_and_the_larger_on_ties():
+def test_logistic_sweep_picks_the_best_validation_decay_and_the_larger_on_ties():
     rng = np.random.default_rng(6)
-    X, y = rng.standard_normal((150, 8)), rng.integers(0, 3, 150)
-    sweep, best = evaluation.logistic_sweep(X[:100], y[:100], X[100:], y[100:],
-                                          [1e-3, 1e-1, 10.0], n_classes=3)
+    X, y = rng.standard_normal((200, 8)), rng.integers(0, 3, 200)
+    sweep, best = evaluation.logistic_sweep(X[:100], y[:100], X[100:150], y[100:150],
+                                          [1e-3, 1e-1, 10.0], test=X[150:],
+                                          test_labels=y[150:], n_classes=3)
     assert [row["weight_decay"] for row in sweep] == [10.0, 1e-1, 1e-3]
-    top = max(row["test_acc"] for row in sweep)
-    assert best["test_acc"] == top
-    assert best["weight_decay"] == max(r["weight_decay"] for r in sweep if r["test_acc"] == top)
+    top = max(row["valid_acc"] for row in sweep)
+    assert best["valid_acc"] == top
+    assert best["weight_decay"] == max(r["weight_decay"] for r in sweep if r["valid_acc"] == top)
+    # the test split is measured for every fit and chooses nothing
+    swapped = evaluation.logistic_sweep(X[:100], y[:100], X[100:150], y[100:150],
+                                        [1e-3, 1e-1, 10.0], test=X[150:][::-1],
+                                        test_labels=np.roll(y[150:], 7), n_classes=3)[1]
+    assert swapped["weight_decay"] == best["weight_decay"]
+    assert all(0 <= row["test_acc"] <= 1 for row in sweep)
     # separable classes: every decay is perfect on them, and the largest is chosen
     separable = np.repeat(np.eye(3), 20, axis=0) * 5
     labels = np.repeat(np.arange(3), 20)
     sweep, tied = evaluation.logistic_sweep(separable, labels, separable, labels,
                                           [1e-3, 1e-2], n_classes=3)
-    assert [row["test_acc"] for row in sweep] == [1.0, 1.0] and tied["weight_decay"] == 1e-2
+    assert [row["valid_acc"] for row in sweep] == [1.0, 1.0] and tied["weight_decay"] == 1e-2
+    assert np.isnan(tied["test_acc"])  # no test split given
 
 
 def test_seed_summary_gives_mean_and_spread_per_key_with_missing_lambdas_as_a_group():
@@ -217,8 +248,10 @@ def test_seeds_evaluated_together_match_each_seed_alone():
     assert len(union) < sum(len(by_k[10]) for by_k in pools.values())
     for seed, by_k in pools.items():  # positions in the pool name the same images
         assert all(np.array_equal(union[pool.subsets[seed][k]], rows) for k, rows in by_k.items())
-    together = evaluation.evaluate_seeds(X[union], labels[union], test, y_test, pool.subsets,
-                                         [1e-2, 1.0], max_iter=50)
+    valid, y_valid = test[::-1], y_test[::-1]  # chooses the decays; the test split reports
+    together = evaluation.evaluate_seeds(X[union], labels[union], valid, y_valid, pool.subsets,
+                                         [1e-2, 1.0], test=test, test_labels=y_test,
+                                         max_iter=50)
     assert list(together) == [0, 1, 2]
     for seed, by_k in pools.items():
         own = by_k[10]
@@ -226,13 +259,54 @@ def test_seeds_evaluated_together_match_each_seed_alone():
         nn = evaluation.nearest_neighbour_accuracies(X[own], labels[own], test, y_test, alone)
         scale = evaluation.rms_scale(X[own])
         assert together[seed].nn_accuracy == nn
+        assert together[seed].nn_valid_accuracy == evaluation.nearest_neighbour_accuracies(
+            X[own], labels[own], valid, y_valid, alone)
         for k, rows in by_k.items():
-            # as many classes as the labels name (3), as evaluate_seeds reads them
-            sweep, best = evaluation.logistic_sweep(X[rows] / scale, labels[rows], test / scale,
-                                                  y_test, [1e-2, 1.0], max_iter=50, n_classes=3)
-            assert [row for row in together[seed].sweep if row["k"] == k] == [
-                {"k": k, **row} for row in sweep]
-            assert {"k": k, "classifier": "logistic", **best} in together[seed].chosen
+            for scaling, by in (("given", 1.0), ("rms", scale)):
+                # as many classes as the labels name (3), as evaluate_seeds reads them;
+                # as given, solved on the scaled vectors
+                sweep, best = evaluation.logistic_sweep(
+                    X[rows] / by, labels[rows], valid / by, y_valid, [1e-2, 1.0],
+                    test=test / by, test_labels=y_test, solve_scale=scale / by, max_iter=50,
+                    n_classes=3)
+                assert [row for row in together[seed].sweep
+                        if row["k"] == k and row["scaling"] == scaling] == [
+                    {"k": k, "scaling": scaling, **row} for row in sweep]
+                classifier = evaluation.logistic_classifier(scaling, wide=False)
+                assert {"k": k, "classifier": classifier, **best} in together[seed].chosen
+                hits = together[seed].test_hits[classifier, k]
+                assert hits.shape == (50,) and hits.mean() == best["test_acc"]
+            for metric in evaluation.METRICS:
+                assert together[seed].test_hits[f"knn_{metric}", k].mean() == nn[metric][k]
+
+
+def test_bootstrap_intervals_cover_the_mean_and_widen_with_the_seeds_spread():
+    rng = np.random.default_rng(13)
+    steady = {seed: {("a", 1): rng.random(2000) < 0.7} for seed in range(5)}
+    spread = {seed: {("a", 1): rng.random(2000) < 0.5 + 0.1 * seed} for seed in range(5)}
+    (low, high), = evaluation.bootstrap_intervals(steady, 500, seed=0).values()
+    mean = np.mean([h[("a", 1)].mean() for h in steady.values()])
+    # each seed's mean of 2,000 draws of a 0.7 coin spreads by 0.010, and the two levels'
+    # resampling counts the images' share twice (conservative): about +-0.013
+    assert low < mean < high and high - low < 0.04
+    (wide_low, wide_high), = evaluation.bootstrap_intervals(spread, 500, seed=0).values()
+    assert wide_high - wide_low > 3 * (high - low)  # the seeds' spread of 0.1 per seed
+    # the draws depend on the seed alone: the same for every representation
+    assert evaluation.bootstrap_intervals(steady, 500, seed=0) == \
+        evaluation.bootstrap_intervals(steady, 500, seed=0)
+    assert evaluation.bootstrap_intervals(steady, 500, seed=1) != \
+        evaluation.bootstrap_intervals(steady, 500, seed=0)
+    with pytest.raises(ValueError, match="level"):
+        evaluation.bootstrap_intervals(steady, 500, seed=0, level=95)
+
+
+def test_a_chosen_decay_of_no_penalty_is_not_on_an_edge():
+    sweep = [{"weight_decay": d, "valid_acc": acc} for d, acc in
+             ((0.0, 0.9), (1e-3, 0.8), (1.0, 0.7))]
+    assert evaluation.best_decay(sweep, [0.0, 1e-3, 1.0])["decay_at_edge"] is False
+    assert evaluation.best_decay(sweep, [1e-3, 1.0])["decay_at_edge"] is True
+    top = [{**row, "valid_acc": 1.0 if row["weight_decay"] == 1.0 else 0.5} for row in sweep]
+    assert evaluation.best_decay(top, [0.0, 1e-3, 1.0])["decay_at_edge"] is True
 
 
 def test_a_wider_grid_is_fitted_beside_the_papers_and_chosen_from_both():
@@ -244,34 +318,55 @@ def test_a_wider_grid_is_fitted_beside_the_papers_and_chosen_from_both():
     subsets = {0: {3: evaluation.labelled_subset(labels, 3, 0),
                    30: evaluation.labelled_subset(labels, 30, 0)}}
     result = evaluation.evaluate_seeds(X, labels, test, y_test, subsets, [1e-2, 1.0],
-                                       wider_decays=[1e-4, 100.0], max_iter=100)[0]
+                                       wider_decays=[1e-4, 10.0], max_iter=100)[0]
     nn, sweep, chosen = result.nn_accuracy, result.sweep, result.chosen
-    assert sorted({row["weight_decay"] for row in sweep}) == [1e-4, 1e-2, 1.0, 100.0]
+    assert sorted({row["weight_decay"] for row in sweep}) == [1e-4, 1e-2, 1.0, 10.0]
     for k in (3, 30):
-        fits = [row for row in sweep if row["k"] == k]
+        fits = [row for row in sweep if row["k"] == k and row["scaling"] == "given"]
         paper, wide = (next(row for row in chosen if row["k"] == k and row["classifier"] == c)
                        for c in ("logistic", "logistic_wide"))
         assert paper["weight_decay"] in (1e-2, 1.0) and paper == {
             "k": k, "classifier": "logistic",
-            **evaluation.best_decay([{key: v for key, v in row.items() if key != "k"}
-                                   for row in fits], [1e-2, 1.0])}
-        assert wide["test_acc"] == max(row["test_acc"] for row in fits)
-        assert wide["test_acc"] >= paper["test_acc"]
+            **evaluation.best_decay([{key: v for key, v in row.items()
+                                     if key not in ("k", "scaling")} for row in fits],
+                                    [1e-2, 1.0])}
+        assert wide["valid_acc"] == max(row["valid_acc"] for row in fits)
+        assert wide["valid_acc"] >= paper["valid_acc"]
         assert paper["decay_at_edge"]  # a grid of two decays has nothing but edges
     rows = evaluation.evaluation_rows("pixels", None, 0, nn, chosen)
-    assert {row["classifier"] for row in rows} >= {"logistic", "logistic_wide"}
-    # without wider decays, the paper's grid alone, as before
+    assert {row["classifier"] for row in rows} >= {"logistic", "logistic_wide", "logistic_rms",
+                                                   "logistic_rms_wide"}
+    # without wider decays, the paper's grid alone, in both scalings
     alone = evaluation.evaluate_seeds(X, labels, test, y_test, subsets, [1e-2, 1.0],
                                       max_iter=100)[0].chosen
-    assert [row["classifier"] for row in alone] == ["logistic", "logistic"]
+    assert [row["classifier"] for row in alone] == ["logistic", "logistic_rms"] * 2
     # a fit cut off before the gradient tolerance is named; these small fits all converge
     assert evaluation.unconverged_fits({0: result}) == []
     assert evaluation.unconverged_fits({0: result}, tolerance=-1.0) == sweep
 
 
 def test_best_decay_says_when_the_choice_sits_on_the_grids_edge():
-    sweep = [{"weight_decay": d, "test_acc": a} for d, a in ((1e-3, 0.8), (1e-2, 0.9),
-                                                            (1e-1, 0.85))]
+    sweep = [{"weight_decay": d, "valid_acc": a} for d, a in ((1e-3, 0.8), (1e-2, 0.9),
+                                                             (1e-1, 0.85))]
     assert not evaluation.best_decay(sweep, [1e-3, 1e-2, 1e-1])["decay_at_edge"]
     chosen = evaluation.best_decay(sweep, [1e-3, 1e-2])
     assert chosen["weight_decay"] == 1e-2 and chosen["decay_at_edge"]
+
+
+def test_a_fit_solved_on_scaled_vectors_is_the_same_fit_as_given():
+    rng = np.random.default_rng(14)
+    labels = np.repeat(np.arange(3), 20)
+    X = (rng.standard_normal((60, 6)) + labels[:, None]) * 300.0  # a large representation
+    queries = (rng.standard_normal((40, 6)) + np.repeat(np.arange(3), 14)[:40, None]) * 300.0
+    y_queries = np.repeat(np.arange(3), 14)[:40]
+    decays = [10.0, 1e3, 1e5]
+    as_given = evaluation.logistic_path(X, labels, decays, n_classes=3, dtype=torch.float64,
+                                        max_iter=2000)
+    sweep, _ = evaluation.logistic_sweep(X, labels, queries, y_queries, decays,
+                                         solve_scale=300.0, n_classes=3, max_iter=2000)
+    for row in sweep:
+        model = as_given[row["weight_decay"]]
+        assert row["valid_acc"] == model.accuracy(queries, y_queries)
+        assert row["max_gradient"] <= evaluation.GRADIENT_TOLERANCE
+    with pytest.raises(ValueError, match="solve_scale"):
+        evaluation.logistic_sweep(X, labels, queries, y_queries, decays, solve_scale=0.0)

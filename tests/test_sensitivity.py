@@ -147,6 +147,11 @@ def test_paired_comparison_reads_the_order_sample_by_sample():
     # no order: a random shuffle of one side
     mixed = sensitivity.paired_comparison(rng.permutation(second), second)
     assert abs(mixed["rank_biserial"]) < 0.15 and mixed["p_value"] > 0.01
+    # the median ratio's interval: a point where every ratio is 1.1, a range that holds
+    # the median where they spread
+    assert np.isclose(above["median_ratio_low"], 1.1) and np.isclose(above["median_ratio_high"],
+                                                                     1.1)
+    assert mixed["median_ratio_low"] < mixed["median_ratio"] < mixed["median_ratio_high"]
     # unusable pairs are left out and not counted
     first = second * 1.1
     first[:3] = [np.nan, np.inf, 0.0]

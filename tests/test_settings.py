@@ -262,7 +262,7 @@ def test_rules_params_leave_out_speed_knobs(config):
     assert "chunk_size" not in settings.result_settings(config, "random_net")
     evaluation = settings.result_settings(config, "evaluation", "seeds")
     assert set(evaluation) == {"labels_per_class", "weight_decays", "wider_weight_decays",
-                               "logistic_max_iter"}
+                               "logistic_max_iter", "bootstrap_resamples"}
     options = settings.encode_options(config["codes"], 123)
     assert options.chunk_size == 123 and options.solver == config["codes"]["solver"]
 

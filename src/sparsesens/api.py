@@ -67,20 +67,48 @@ def load_dictionary(path: str | Path, *, lam: float | None = None,
     if path.suffix == ".npy":
         if lam is None:
             raise ValueError(f"{path}: a .npy dictionary does not say its lambda; give lam")
-        D, objective, attrs = np.load(path, allow_pickle=False).astype(np.float64), [], {}
+        D, objective, attrs = _load_npy(path, "atoms").astype(np.float64), [], {}
         scale = 1.0 if pixel_scale is None else pixel_scale
     elif path.suffix in (".h5", ".hdf5"):
-        D, objective, attrs = io.read_dictionary(path)
+        D, objective, attrs = _read_dictionary_file(path)
         scale = _run_pixel_scale(path, attrs) if pixel_scale is None else pixel_scale
     else:
         raise ValueError(f"{path}: a dictionary is an .h5 file of a run or a .npy array")
     if D.ndim != 2 or not np.allclose(np.linalg.norm(D, axis=0), 1.0, atol=1e-6):
-        raise ValueError(f"{path}: a dictionary is a 2-d array with unit-norm columns, got "
-                         f"shape {D.shape}")
+        raise ValueError(f"{path}: a dictionary is a 2-d array of finite unit-norm columns, "
+                         f"got shape {D.shape}")
     chosen = float(attrs["lam"]) if lam is None else float(lam)
     if not chosen > 0 or not scale > 0:
         raise ValueError(f"lam and pixel_scale must be > 0, got {chosen} and {scale}")
     return Dictionary(D, chosen, float(scale), np.asarray(objective, dtype=np.float64), attrs)
+
+
+def _read_dictionary_file(path: Path) -> tuple[np.ndarray, np.ndarray, dict]:
+    """:func:`sparsesens.io.read_dictionary`, its errors said for a user's file."""
+    import h5py
+
+    if not h5py.is_hdf5(path):
+        raise ValueError(f"{path}: not an HDF5 file (a dictionary file is one that "
+                         "`sparsesens learn` or a run writes)")
+    with h5py.File(path, "r") as h5:
+        missing = [name for name in ("D", "loss") if name not in h5]
+    if missing:
+        raise ValueError(f"{path}: an HDF5 file but not a dictionary: it lacks the "
+                         f"dataset{'s' * (len(missing) > 1)} {', '.join(missing)}")
+    return io.read_dictionary(path)
+
+
+def _load_npy(path: Path, what: str) -> np.ndarray:
+    """A ``.npy`` array of real numbers, or a ValueError naming the file."""
+    try:
+        array = np.load(path, allow_pickle=False)
+    except (ValueError, OSError, EOFError) as err:
+        raise ValueError(f"{path}: not a NumPy .npy array of {what} ({err})") from None
+    if not isinstance(array, np.ndarray) or not (
+            np.issubdtype(array.dtype, np.integer) or np.issubdtype(array.dtype, np.floating)):
+        raise ValueError(f"{path}: {what} must be real numbers, got an array of "
+                         f"{getattr(array, 'dtype', type(array).__name__)}")
+    return array
 
 
 def _existing(path: str | Path) -> Path:
@@ -137,7 +165,7 @@ def read_images(path: str | Path) -> tuple[np.ndarray, list[str]]:
     if path.suffix.lower() == ".png":
         return _stack([_read_png(path)], path), [path.name]
     if path.suffix == ".npy":
-        array = np.load(path, allow_pickle=False)
+        array = _load_npy(path, "images")
         if array.ndim not in (2, 3):
             raise ValueError(f"{path}: images are (N, h, w) or (N, pixels), got {array.shape}")
         images = unit_pixels(array.reshape(len(array), -1), str(path))
@@ -148,7 +176,10 @@ def read_images(path: str | Path) -> tuple[np.ndarray, list[str]]:
 def _read_png(path: Path) -> np.ndarray:
     import matplotlib.image
 
-    pixels = matplotlib.image.imread(path)   # PNG: floats in [0, 1]
+    try:
+        pixels = matplotlib.image.imread(path)   # PNG: floats in [0, 1]
+    except (OSError, SyntaxError, ValueError) as err:  # Pillow's words for a bad file
+        raise ValueError(f"{path}: not a readable PNG image ({err})") from None
     return pixels[..., :3].mean(axis=-1) if pixels.ndim == 3 else pixels
 
 

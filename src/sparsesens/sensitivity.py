@@ -265,9 +265,10 @@ def paired_comparison(first: np.ndarray, second: np.ndarray) -> dict[str, float]
     non-positive ratio are left out and not counted in ``n``.
 
     Returns:
-        ``n``, ``median_ratio`` (median of ``first / second`` over pairs), ``frac_above``
-        (share of pairs with ``first`` above), ``rank_biserial`` and ``p_value`` (two-sided;
-        1 when fewer than two pairs differ).
+        ``n``, ``median_ratio`` (median of ``first / second`` over pairs) with its
+        distribution-free 95 % interval (``median_ratio_low``, ``median_ratio_high``,
+        :func:`median_interval`), ``frac_above`` (share of pairs with ``first`` above),
+        ``rank_biserial`` and ``p_value`` (two-sided; 1 when fewer than two pairs differ).
     """
     first, second = np.asarray(first, np.float64), np.asarray(second, np.float64)
     if first.shape != second.shape or first.ndim != 1:
@@ -284,8 +285,10 @@ def paired_comparison(first: np.ndarray, second: np.ndarray) -> dict[str, float]
         above, below = ranks[differ > 0].sum(), ranks[differ < 0].sum()
         rank_biserial = float((above - below) / (above + below))
         p_value = float(stats.wilcoxon(differ).pvalue)
+    low, high = median_interval(ratio)
     return {"n": int(usable.sum()),
             "median_ratio": float(np.median(ratio)) if usable.any() else np.nan,
+            "median_ratio_low": low, "median_ratio_high": high,
             "frac_above": float(np.mean(log_ratio > 0)) if usable.any() else np.nan,
             "rank_biserial": rank_biserial, "p_value": p_value}
 

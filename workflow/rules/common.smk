@@ -210,7 +210,7 @@ EVALUATION_SEEDS = config["evaluation"]["seeds"]
 
 
 def representation_inputs(wildcards):
-    """The files that hold one representation of the training and validation images."""
+    """The files that hold one representation of the training, validation and test images."""
     rep = wildcards.rep
     if rep == "pixels":
         return {}
@@ -219,7 +219,7 @@ def representation_inputs(wildcards):
     if rep == "random":
         return {"features": rules.random_features.output.h5}
     lam = rep.removeprefix("lam_")
-    return {"train_shards": shard_files(lam, "train"), "valid_shards": shard_files(lam, "valid")}
+    return {f"{split}_shards": shard_files(lam, split) for split in SPLITS}
 
 
 def evaluation_runs():

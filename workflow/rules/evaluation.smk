@@ -55,6 +55,7 @@ rule evaluate:
     output:
         tsv=expand(out("eval/runs/{{rep}}/seed_{seed}.tsv"), seed=EVALUATION_SEEDS),
         sweep=expand(out("eval/sweeps/{{rep}}/seed_{seed}.tsv"), seed=EVALUATION_SEEDS),
+        intervals=out("eval/intervals/{rep}.tsv"),
     log:
         out("logs/evaluate/{rep}.log"),
     benchmark:
@@ -71,6 +72,7 @@ rule evaluate:
         representation=lambda w: "sparse" if w.rep.startswith("lam_") else w.rep,
         settings=settings.result_settings(config, "evaluation"),
         speed=settings.speed_knobs(config, "evaluation.knn_chunk_size"),
+        bootstrap_seed=settings.stage_seed(config, "bootstrap"),
         device=config["device"],
     script:
         "../scripts/evaluate.py"
@@ -79,6 +81,7 @@ rule evaluate:
 rule evaluation_table:
     input:
         runs=evaluation_runs(),
+        intervals=expand(rules.evaluate.output.intervals, rep=REPRESENTATIONS),
     output:
         tsv=out("eval/results.tsv"),
         summary=out("eval/summary.tsv"),

@@ -72,12 +72,17 @@ NOTES = {
     "knn_cosine_random_equals_pixels": _EQUALITY,
     "linear_sparse_below_pixels_few_labels": "open",
     "linear_sparse_above_pixels_many_labels": "open",
-    "linear_sparse_never_above_random": "the best weight decay sits at the paper's grid's "
-    "lower edge (1e-5) from 1,000 labels per class on; codes were above the random net from "
-    "30 labels per class in earlier full runs: open",
-    "linear_sparse_never_above_random_wide_grid": "the paper's grid is 1e-5 to 1; this row "
-    "chooses over evaluation.wider_weight_decays too (its value reads missing where the run "
-    "fits none); at full scale on MNIST the random net gains most from it",
+    "linear_sparse_never_above_random": "the paper's grid is 1e-5 to 1: the value marks the "
+    "labels per class where a chosen decay sits on its edge; the wider grid's row settles "
+    "the read-out: open",
+    "linear_sparse_never_above_random_wide_grid": "chooses over evaluation.wider_weight_decays "
+    "too, down to no penalty (its value reads missing where the run fits none): open",
+    "linear_sparse_never_above_random_rms_wide_grid": "the same read-out on features divided "
+    "by their RMS norm, this project's choice before 2026-12-07: open",
+    "readout_decay_inside_grid": "the value names the read-outs whose decay sits on the wider "
+    "grid's upper edge; with few labels per class the best is often the strongly decayed "
+    "limit, where the weights point along the class means (a nearest-class-mean rule), which "
+    "no finite grid bounds from above: open",
     "linear_mlp_above_all": "follows the MLP's accuracy (plain SGD, see "
     "mlp_valid_accuracy)",
     "pixels_knn_accuracy": "needs 3,000 labels per class: a run with fewer labels fails it",

@@ -115,6 +115,10 @@ QUOTES = {
     "outperforms the random net. (Fig. 4)",
     "linear_sparse_never_above_random_wide_grid": "However, the sparse representation never "
     "outperforms the random net. (Fig. 4)",
+    "linear_sparse_never_above_random_rms_wide_grid": "However, the sparse representation "
+    "never outperforms the random net. (Fig. 4)",
+    "readout_decay_inside_grid": "For every configuration, we find the lambda_w in {1e-5, "
+    "1e-4, 1e-3, 1e-2, 1e-1, 1} which yields the highest test accuracy. (Section 6.3)",
     "linear_mlp_above_all": "In all cases, the hidden layer of the backprop-trained net is "
     "uniformly better than all other representations. (Fig. 4)",
     "pixels_knn_accuracy": "the classifier achieves 97.5% validation accuracy when trained on "

@@ -88,19 +88,24 @@ def paired_order(paired: pd.DataFrame, rep: str, lam: float | None, first: str,
     rows = rows[rows["lam"].isna()] if lam is None else rows[np.isclose(rows["lam"], lam)]
     forward = rows[(rows["first"] == first) & (rows["second"] == second)]
     backward = rows[(rows["first"] == second) & (rows["second"] == first)]
+    # the median ratio's 95 % interval, where the table has one
+    bounds = ("median_ratio_low", "median_ratio_high")
     if len(forward):
         found = forward.iloc[0]
         ratio, above, effect = found["median_ratio"], found["frac_above"], found["rank_biserial"]
+        low, high = (found.get(key, np.nan) for key in bounds)
     elif len(backward):
         found = backward.iloc[0]
         ratio, above = 1 / found["median_ratio"], 1 - found["frac_above"]
         effect = -found["rank_biserial"]
+        high, low = (1 / found.get(key, np.nan) for key in bounds)
     else:
         return "FAIL", f"{first}/{second}: missing"
     p_value = found["p_value"]
     status = paired_status(effect, p_value)
-    text = (f"{first}/{second} median {fmt(ratio)}, above in {above:.0%} of {int(found['n'])}, "
-            f"r {effect:+.2f}, p {p_value:.1g}")
+    interval = f" [{fmt(low)}, {fmt(high)}]" if np.isfinite(low) and np.isfinite(high) else ""
+    text = (f"{first}/{second} median {fmt(ratio)}{interval}, above in {above:.0%} of "
+            f"{int(found['n'])}, r {effect:+.2f}, p {p_value:.1g}")
     return status, text
 
 

@@ -91,7 +91,11 @@ def unit_pixels(array: np.ndarray, where: str) -> np.ndarray:
     if array.dtype == np.uint8:
         return array.astype(np.float64) / 255
     array = array.astype(np.float64)
-    if array.size and (not np.isfinite(array).all() or array.min() < 0 or array.max() > 1):
+    bad = int(array.size - np.isfinite(array).sum())
+    if bad:
         raise CorruptFileError(f"{where}: pixels must lie in [0, 1] (or be uint8), found "
-                               f"[{np.nanmin(array):g}, {np.nanmax(array):g}]")
+                               f"{bad} NaN or infinite")
+    if array.size and (array.min() < 0 or array.max() > 1):
+        raise CorruptFileError(f"{where}: pixels must lie in [0, 1] (or be uint8), found "
+                               f"[{array.min():g}, {array.max():g}]")
     return array

@@ -4,6 +4,7 @@ the one error a damaged file raises, and small files of named arrays (the pertur
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
 import tempfile
@@ -44,6 +45,13 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
         os.umask(umask)
         tmp.chmod(0o666 & ~umask)
         os.replace(tmp, path)
+    except OSError as err:
+        # HDF5 reports a full disk in its own words, with the temporary name: say which
+        # file could not be written
+        if err.errno == errno.ENOSPC or "No space left on device" in str(err):
+            raise OSError(errno.ENOSPC, f"no space left on the device for {path}; free some "
+                          "and run again (nothing was written under that name)") from err
+        raise
     finally:
         if tmp.exists():
             tmp.unlink()
