@@ -198,20 +198,20 @@ def set_digit(quantity, value):
     return change
 
 
-def set_accuracy(rep, classifier, k, value):
+def set_evaluation(column, rep, classifier, k, value):
     def change(inputs):
         table = inputs.evaluation
         table.loc[(table.representation == rep) & (table.classifier == classifier)
-                  & (table.k == k), "test_mean"] = value
+                  & (table.k == k), column] = value
     return change
+
+
+def set_accuracy(rep, classifier, k, value):
+    return set_evaluation("test_mean", rep, classifier, k, value)
 
 
 def set_edge(rep, classifier, k, fraction):
-    def change(inputs):
-        table = inputs.evaluation
-        table.loc[(table.representation == rep) & (table.classifier == classifier)
-                  & (table.k == k), "edge_fraction"] = fraction
-    return change
+    return set_evaluation("edge_fraction", rep, classifier, k, fraction)
 
 
 def set_mlp(split, value):
