@@ -274,21 +274,22 @@ def logistic_sweep(train: np.ndarray, train_labels: np.ndarray, valid: np.ndarra
         ``max_gradient`` (:class:`LinearModel`, of the problem as solved), and the chosen
         one.
     """
-    sweep, _ = _sweep_with_hits(train, train_labels, valid, valid_labels, weight_decays,
-                                test, test_labels, solve_scale, **kwargs)
+    if not solve_scale > 0:
+        raise ValueError(f"solve_scale must be > 0, got {solve_scale}")
+    sweep, _ = _sweep_with_hits(train / solve_scale, train_labels, valid / solve_scale,
+                                valid_labels, weight_decays,
+                                None if test is None else test / solve_scale, test_labels,
+                                solve_scale ** 2, **kwargs)
     return sweep, best_decay(sweep, weight_decays)
 
 
 def _sweep_with_hits(train, train_labels, valid, valid_labels, weight_decays, test,
-                     test_labels, solve_scale: float = 1.0, **kwargs
+                     test_labels, decay_divisor: float = 1.0, **kwargs
                      ) -> tuple[list[dict], dict[float, np.ndarray]]:
-    """:func:`logistic_sweep`'s rows, and per weight decay which test rows its fit gets
-    right (empty without a test split)."""
-    if not solve_scale > 0:
-        raise ValueError(f"solve_scale must be > 0, got {solve_scale}")
-    given = {decay / solve_scale ** 2: decay for decay in weight_decays}
-    train, valid = train / solve_scale, valid / solve_scale
-    test = None if test is None else test / solve_scale
+    """:func:`logistic_sweep`'s rows on vectors already divided by its ``solve_scale``
+    (each decay solved divided by ``decay_divisor``, its square, and named as given), and
+    per weight decay which test rows its fit gets right (empty without a test split)."""
+    given = {decay / decay_divisor: decay for decay in weight_decays}
     models = {given[decay]: model for decay, model
               in logistic_path(train, train_labels, given, **kwargs).items()}
     hits = ({} if test is None else
@@ -439,15 +440,17 @@ def evaluate_seeds(train: np.ndarray, train_labels: np.ndarray, valid: np.ndarra
                                            else np.nan for k in by_k} for metric in METRICS}
                                  for hits in (hits_test, hits_valid))
         result = SeedEvaluation(nn_accuracy, [], [], nn_valid, nn_hits)
+        # both scalings are solved on the RMS-scaled vectors (logistic_sweep's solve_scale),
+        # so every fit meets one gradient tolerance; as given, each decay is divided by rms^2
+        scaled_valid, scaled_test = valid / rms, None if test is None else test / rms
         for k, rows in by_k.items():
+            scaled_train = train[rows] / rms
             for scaling in SCALINGS:
-                # both are solved on the RMS-scaled vectors (solve_scale), so every fit
-                # meets one gradient tolerance; as given, the decays are the given ones'
-                scale = 1.0 if scaling == "given" else rms
                 scores, fit_hits = _sweep_with_hits(
-                    train[rows] / scale, train_labels[rows], valid / scale, valid_labels,
-                    paper_grid + wider, None if test is None else test / scale, test_labels,
-                    rms / scale, device=device, max_iter=max_iter, n_classes=n_classes)
+                    scaled_train, train_labels[rows], scaled_valid, valid_labels,
+                    paper_grid + wider, scaled_test, test_labels,
+                    rms ** 2 if scaling == "given" else 1.0, device=device,
+                    max_iter=max_iter, n_classes=n_classes)
                 result.sweep += [{"k": k, "scaling": scaling, **row} for row in scores]
                 for wide, grid in grids.items():
                     classifier = logistic_classifier(scaling, wide)
