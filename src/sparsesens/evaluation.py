@@ -215,32 +215,61 @@ _LOSS_CHANGE_TOLERANCE = {torch.float32: 1e-12, torch.float64: 1e-16}
 def _lbfgs(X: np.ndarray, y: np.ndarray, weight_decay: float, n_classes: int,
            device: torch.device | str, max_iter: int, tolerance: float, dtype: torch.dtype,
            init: LinearModel | None) -> LinearModel:
-    """One L-BFGS run of :func:`fit_logistic` in ``dtype``, its loss summed in float64."""
+    """One L-BFGS run of :func:`fit_logistic` in ``dtype``, its loss summed in float64.
+
+    The run solves the same problem in other coordinates: the vectors centred, and the
+    bias as ``bias_scale * beta`` (:func:`_bias_scale`). With uncentred vectors the bias
+    and the weights along the vectors' mean move together, and a decayed weight is far
+    stiffer than the undecayed bias; either way L-BFGS creeps along the soft direction
+    for hundreds of iterations. The model and its gradient are returned in the caller's
+    coordinates: ``logits = X W.T + b`` with ``b = bias_scale * beta - W mean``.
+    """
     X_t = torch.as_tensor(np.asarray(X), device=device, dtype=dtype)
+    mean = X_t.mean(dim=0)
+    centred = X_t - mean
     y_t = torch.as_tensor(np.asarray(y, dtype=np.int64), device=device)
+    scale = _bias_scale(weight_decay, n_classes)
     W = torch.zeros((n_classes, X_t.shape[1]), dtype=dtype, device=device)
-    b = torch.zeros(n_classes, dtype=dtype, device=device)
+    beta = torch.zeros(n_classes, dtype=dtype, device=device)
     if init is not None:
-        W, b = init.W.to(device, dtype).clone(), init.b.to(device, dtype).clone()
+        W = init.W.to(device, dtype).clone()
+        beta = (init.b.to(device, dtype) + W @ mean) / scale
     W.requires_grad_(True)
-    b.requires_grad_(True)
-    optimiser = torch.optim.LBFGS([W, b], lr=1.0, max_iter=max_iter, history_size=20,
-                                  tolerance_grad=tolerance,
+    beta.requires_grad_(True)
+    # L-BFGS stops on its own coordinates' gradient; at this tolerance the caller's is below
+    # ``tolerance`` too (see the end: |dW| <= |dW'| + |dbeta| max|mean|, as scale >= 1)
+    own_tolerance = tolerance / (1.0 + float(mean.abs().max()))
+    optimiser = torch.optim.LBFGS([W, beta], lr=1.0, max_iter=max_iter, history_size=20,
+                                  tolerance_grad=own_tolerance,
                                   tolerance_change=_LOSS_CHANGE_TOLERANCE[dtype],
                                   line_search_fn="strong_wolfe")
 
     def objective():
         optimiser.zero_grad()
-        loss = (torch.nn.functional.cross_entropy((X_t @ W.T + b).double(), y_t)
+        loss = (torch.nn.functional.cross_entropy((centred @ W.T + scale * beta).double(),
+                                                  y_t)
                 + 0.5 * weight_decay * (W.double() ** 2).sum())
         loss.backward()
         return loss
 
     optimiser.step(objective)
     objective()  # the gradient where the fit ended: did it reach the tolerance?
-    max_gradient = max(float(W.grad.abs().max()), float(b.grad.abs().max()))
+    # the gradient in the caller's coordinates: b's is beta's over the scale, and W's
+    # gains b's times the mean (b = scale * beta - W mean)
+    bias_gradient = beta.grad / scale
+    weight_gradient = W.grad + torch.outer(bias_gradient, mean)
+    max_gradient = max(float(weight_gradient.abs().max()), float(bias_gradient.abs().max()))
     iterations = int(optimiser.state[optimiser.param_groups[0]["params"][0]].get("n_iter", 0))
-    return LinearModel(W.detach(), b.detach(), iterations, max_gradient)
+    W = W.detach()
+    return LinearModel(W, scale * beta.detach() - W @ mean, iterations, max_gradient)
+
+
+def _bias_scale(weight_decay: float, n_classes: int) -> float:
+    """How much larger the bias is than the variable L-BFGS moves: enough that the bias's
+    curvature, about p (1 - p) with p = 1 / n_classes near the start, matches the decayed
+    weights' (at least ``weight_decay``), so that one step size suits both."""
+    spread = (n_classes - 1) / n_classes ** 2
+    return float(np.sqrt(1.0 + weight_decay / spread))
 
 
 def logistic_path(X: np.ndarray, y: np.ndarray, weight_decays: Iterable[float], **kwargs
@@ -276,30 +305,37 @@ def logistic_sweep(train: np.ndarray, train_labels: np.ndarray, valid: np.ndarra
     """
     if not solve_scale > 0:
         raise ValueError(f"solve_scale must be > 0, got {solve_scale}")
-    sweep, _ = _sweep_with_hits(train / solve_scale, train_labels, valid / solve_scale,
-                                valid_labels, weight_decays,
-                                None if test is None else test / solve_scale, test_labels,
-                                solve_scale ** 2, **kwargs)
+    grid = sorted(set(weight_decays), reverse=True)
+    fits, _ = _fits_with_hits(train / solve_scale, train_labels, valid / solve_scale,
+                              valid_labels, {decay: decay / solve_scale ** 2 for decay in grid},
+                              None if test is None else test / solve_scale, test_labels,
+                              **kwargs)
+    sweep = [{"weight_decay": decay, **fits[decay]} for decay in grid]
     return sweep, best_decay(sweep, weight_decays)
 
 
-def _sweep_with_hits(train, train_labels, valid, valid_labels, weight_decays, test,
-                     test_labels, decay_divisor: float = 1.0, **kwargs
-                     ) -> tuple[list[dict], dict[float, np.ndarray]]:
-    """:func:`logistic_sweep`'s rows on vectors already divided by its ``solve_scale``
-    (each decay solved divided by ``decay_divisor``, its square, and named as given), and
-    per weight decay which test rows its fit gets right (empty without a test split)."""
-    given = {decay / decay_divisor: decay for decay in weight_decays}
-    models = {given[decay]: model for decay, model
-              in logistic_path(train, train_labels, given, **kwargs).items()}
+def _fits_with_hits(train, train_labels, valid, valid_labels, solved: Mapping[object, float],
+                    test, test_labels, **kwargs
+                    ) -> tuple[dict[object, dict], dict[object, np.ndarray]]:
+    """Fits named by the keys of ``solved``, each solved at the decay it maps to, along one
+    warm-started path (:func:`logistic_path`, a decay that several keys share fitted once),
+    on vectors already divided by :func:`logistic_sweep`'s ``solve_scale``.
+
+    Returns:
+        ``(scores, hits)``: key -> its fit's ``train_acc``, ``valid_acc``, ``test_acc``
+        (NaN without a test split), ``iterations`` and ``max_gradient``; key -> which test
+        rows its fit gets right (empty without a test split).
+    """
+    models = logistic_path(train, train_labels, set(solved.values()), **kwargs)
     hits = ({} if test is None else
             {decay: model.hits(test, test_labels) for decay, model in models.items()})
-    sweep = [{"weight_decay": decay, "train_acc": model.accuracy(train, train_labels),
-              "valid_acc": model.accuracy(valid, valid_labels),
-              "test_acc": float(hits[decay].mean()) if hits else np.nan,
-              "iterations": model.iterations, "max_gradient": model.max_gradient}
-             for decay, model in models.items()]
-    return sweep, hits
+    scores = {decay: {"train_acc": model.accuracy(train, train_labels),
+                      "valid_acc": model.accuracy(valid, valid_labels),
+                      "test_acc": float(hits[decay].mean()) if hits else np.nan,
+                      "iterations": model.iterations, "max_gradient": model.max_gradient}
+              for decay, model in models.items()}
+    return ({key: scores[decay] for key, decay in solved.items()},
+            {key: hits[decay] for key, decay in solved.items()} if hits else {})
 
 
 def best_decay(sweep: Sequence[Mapping[str, float]], grid: Iterable[float]) -> dict:
@@ -443,21 +479,27 @@ def evaluate_seeds(train: np.ndarray, train_labels: np.ndarray, valid: np.ndarra
         # both scalings are solved on the RMS-scaled vectors (logistic_sweep's solve_scale),
         # so every fit meets one gradient tolerance; as given, each decay is divided by rms^2
         scaled_valid, scaled_test = valid / rms, None if test is None else test / rms
+        # both scalings' fits along one path: their decays interleave, so each warm start
+        # is near, and a decay they share (0) is fitted once
+        solved = {(scaling, decay): decay / (rms ** 2 if scaling == "given" else 1.0)
+                  for scaling in SCALINGS for decay in sorted(set(grids[bool(wider)]),
+                                                              reverse=True)}
         for k, rows in by_k.items():
-            scaled_train = train[rows] / rms
+            fits, fit_hits = _fits_with_hits(
+                train[rows] / rms, train_labels[rows], scaled_valid, valid_labels, solved,
+                scaled_test, test_labels, device=device, max_iter=max_iter,
+                n_classes=n_classes)
             for scaling in SCALINGS:
-                scores, fit_hits = _sweep_with_hits(
-                    scaled_train, train_labels[rows], scaled_valid, valid_labels,
-                    paper_grid + wider, scaled_test, test_labels,
-                    rms ** 2 if scaling == "given" else 1.0, device=device,
-                    max_iter=max_iter, n_classes=n_classes)
+                scores = [{"weight_decay": decay, **fits[named, decay]}
+                          for named, decay in solved if named == scaling]
                 result.sweep += [{"k": k, "scaling": scaling, **row} for row in scores]
                 for wide, grid in grids.items():
                     classifier = logistic_classifier(scaling, wide)
                     best = best_decay(scores, grid)
                     result.chosen.append({"k": k, "classifier": classifier, **best})
                     if fit_hits:
-                        result.test_hits[classifier, k] = fit_hits[best["weight_decay"]]
+                        result.test_hits[classifier, k] = fit_hits[scaling,
+                                                                   best["weight_decay"]]
             if progress is not None:
                 progress(seed, k, {metric: by_k_acc[k] for metric, by_k_acc
                                    in nn_accuracy.items()},
