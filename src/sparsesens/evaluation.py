@@ -477,13 +477,13 @@ def evaluate_seeds(train: np.ndarray, train_labels: np.ndarray, valid: np.ndarra
                                  for hits in (hits_test, hits_valid))
         result = SeedEvaluation(nn_accuracy, [], [], nn_valid, nn_hits)
         # both scalings are solved on the RMS-scaled vectors (logistic_sweep's solve_scale),
-        # so every fit meets one gradient tolerance; as given, each decay is divided by rms^2
+        # so every fit meets one gradient tolerance (as given, each decay divided by rms^2),
+        # and along one path: their decays interleave, so each warm start is near, and a
+        # decay they share (0) is fitted once
         scaled_valid, scaled_test = valid / rms, None if test is None else test / rms
-        # both scalings' fits along one path: their decays interleave, so each warm start
-        # is near, and a decay they share (0) is fitted once
         solved = {(scaling, decay): decay / (rms ** 2 if scaling == "given" else 1.0)
-                  for scaling in SCALINGS for decay in sorted(set(grids[bool(wider)]),
-                                                              reverse=True)}
+                  for scaling in SCALINGS
+                  for decay in sorted(set(paper_grid + wider), reverse=True)}
         for k, rows in by_k.items():
             fits, fit_hits = _fits_with_hits(
                 train[rows] / rms, train_labels[rows], scaled_valid, valid_labels, solved,
